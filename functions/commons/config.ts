@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { DEFAULT_MAIL_LIMITS, validateMailLimits, type MailLimits } from '../mail/parse';
+
+/** Thrown at start-up when the environment does not describe a usable deployment. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const emailAddress = z.email().transform((value) => value.toLowerCase());
+const addressList = z
+  .string()
+  .default('')
+  .transform((value) => value.split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean))
+  .pipe(z.array(z.email()));
+const positiveInt = z.coerce.number().int().positive();
+
+const slaPolicySchema = z.object({
+  vipUrgent: positiveInt,
+  vip: positiveInt,
+  standardUrgent: positiveInt,
+  standard: positiveInt,
+});
+export type FirstResponsePolicy = z.infer<typeof slaPolicySchema>;
+
+/** First-response commitments in minutes, the brief's defaults: a 24/7 clock. */
+export const DEFAULT_FIRST_RESPONSE_MINUTES: FirstResponsePolicy = {
+  vipUrgent: 15,
+  vip: 60,
+  standardUrgent: 60,
+  standard: 24 * 60,
+};
+
+const inboundEnvSchema = z.object({
+  TABLE_NAME: z.string().min(3),
+  RAW_MAIL_BUCKET: z.string().min(3),
+  RAW_MAIL_PREFIX: z.string().default('inbound/'),
+  ATTACHMENT_PREFIX: z.string().default('attachments/'),
+  QUARANTINE_PREFIX: z.string().default('quarantine/'),
+  SUPPORT_ADDRESS: emailAddress,
+  SUPPORT_DISPLAY_NAME: z.string().default('Concierge Support'),
+  /** Further addresses that belong to the desk (staff notification sender, aliases): mail from them is a loop. */
+  OWN_ADDRESSES: addressList,
+  REPLY_TOKEN_SECRET: z.string().min(32, 'REPLY_TOKEN_SECRET must be at least 32 characters'),
+  AWS_REGION: z.string().default('us-east-1'),
+  SES_CONFIGURATION_SET: z.string().optional(),
+  ACK_LIMIT_PER_SENDER_PER_HOUR: positiveInt.default(5),
+  FIRST_RESPONSE_MINUTES: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (!value) return DEFAULT_FIRST_RESPONSE_MINUTES;
+      try {
+        return slaPolicySchema.parse(JSON.parse(value));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'FIRST_RESPONSE_MINUTES must be JSON {vipUrgent,vip,standardUrgent,standard}' });
+        return z.NEVER;
+      }
+    }),
+  MAX_MESSAGE_BYTES: positiveInt.default(DEFAULT_MAIL_LIMITS.maxMessageBytes),
+  MAX_HEADER_BYTES: positiveInt.default(DEFAULT_MAIL_LIMITS.maxHeaderBytes),
+  MAX_MIME_DEPTH: positiveInt.default(DEFAULT_MAIL_LIMITS.maxMimeDepth),
+  MAX_MIME_PARTS: positiveInt.default(DEFAULT_MAIL_LIMITS.maxMimeParts),
+  PARSE_TIMEOUT_MS: positiveInt.default(DEFAULT_MAIL_LIMITS.parseTimeoutMs),
+  /** Local S3 servers answer on one host name; AWS uses virtual-hosted buckets. */
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
+});
+
+export interface InboundConfig {
+  tableName: string;
+  rawMailBucket: string;
+  rawMailPrefix: string;
+  attachmentPrefix: string;
+  quarantinePrefix: string;
+  supportAddress: string;
+  supportDisplayName: string;
+  ownAddresses: string[];
+  replyTokenSecret: string;
+  region: string;
+  sesConfigurationSet?: string;
+  ackLimitPerSenderPerHour: number;
+  firstResponseMinutes: FirstResponsePolicy;
+  mailLimits: MailLimits;
+  s3ForcePathStyle: boolean;
+}
+
+function formatIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+}
+
+/** Reads the inbound pipeline's configuration; throws ConfigError naming every bad variable. */
+export function loadInboundConfig(env: NodeJS.ProcessEnv = process.env): InboundConfig {
+  const parsed = inboundEnvSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(`invalid configuration: ${formatIssues(parsed.error)}`);
+  const value = parsed.data;
+  return {
+    tableName: value.TABLE_NAME,
+    rawMailBucket: value.RAW_MAIL_BUCKET,
+    rawMailPrefix: value.RAW_MAIL_PREFIX,
+    attachmentPrefix: value.ATTACHMENT_PREFIX,
+    quarantinePrefix: value.QUARANTINE_PREFIX,
+    supportAddress: value.SUPPORT_ADDRESS,
+    supportDisplayName: value.SUPPORT_DISPLAY_NAME,
+    ownAddresses: [...new Set([value.SUPPORT_ADDRESS, ...value.OWN_ADDRESSES])],
+    replyTokenSecret: value.REPLY_TOKEN_SECRET,
+    region: value.AWS_REGION,
+    ...(value.SES_CONFIGURATION_SET ? { sesConfigurationSet: value.SES_CONFIGURATION_SET } : {}),
+    ackLimitPerSenderPerHour: value.ACK_LIMIT_PER_SENDER_PER_HOUR,
+    firstResponseMinutes: value.FIRST_RESPONSE_MINUTES,
+    mailLimits: validateMailLimits({
+      ...DEFAULT_MAIL_LIMITS,
+      maxMessageBytes: value.MAX_MESSAGE_BYTES,
+      maxHeaderBytes: value.MAX_HEADER_BYTES,
+      maxMimeDepth: value.MAX_MIME_DEPTH,
+      maxMimeParts: value.MAX_MIME_PARTS,
+      parseTimeoutMs: value.PARSE_TIMEOUT_MS,
+    }),
+    s3ForcePathStyle: value.S3_FORCE_PATH_STYLE === 'true',
+  };
+}
+
+const apiEnvSchema = z.object({ TABLE_NAME: z.string().min(3) });
+
+export interface ApiConfig {
+  tableName: string;
+}
+
+export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const parsed = apiEnvSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(`invalid configuration: ${formatIssues(parsed.error)}`);
+  return { tableName: parsed.data.TABLE_NAME };
+}

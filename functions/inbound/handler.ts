@@ -1,0 +1,37 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { loadInboundConfig } from '../commons/config';
+import { createDocumentClient, createS3Client, createSesClient } from '../commons/clients/aws';
+import { logger } from '../commons/logger';
+import { SesMailSender } from '../outbound/ses-mail-sender';
+import { DynamoTicketStore } from '../tickets/dynamodb-ticket-store';
+import { S3RawMailStore } from './raw-mail-store';
+import { receiveMessage, type InboundDependencies, type InboundResult } from './receive-message';
+import { deliveriesFromEvent, sesReceiptEventSchema } from './ses-event';
+
+// Built once per container: configuration errors fail the cold start loudly, not each message.
+const config = loadInboundConfig();
+const dependencies: InboundDependencies = {
+  store: new DynamoTicketStore(createDocumentClient(), config.tableName),
+  rawMail: new S3RawMailStore(createS3Client(config.s3ForcePathStyle), config.rawMailBucket),
+  mailSender: new SesMailSender(createSesClient(), config.sesConfigurationSet),
+  settings: config,
+  log: (message, fields) => logger.info(message, fields),
+};
+
+/**
+ * SES Lambda action (asynchronous invocation). A malformed event or a failure of AWS itself is thrown,
+ * so Lambda retries it and finally dead-letters it; a hostile message is quarantined inside the use case
+ * and never thrown, so it cannot crash-loop.
+ */
+async function inbound(event: unknown): Promise<{ results: InboundResult[] }> {
+  const parsed = sesReceiptEventSchema.parse(event);
+  const results: InboundResult[] = [];
+  for (const delivery of deliveriesFromEvent(parsed)) {
+    logger.appendKeys({ sesMessageId: delivery.sesMessageId });
+    results.push(await receiveMessage(delivery, dependencies));
+  }
+  return { results };
+}
+
+export const handler = middy(inbound).use(injectLambdaContext(logger, { resetKeys: true }));

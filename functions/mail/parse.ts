@@ -1,0 +1,289 @@
+import { createHash } from 'node:crypto';
+import { Readable, Transform } from 'node:stream';
+import { Joiner, Splitter } from '@zone-eu/mailsplit';
+import { simpleParser, type AddressObject, type EmailAddress, type ParsedMail } from 'mailparser';
+import type { HeaderLine, InboundMail, MailAddress, ParsedAttachment } from './types';
+
+/**
+ * Every limit inbound parsing enforces. Inbound mail is hostile: a message that breaks one of these is
+ * quarantined with the limit's name, never parsed with the limit quietly raised.
+ */
+export interface MailLimits {
+  /** Whole raw message. SES receiving accepts up to 40 MB; 30 MiB keeps a parse well inside Lambda memory. */
+  maxMessageBytes: number;
+  /** Header block of any one MIME node. */
+  maxHeaderBytes: number;
+  /** Nesting of multiparts and embedded messages. */
+  maxMimeDepth: number;
+  /** MIME nodes in the whole message. */
+  maxMimeParts: number;
+  /** Wall-clock budget for structure scan plus parse. */
+  parseTimeoutMs: number;
+  /** HTML bodies larger than this are not converted to text (the raw HTML is still kept). */
+  maxHtmlToTextBytes: number;
+  /** Message ids read from References; the newest ones are kept. */
+  maxReferences: number;
+}
+
+export const DEFAULT_MAIL_LIMITS: Readonly<MailLimits> = Object.freeze({
+  maxMessageBytes: 30 * 1024 * 1024,
+  maxHeaderBytes: 256 * 1024,
+  maxMimeDepth: 16,
+  maxMimeParts: 256,
+  parseTimeoutMs: 1_500,
+  maxHtmlToTextBytes: 2 * 1024 * 1024,
+  maxReferences: 100,
+});
+
+/** Validates limits: a zero or negative limit would silently turn a protection off. */
+export function validateMailLimits(limits: MailLimits): MailLimits {
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value <= 0) {
+      throw new RangeError(`mail limit ${name} must be a positive integer, got ${String(value)}`);
+    }
+  }
+  return limits;
+}
+
+export type MailLimitName =
+  | 'message-size'
+  | 'header-size'
+  | 'mime-depth'
+  | 'mime-parts'
+  | 'parse-time';
+
+/** The message broke an explicit limit; it is quarantined with `limit` as the reason. */
+export class MailLimitError extends Error {
+  override readonly name = 'MailLimitError';
+  constructor(
+    readonly limit: MailLimitName,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The parser could not make sense of the message at all. */
+export class MailParseError extends Error {
+  override readonly name = 'MailParseError';
+}
+
+interface SplitterNode {
+  type: 'node' | 'data' | 'body';
+  parentNode?: SplitterNode | false;
+}
+
+/**
+ * Walks the MIME tree without decoding any body, so that depth, part count and header size are known
+ * before the full parser spends memory on the message.
+ */
+async function scanStructure(raw: Buffer, limits: MailLimits, signal: AbortSignal): Promise<void> {
+  const splitter: NodeJS.ReadWriteStream & { destroy(): void } = new Splitter({
+    maxHeadSize: limits.maxHeaderBytes,
+    maxChildNodes: limits.maxMimeParts,
+  });
+  let parts = 0;
+  await new Promise<void>((resolve, reject) => {
+    const fail = (error: Error) => {
+      splitter.destroy();
+      reject(error);
+    };
+    signal.addEventListener('abort', () => fail(signal.reason as Error), { once: true });
+    splitter.on('data', (chunk: SplitterNode) => {
+      if (chunk.type !== 'node') return;
+      parts += 1;
+      if (parts > limits.maxMimeParts) {
+        fail(new MailLimitError('mime-parts', `more than ${limits.maxMimeParts} MIME parts`));
+        return;
+      }
+      let depth = 0;
+      for (let node = chunk.parentNode; node; node = node.parentNode) depth += 1;
+      if (depth > limits.maxMimeDepth) {
+        fail(new MailLimitError('mime-depth', `MIME nesting deeper than ${limits.maxMimeDepth}`));
+      }
+    });
+    splitter.on('error', (error: Error & { code?: string }) => {
+      if (error.code === 'EMAXLEN' && /header/i.test(error.message)) {
+        fail(new MailLimitError('header-size', `a MIME header block exceeds ${limits.maxHeaderBytes} bytes`));
+      } else if (error.code === 'EMAXLEN') {
+        fail(new MailLimitError('mime-parts', `more than ${limits.maxMimeParts} MIME parts`));
+      } else {
+        fail(new MailParseError(`MIME structure: ${error.message}`));
+      }
+    });
+    splitter.on('end', () => resolve());
+    Readable.from([raw]).pipe(splitter as unknown as NodeJS.WritableStream);
+  });
+}
+
+/** Parses a raw message under `limits`; throws MailLimitError or MailParseError, never hangs past the time limit. */
+export async function parseInboundMail(raw: Buffer, limits: MailLimits = DEFAULT_MAIL_LIMITS): Promise<InboundMail> {
+  if (raw.length > limits.maxMessageBytes) {
+    throw new MailLimitError('message-size', `message is ${raw.length} bytes, limit ${limits.maxMessageBytes}`);
+  }
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new MailLimitError('parse-time', `parsing took longer than ${limits.parseTimeoutMs} ms`)),
+    limits.parseTimeoutMs,
+  );
+  try {
+    await scanStructure(raw, limits, controller.signal);
+    const parsed = await withAbort(
+      simpleParser(raw, {
+        maxHtmlLengthToParse: limits.maxHtmlToTextBytes,
+        // Not part of the published typings, but honoured by the splitter mailparser builds.
+        ...({ maxHeadSize: limits.maxHeaderBytes, maxChildNodes: limits.maxMimeParts } as object),
+      }),
+      controller.signal,
+    );
+    const mail = toInboundMail(parsed, limits);
+    if (!hasReplacementCharacters(mail)) return mail;
+    const repaired = await withAbort(inheritParentCharsets(raw), controller.signal);
+    if (!repaired) return mail;
+    const reparsed = toInboundMail(
+      await withAbort(simpleParser(repaired, { maxHtmlLengthToParse: limits.maxHtmlToTextBytes }), controller.signal),
+      limits,
+    );
+    return countReplacements(reparsed) < countReplacements(mail) ? reparsed : mail;
+  } catch (error) {
+    if (error instanceof MailLimitError || error instanceof MailParseError) throw error;
+    throw new MailParseError(error instanceof Error ? error.message : String(error));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const REPLACEMENT = '\uFFFD';
+
+function countReplacements(mail: InboundMail): number {
+  return `${mail.text ?? ''}${mail.html ?? ''}`.split(REPLACEMENT).length - 1;
+}
+
+function hasReplacementCharacters(mail: InboundMail): boolean {
+  return countReplacements(mail) > 0;
+}
+
+interface CharsetNode {
+  type: string;
+  contentType?: string | false;
+  charset?: string | false;
+  parentNode?: CharsetNode | false;
+  setCharset?(charset: string): void;
+}
+
+/**
+ * Some clients declare the charset on the multipart and not on its text parts (seen with GBK in signed
+ * mail); mailparser then decodes those parts as UTF-8 and yields U+FFFD. Gives such parts their nearest
+ * ancestor's charset; returns undefined when no part needed it.
+ */
+async function inheritParentCharsets(raw: Buffer): Promise<Buffer | undefined> {
+  let changed = false;
+  const fixer = new Transform({
+    objectMode: true,
+    transform(chunk: CharsetNode, _encoding, callback) {
+      if (chunk.type === 'node' && typeof chunk.contentType === 'string' && chunk.contentType.startsWith('text/') && !chunk.charset) {
+        for (let parent = chunk.parentNode; parent; parent = parent.parentNode) {
+          if (parent.charset) {
+            chunk.setCharset?.(parent.charset);
+            changed = true;
+            break;
+          }
+        }
+      }
+      callback(null, chunk);
+    },
+  });
+  const output: Buffer[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const joiner = new Joiner() as unknown as NodeJS.ReadWriteStream;
+    const splitter = new Splitter() as unknown as NodeJS.ReadWriteStream;
+    for (const stream of [splitter, fixer, joiner]) stream.on('error', reject);
+    joiner.on('data', (chunk: Buffer) => output.push(chunk));
+    joiner.on('end', () => resolve());
+    Readable.from([raw]).pipe(splitter).pipe(fixer).pipe(joiner);
+  });
+  return changed ? Buffer.concat(output) : undefined;
+}
+
+function withAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+    work.then(resolve, reject);
+  });
+}
+
+const MESSAGE_ID_PATTERN = /<[^<>\s]{1,998}>/g;
+
+/** Message ids in a header value, each with its angle brackets; ids without brackets are taken whole. */
+export function messageIdsIn(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  const text = Array.isArray(value) ? value.join(' ') : value;
+  const bracketed = text.match(MESSAGE_ID_PATTERN);
+  if (bracketed) return bracketed;
+  const bare = text.trim();
+  return bare && !/\s/.test(bare) && bare.includes('@') ? [`<${bare}>`] : [];
+}
+
+function addressesOf(field: AddressObject | AddressObject[] | undefined): MailAddress[] {
+  if (!field) return [];
+  const groups = Array.isArray(field) ? field : [field];
+  const flat: MailAddress[] = [];
+  const visit = (entries: EmailAddress[]) => {
+    for (const entry of entries) {
+      if (entry.group) visit(entry.group);
+      else if (entry.address) flat.push({ address: entry.address.toLowerCase(), name: entry.name ?? '' });
+    }
+  };
+  for (const group of groups) visit(group.value);
+  return flat;
+}
+
+function headerLinesOf(parsed: ParsedMail): HeaderLine[] {
+  return parsed.headerLines.map(({ key, line }) => {
+    const colon = line.indexOf(':');
+    const value = colon === -1 ? '' : line.slice(colon + 1);
+    return { key: key.toLowerCase(), value: value.replace(/\r?\n[ \t]+/g, ' ').trim() };
+  });
+}
+
+function rootContentType(parsed: ParsedMail): string {
+  const header = parsed.headers.get('content-type');
+  if (header && typeof header === 'object' && 'value' in header && typeof header.value === 'string') {
+    return header.value.toLowerCase();
+  }
+  return 'text/plain';
+}
+
+function toAttachment(attachment: ParsedMail['attachments'][number]): ParsedAttachment {
+  return {
+    filename: attachment.filename ?? 'attachment',
+    contentType: attachment.contentType.toLowerCase(),
+    size: attachment.size ?? attachment.content.length,
+    sha256: createHash('sha256').update(attachment.content).digest('hex'),
+    ...(attachment.contentId ? { contentId: attachment.contentId } : {}),
+    content: attachment.content,
+  };
+}
+
+function toInboundMail(parsed: ParsedMail, limits: MailLimits): InboundMail {
+  const references = messageIdsIn(parsed.references).slice(-limits.maxReferences);
+  const date = parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date.toISOString() : undefined;
+  const [from] = addressesOf(parsed.from);
+  return {
+    ...(parsed.messageId ? { messageId: messageIdsIn(parsed.messageId)[0] ?? parsed.messageId } : {}),
+    inReplyTo: messageIdsIn(parsed.inReplyTo).slice(0, limits.maxReferences),
+    references,
+    ...(from ? { from } : {}),
+    replyTo: addressesOf(parsed.replyTo),
+    to: addressesOf(parsed.to),
+    cc: addressesOf(parsed.cc),
+    subject: parsed.subject ?? '',
+    ...(date ? { date } : {}),
+    headers: headerLinesOf(parsed),
+    contentType: rootContentType(parsed),
+    ...(parsed.text ? { text: parsed.text } : {}),
+    ...(typeof parsed.html === 'string' && parsed.html ? { html: parsed.html } : {}),
+    attachments: parsed.attachments.map(toAttachment),
+  };
+}

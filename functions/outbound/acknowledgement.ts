@@ -1,0 +1,104 @@
+import type { Language } from '../mail/types';
+import type { Ticket } from '../tickets/model';
+
+/** An outbound message before it is turned into MIME: plain data, so templates are testable without I/O. */
+export interface OutboundMail {
+  from: { name: string; address: string };
+  to: string;
+  replyTo: string;
+  subject: string;
+  text: string;
+  /** Concierge's own Message-ID; SES replaces it on the wire, so it is also carried in References. */
+  messageId: string;
+  inReplyTo?: string;
+  references: string[];
+  headers: Record<string, string>;
+}
+
+export interface AcknowledgementInput {
+  ticket: Pick<Ticket, 'id' | 'ref' | 'subject' | 'language' | 'priority' | 'firstResponseDueAt' | 'createdAt'>;
+  customer: string;
+  /** The customer's Message-ID and References, so the acknowledgement threads under their message. */
+  customerMessageId?: string;
+  customerReferences: string[];
+  support: { name: string; address: string };
+  replyAddress: string;
+  messageId: string;
+}
+
+/** Promises up to two days are said in hours ("24 hours"), longer ones in days. */
+const HOURS_UP_TO_MINUTES = 48 * 60;
+
+/** Renders a duration in whole minutes the way a person would say it. */
+export function describeDuration(minutes: number, language: Language): string {
+  const inDays = minutes > HOURS_UP_TO_MINUTES && minutes % 1440 === 0;
+  const inHours = !inDays && minutes % 60 === 0;
+  if (language === 'zh') {
+    if (inDays) return `${minutes / 1440} 天`;
+    return inHours ? `${minutes / 60} 小时` : `${minutes} 分钟`;
+  }
+  const unit = (value: number, word: string) => `${value} ${word}${value === 1 ? '' : 's'}`;
+  if (inDays) return unit(minutes / 1440, 'day');
+  return inHours ? unit(minutes / 60, 'hour') : unit(minutes, 'minute');
+}
+
+const MAX_SUBJECT_ECHO = 120;
+
+function echoSubject(subject: string): string {
+  const clean = subject.replace(/[\r\n]+/g, ' ').trim();
+  return clean.length > MAX_SUBJECT_ECHO ? `${clean.slice(0, MAX_SUBJECT_ECHO - 1)}…` : clean;
+}
+
+/** The acknowledgement a person gets for a new ticket, in their language. */
+export function buildAcknowledgement(input: AcknowledgementInput): OutboundMail {
+  const { ticket } = input;
+  const promisedMinutes = Math.round((Date.parse(ticket.firstResponseDueAt) - Date.parse(ticket.createdAt)) / 60_000);
+  const within = describeDuration(promisedMinutes, ticket.language);
+  const original = echoSubject(ticket.subject);
+  const token = `[#${ticket.ref}]`;
+  const subject =
+    ticket.language === 'zh'
+      ? `${token} 我们已收到您的邮件${original ? `：${original}` : ''}`
+      : `${token} We received your message${original ? `: ${original}` : ''}`;
+  const text =
+    ticket.language === 'zh'
+      ? [
+          '您好，',
+          '',
+          `我们已收到您的邮件，工单编号为 ${ticket.ref}。客服人员将在 ${within} 内回复您。`,
+          ticket.priority === 'urgent' ? '您的问题涉及账户安全，已被列为紧急处理。' : undefined,
+          '如需补充信息（订单号、交易时间、截图），请直接回复本邮件，并保留主题中的工单编号。',
+          '',
+          '安全提示：我们的工作人员绝不会向您索取密码、助记词或二次验证（2FA）码。',
+          '',
+          input.support.name,
+        ]
+      : [
+          'Hello,',
+          '',
+          `We have received your message and opened ticket ${ticket.ref}. A member of our team will reply within ${within}.`,
+          ticket.priority === 'urgent' ? 'Your message concerns account security and has been marked urgent.' : undefined,
+          'To add details (order numbers, transaction times, screenshots), reply to this email and keep the ticket reference in the subject.',
+          '',
+          'Security notice: our staff will never ask for your password, seed phrase or 2FA codes.',
+          '',
+          input.support.name,
+        ];
+  const references = [...input.customerReferences, ...(input.customerMessageId ? [input.customerMessageId] : []), input.messageId];
+  return {
+    from: input.support,
+    to: input.customer,
+    replyTo: input.replyAddress,
+    subject,
+    text: text.filter((line) => line !== undefined).join('\n'),
+    messageId: input.messageId,
+    ...(input.customerMessageId ? { inReplyTo: input.customerMessageId } : {}),
+    references: [...new Set(references)],
+    headers: {
+      'Auto-Submitted': 'auto-replied',
+      // Asks Exchange/Outlook not to answer with out-of-office replies: the other half of loop prevention.
+      'X-Auto-Response-Suppress': 'All',
+      'X-Concierge-Ticket': ticket.ref,
+    },
+  };
+}

@@ -1,0 +1,115 @@
+import { createHmac, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Ticket references are what customers see (`[#K7Q3XM]`). They are drawn at random from an alphabet without
+ * look-alike characters (no 0, O, 1 or I), so they are short, non-sequential and not
+ * guessable: 32^6 ≈ 1.07 billion values. Knowing one is still not enough to write into a ticket; only the
+ * ticket's parties may use it.
+ */
+export const TICKET_REF_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+export const TICKET_REF_LENGTH = 6;
+
+export function newTicketRef(): string {
+  let ref = '';
+  for (let i = 0; i < TICKET_REF_LENGTH; i += 1) ref += TICKET_REF_ALPHABET[randomInt(TICKET_REF_ALPHABET.length)];
+  return ref;
+}
+
+export function newTicketId(): string {
+  return randomUUID();
+}
+
+const REF_CHARS = `[${TICKET_REF_ALPHABET}]{${TICKET_REF_LENGTH}}`;
+const SUBJECT_TOKEN = new RegExp(`\\[#(${REF_CHARS})\\]`, 'i');
+
+/** The ticket reference written as `[#K7Q3XM]` in a subject, upper-cased; undefined when there is none. */
+export function subjectTokenOf(subject: string): string | undefined {
+  return subject.match(SUBJECT_TOKEN)?.[1]?.toUpperCase();
+}
+
+export function isTicketRef(value: string): boolean {
+  return new RegExp(`^${REF_CHARS}$`).test(value.toUpperCase());
+}
+
+const SIGNATURE_LENGTH = 16;
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
+function base32(bytes: Buffer): string {
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  return out;
+}
+
+function signatureFor(ticketId: string, secret: string): string {
+  return base32(createHmac('sha256', secret).update(`reply-address:${ticketId}`).digest()).slice(0, SIGNATURE_LENGTH);
+}
+
+/**
+ * The per-ticket reply address `support+<ref>-<signature>@domain`. Lower case throughout because mail systems
+ * may fold the local part's case; the signature binds the address to the ticket id so that it cannot be
+ * derived from the reference alone.
+ */
+export function replyAddressFor(supportAddress: string, ticket: { id: string; ref: string }, secret: string): string {
+  const [local, domain] = splitAddress(supportAddress);
+  return `${local}+${ticket.ref.toLowerCase()}-${signatureFor(ticket.id, secret)}@${domain}`;
+}
+
+/** Reads `support+<ref>-<sig>@domain` among `recipients`; returns the claimed ref and signature, unverified. */
+export function replyTokenIn(
+  recipients: readonly string[],
+  supportAddress: string,
+): { ref: string; signature: string } | undefined {
+  const [local, domain] = splitAddress(supportAddress);
+  const pattern = new RegExp(
+    `^${escapeRegExp(local)}\\+(${REF_CHARS})-([${BASE32}]{${SIGNATURE_LENGTH}})@${escapeRegExp(domain)}$`,
+    'i',
+  );
+  for (const recipient of recipients) {
+    const match = recipient.trim().match(pattern);
+    if (match?.[1] && match[2]) return { ref: match[1].toUpperCase(), signature: match[2].toLowerCase() };
+  }
+  return undefined;
+}
+
+export function isValidReplySignature(ticketId: string, signature: string, secret: string): boolean {
+  const expected = Buffer.from(signatureFor(ticketId, secret));
+  const given = Buffer.from(signature.toLowerCase());
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+function splitAddress(address: string): [string, string] {
+  const at = address.lastIndexOf('@');
+  return [address.slice(0, at).toLowerCase(), address.slice(at + 1).toLowerCase()];
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The key under which a Message-ID is indexed. SES replaces the Message-ID of everything it sends with
+ * `<id@REGION.amazonses.com>` (or `email.amazonses.com`); keying those on the SES id alone makes a reply match
+ * whichever regional spelling the customer's client copied.
+ */
+export function messageIdKey(messageId: string): string {
+  const bare = messageId.trim().replace(/^<|>$/g, '');
+  const at = bare.lastIndexOf('@');
+  const domain = at === -1 ? '' : bare.slice(at + 1).toLowerCase();
+  if (domain === 'amazonses.com' || domain.endsWith('.amazonses.com')) return `ses:${bare.slice(0, at)}`;
+  return `id:${bare.slice(0, at)}@${domain}`;
+}
+
+/** The Message-ID SES gives a message it sent with id `sesMessageId`. */
+export function sesMessageIdHeader(sesMessageId: string, region: string): string {
+  const domain = region === 'us-east-1' ? 'email.amazonses.com' : `${region}.amazonses.com`;
+  return `<${sesMessageId}@${domain}>`;
+}

@@ -1,0 +1,162 @@
+import { readFile, stat } from 'node:fs/promises';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { sendRawMessage } from './smtp-send';
+
+/** A failure the user can act on: printed as one line, never as a stack trace. */
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+const DEFAULT_API_URL = 'http://127.0.0.1:3000';
+/** The local receiver accepts what SES receiving accepts. */
+const MAX_SEND_BYTES = 40 * 1024 * 1024;
+
+interface TicketSummary {
+  id: string;
+  ref: string;
+  subject: string;
+  status: string;
+  customer: string;
+  createdAt: string;
+  updatedAt: string;
+  flags: string[];
+  priority?: string;
+}
+
+interface TicketDetail extends TicketSummary {
+  messages: Array<{ direction: string; from: string; to: string[]; messageId: string; subject: string; text: string; classification: { kind: string; reason: string }; receivedAt: string }>;
+}
+
+function apiUrlOption() {
+  return new Option('--api <url>', 'API base URL').env('CONCIERGE_API_URL').default(DEFAULT_API_URL);
+}
+
+async function getJson<T>(apiUrl: string, path: string): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(new URL(path, apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`));
+  } catch (error) {
+    throw new CliError(`cannot reach the API at ${apiUrl} (${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}); is \`npm start\` running?`);
+  }
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new CliError(`the API answered ${response.status} with something that is not JSON`);
+  }
+  if (!response.ok) {
+    const message = typeof body === 'object' && body && 'error' in body ? String((body as { error: unknown }).error) : text;
+    throw new CliError(`${response.status}: ${message}`);
+  }
+  return body as T;
+}
+
+function print(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function table(rows: string[][]): void {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  for (const row of rows) print(row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd());
+}
+
+function positiveInt(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 100) throw new InvalidArgumentError('expected a whole number from 1 to 100');
+  return parsed;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('concierge')
+    .description('Concierge support desk: tickets over the API, raw mail into the local SMTP receiver')
+    .showHelpAfterError()
+    .exitOverride();
+
+  const tickets = program.command('tickets').description('list and read tickets');
+  tickets
+    .command('list')
+    .description('newest tickets, or one customer\'s')
+    .option('--customer <email>', 'only tickets opened by this address')
+    .option('--limit <n>', 'how many (1-100)', positiveInt, 25)
+    .option('--json', 'print the API response as JSON')
+    .addOption(apiUrlOption())
+    .action(async (options: { customer?: string; limit: number; json?: boolean; api: string }) => {
+      const query = new URLSearchParams({ limit: String(options.limit), ...(options.customer ? { customer: options.customer } : {}) });
+      const body = await getJson<{ tickets: TicketSummary[] }>(options.api, `tickets?${query}`);
+      if (options.json) return print(JSON.stringify(body, null, 2));
+      if (body.tickets.length === 0) return print('No tickets.');
+      table([
+        ['REF', 'STATUS', 'PRIORITY', 'CUSTOMER', 'UPDATED', 'FLAGS', 'SUBJECT'],
+        ...body.tickets.map((t) => [t.ref, t.status, t.priority ?? '', t.customer, t.updatedAt, t.flags.join(',') || '-', t.subject]),
+      ]);
+    });
+  tickets
+    .command('show')
+    .description('one ticket with its messages')
+    .argument('<id|ref>', 'ticket id (UUID) or reference (e.g. K7Q3XM)')
+    .option('--json', 'print the API response as JSON')
+    .addOption(apiUrlOption())
+    .action(async (idOrRef: string, options: { json?: boolean; api: string }) => {
+      const ticket = await getJson<TicketDetail>(options.api, `tickets/${encodeURIComponent(idOrRef.replace(/^\[?#/, '').replace(/\]$/, ''))}`);
+      if (options.json) return print(JSON.stringify(ticket, null, 2));
+      print(`[#${ticket.ref}] ${ticket.subject}`);
+      print(`id ${ticket.id} · ${ticket.status} · ${ticket.priority ?? ''} · customer ${ticket.customer} · flags ${ticket.flags.join(',') || '-'}`);
+      for (const message of ticket.messages) {
+        print();
+        print(`— ${message.receivedAt} ${message.direction} ${message.from} → ${message.to.join(', ')} (${message.classification.kind})`);
+        print(`  ${message.subject}`);
+        print(message.text.split('\n').map((line) => `  ${line}`).join('\n'));
+      }
+    });
+
+  program
+    .command('send')
+    .description('deliver a raw .eml file to the local SMTP receiver, as a mail server would')
+    .argument('<file.eml>', 'raw RFC 5322 message')
+    .option('--host <host>', 'SMTP host', '127.0.0.1')
+    .addOption(new Option('--port <port>', 'SMTP port').env('SMTP_PORT').default('2525'))
+    .option('--to <address>', 'envelope recipient', 'support@concierge.test')
+    .option('--from <address>', 'envelope sender (default: the From header)')
+    .action(async (file: string, options: { host: string; port: string; to: string; from?: string }) => {
+      const port = Number(options.port);
+      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new CliError(`--port must be 1-65535, got ${options.port}`, 2);
+      const info = await stat(file).catch(() => undefined);
+      if (!info?.isFile()) throw new CliError(`no such file: ${file}`, 2);
+      if (info.size === 0) throw new CliError(`${file} is empty`, 2);
+      if (info.size > MAX_SEND_BYTES) throw new CliError(`${file} is ${info.size} bytes; the receiver accepts at most ${MAX_SEND_BYTES}`, 2);
+      const raw = await readFile(file);
+      try {
+        const response = await sendRawMessage({ host: options.host, port, raw, to: [options.to], ...(options.from ? { from: options.from } : {}) });
+        print(`Delivered ${file} to ${options.to} (${response}).`);
+      } catch (error) {
+        const message = (error as Error).message;
+        if ((error as { code?: string }).code === 'ESOCKET' || /ECONNREFUSED/.test(message)) {
+          throw new CliError(`cannot reach the SMTP receiver at ${options.host}:${port}; is \`npm start\` running?`);
+        }
+        throw new CliError(`the receiver refused the message: ${message}`);
+      }
+    });
+  return program;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof CliError) {
+      process.stderr.write(`concierge: ${error.message}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`concierge: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import type { InboundResult } from '../../functions/inbound/receive-message';
+import type { Verdict } from '../../functions/mail/types';
+import { sendRawMessage } from '../../scripts/cli/smtp-send';
+import { LOCAL_ACCESS_KEY, startLocalStack, type LocalStack, type LocalStackOptions } from '../../scripts/local/stack';
+
+export interface TestStack extends LocalStack {
+  dataDir: string;
+  /** Sends over SMTP like a mail server and waits until `inbound` has finished with it. */
+  sendSmtp(raw: Buffer | string, envelope?: { from?: string; to?: string[] }): Promise<void>;
+  /** Stores `raw` as the SES S3 action would and invokes `inbound` with an SES event, returning its result. */
+  deliver(raw: Buffer | string, options?: DeliverOptions): Promise<InboundResult>;
+  outbox(): Promise<Array<{ file: string; raw: string; mail: ParsedMail }>>;
+  api<T>(path: string): Promise<{ status: number; body: T }>;
+  teardown(): Promise<void>;
+}
+
+export interface DeliverOptions {
+  sesMessageId?: string;
+  source?: string;
+  recipients?: string[];
+  verdicts?: Partial<Record<'spam' | 'virus' | 'spf' | 'dkim' | 'dmarc', Verdict>> | 'absent';
+  /** Deliver the same event this many times concurrently. */
+  concurrency?: number;
+}
+
+export function newSesMessageId(): string {
+  return randomBytes(20).toString('hex');
+}
+
+export async function startTestStack(options: Partial<LocalStackOptions> = {}): Promise<TestStack> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'concierge-test-'));
+  const stack = await startLocalStack({
+    dataDir,
+    smtpPort: 0,
+    apiPort: 0,
+    inMemoryDatabase: true,
+    retryDelaysMs: [20, 20],
+    verdictRules: { failAuthDomains: ['forged.test'], spamDomains: ['spam.test'], virusDomains: ['virus.test'] },
+    ...options,
+  });
+  const s3 = new S3Client({ region: 'us-east-1', forcePathStyle: true, endpoint: stack.s3Endpoint, credentials: { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_ACCESS_KEY } });
+
+  return {
+    ...stack,
+    dataDir,
+    async sendSmtp(raw, envelope = {}) {
+      await sendRawMessage({
+        host: '127.0.0.1',
+        port: stack.smtpPort,
+        raw: Buffer.from(raw),
+        to: envelope.to ?? [stack.supportAddress],
+        ...(envelope.from !== undefined ? { from: envelope.from } : {}),
+      });
+      await stack.idle();
+    },
+    async deliver(raw, deliverOptions = {}) {
+      const sesMessageId = deliverOptions.sesMessageId ?? newSesMessageId();
+      await s3.send(new PutObjectCommand({ Bucket: stack.rawMailBucket, Key: `${stack.rawMailPrefix}${sesMessageId}`, Body: Buffer.from(raw) }));
+      const now = new Date().toISOString();
+      const v = deliverOptions.verdicts === 'absent' ? undefined : { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS', ...deliverOptions.verdicts };
+      const recipients = deliverOptions.recipients ?? [stack.supportAddress];
+      const event = {
+        Records: [
+          {
+            eventSource: 'aws:ses' as const,
+            ses: {
+              mail: { messageId: sesMessageId, source: deliverOptions.source ?? 'sender@example.com', timestamp: now, destination: recipients },
+              receipt: {
+                timestamp: now,
+                recipients,
+                ...(v
+                  ? {
+                      spamVerdict: { status: v.spam as Verdict },
+                      virusVerdict: { status: v.virus as Verdict },
+                      spfVerdict: { status: v.spf as Verdict },
+                      dkimVerdict: { status: v.dkim as Verdict },
+                      dmarcVerdict: { status: v.dmarc as Verdict },
+                    }
+                  : {}),
+              },
+            },
+          },
+        ],
+      };
+      const runs = Array.from({ length: deliverOptions.concurrency ?? 1 }, () => stack.invokeInbound(event));
+      const results = (await Promise.all(runs)) as Array<{ results: InboundResult[] } | undefined>;
+      const first = results[0]?.results[0];
+      if (!first) throw new Error(`inbound failed for ${sesMessageId}; see ${stack.deadLetterDir}`);
+      return first;
+    },
+    async outbox() {
+      const files = readdirSync(stack.outboxDir, { withFileTypes: true })
+        .filter((entry) => entry.isFile() && entry.name.endsWith('.eml'))
+        .map((entry) => entry.name)
+        .sort();
+      return Promise.all(
+        files.map(async (file) => {
+          const raw = readFileSync(join(stack.outboxDir, file), 'utf8');
+          return { file, raw, mail: await simpleParser(raw) };
+        }),
+      );
+    },
+    async api<T>(path: string) {
+      const response = await fetch(`${stack.apiUrl}${path}`);
+      return { status: response.status, body: (await response.json()) as T };
+    },
+    async teardown() {
+      s3.destroy();
+      await stack.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A plain message as a mail client would write it. */
+export function composeMessage(fields: {
+  from: string;
+  to?: string;
+  subject: string;
+  text: string;
+  messageId?: string;
+  inReplyTo?: string;
+  references?: string;
+  cc?: string;
+  replyTo?: string;
+  extraHeaders?: string[];
+}): string {
+  const lines = [
+    `From: ${fields.from}`,
+    `To: ${fields.to ?? 'support@concierge.test'}`,
+    ...(fields.cc ? [`Cc: ${fields.cc}`] : []),
+    ...(fields.replyTo ? [`Reply-To: ${fields.replyTo}`] : []),
+    `Subject: ${fields.subject}`,
+    `Date: ${new Date().toUTCString()}`,
+    `Message-ID: ${fields.messageId ?? `<${randomBytes(8).toString('hex')}@client.example>`}`,
+    ...(fields.inReplyTo ? [`In-Reply-To: ${fields.inReplyTo}`] : []),
+    ...(fields.references ? [`References: ${fields.references}`] : []),
+    ...(fields.extraHeaders ?? []),
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: 8bit',
+    '',
+    fields.text,
+    '',
+  ];
+  return lines.join('\r\n');
+}

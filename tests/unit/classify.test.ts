@@ -1,0 +1,276 @@
+import { basename } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { classifyMail, suppressesAutoResponse, type ClassifyInput } from '../../functions/mail/classify';
+import type { Classification, HeaderLine } from '../../functions/mail/types';
+import { listCorpusFiles, parseCorpusFile, toClassifyInput } from '../helpers/corpus';
+
+const SISIMAI_MACHINE_DIRS = ['bounces/sisimai/bsd', 'bounces/sisimai/dos'];
+
+/**
+ * The one file in bsd/ that a person wrote: Apple Mail, "Forward the message.", subject
+ * `Fwd: Returned mail: see transcript for details`, MAIL FROM the person. A customer forwarding a bounce to
+ * support ("my mail to you came back") is a support request, so it stays `person`; allowing `Fwd:` before the
+ * bounce subjects would flip it.
+ */
+const HUMAN_FORWARD_OF_A_BOUNCE = 'bounces/sisimai/bsd/lhost-sendmail-14.eml';
+
+/** Which rule caught each of the 709 sisimai messages, so a rule change that moves them shows up here. */
+const EXPECTED_SISIMAI_REASONS: Record<string, number> = {
+  'bounce: Content-Type: multipart/report; report-type=delivery-status': 374,
+  'bounce: From mailer-daemon': 203,
+  'bounce: From postmaster': 46,
+  'bounce: From <> (null address)': 34,
+  'bounce: Content-Type: multipart/report; report-type=feedback-report': 14,
+  'auto-reply: Auto-Submitted: auto-replied': 8,
+  'auto-reply: From no-reply': 7,
+  'bounce: null envelope sender': 7,
+  'bounce: Content-Type: multipart/report': 6,
+  'bounce: Subject: complaint about message from': 3,
+  'bounce: From post_master': 3,
+  'auto-reply: List-Subscribe': 1,
+  'auto-reply: X-MLServer': 1,
+  'auto-reply: Subject: Auto reply:': 1,
+  'person: no automatic-mail sign': 1,
+};
+
+async function classifyFile(path: string): Promise<{ name: string; result: Classification }> {
+  const message = await parseCorpusFile(path);
+  return { name: message.name, result: classifyMail(toClassifyInput(message)) };
+}
+
+describe('classifyMail over the sisimai corpus', () => {
+  it('classifies every bounce and auto-reply in bsd/ and dos/ as machine mail', async () => {
+    // Prepare
+    const files = SISIMAI_MACHINE_DIRS.flatMap((dir) => listCorpusFiles(dir));
+
+    // Act
+    const classified = await Promise.all(files.map(classifyFile));
+
+    // Assess
+    expect(files.length).toBe(709);
+    const people = classified.filter(({ result }) => result.kind === 'person').map(({ name }) => name);
+    expect(people).toEqual([HUMAN_FORWARD_OF_A_BOUNCE]);
+    const otherKinds = classified.filter(({ result }) => !['bounce', 'auto-reply', 'person'].includes(result.kind));
+    expect(otherKinds).toEqual([]);
+
+    const counts: Record<string, number> = {};
+    for (const { result } of classified) {
+      const key = `${result.kind}: ${result.reason}`;
+      counts[key] = (counts[key] ?? 0) + 1;
+    }
+    expect(counts).toEqual(EXPECTED_SISIMAI_REASONS);
+  });
+
+  it('tells the three messages in not/ apart: two people, one real bounce', async () => {
+    // Prepare
+    const files = listCorpusFiles('bounces/sisimai/not');
+
+    // Act
+    const classified = await Promise.all(files.map(classifyFile));
+
+    // Assess
+    const byFile = Object.fromEntries(classified.map(({ name, result }) => [basename(name), result]));
+    expect(byFile).toEqual({
+      // A plain Japanese note from a person.
+      'is-not-bounce-01.eml': { kind: 'person', reason: 'no automatic-mail sign' },
+      // A person attaching an original message as message/rfc822: the nested headers must not count.
+      'is-not-bounce-02.eml': { kind: 'person', reason: 'no automatic-mail sign' },
+      // sisimai keeps it for a parser bug (issue 368), but it is a mailbox-full bounce from postmaster with a
+      // null Return-Path and Auto-Submitted: auto-replied.
+      'rb-issue-368-bug.eml': { kind: 'bounce', reason: 'From postmaster' },
+    });
+  });
+});
+
+describe('classifyMail over mail people wrote', () => {
+  it('classifies every talon standard reply as person', async () => {
+    // Prepare
+    const files = listCorpusFiles('replies/talon/standard_replies').filter((path) => path.endsWith('.eml'));
+
+    // Act
+    const classified = await Promise.all(files.map(classifyFile));
+
+    // Assess
+    expect(files.length).toBeGreaterThanOrEqual(12);
+    expect(classified.filter(({ result }) => result.kind !== 'person')).toEqual([]);
+  });
+
+  it('classifies every charsets/letters message as person', async () => {
+    // Prepare
+    const files = listCorpusFiles('charsets/letters');
+
+    // Act
+    const classified = await Promise.all(files.map(classifyFile));
+
+    // Assess
+    expect(files.length).toBe(164);
+    expect(classified.filter(({ result }) => result.kind !== 'person')).toEqual([]);
+  });
+});
+
+function personInput(overrides: Partial<ClassifyInput> = {}): ClassifyInput {
+  return {
+    headers: [
+      { key: 'from', value: 'Alice <alice@example.com>' },
+      { key: 'to', value: 'support@concierge.test' },
+      { key: 'subject', value: 'Withdrawal pending' },
+      { key: 'content-type', value: 'text/plain; charset=utf-8' },
+    ],
+    from: { address: 'alice@example.com', name: 'Alice' },
+    envelopeSender: 'alice@example.com',
+    contentType: 'text/plain',
+    subject: 'Withdrawal pending',
+    ownAddresses: ['support@concierge.test'],
+    verdicts: { spam: 'PASS', virus: 'PASS' },
+    ...overrides,
+  };
+}
+
+function withHeaders(...extra: HeaderLine[]): Partial<ClassifyInput> {
+  return { headers: [...personInput().headers, ...extra] };
+}
+
+describe('classifyMail rules', () => {
+  it('lets a plain message from a person through', () => {
+    // Prepare
+    const input = personInput();
+
+    // Act
+    const result = classifyMail(input);
+
+    // Assess
+    expect(result).toEqual({ kind: 'person', reason: 'no automatic-mail sign' });
+  });
+
+  it.each<[string, Partial<ClassifyInput>, Classification]>([
+    ['virus before everything', { verdicts: { spam: 'FAIL', virus: 'FAIL' }, contentType: 'multipart/report' }, { kind: 'virus', reason: 'SES virus verdict FAIL' }],
+    ['spam before bounce signs', { verdicts: { spam: 'FAIL', virus: 'PASS' }, envelopeSender: '' }, { kind: 'spam', reason: 'SES spam verdict FAIL' }],
+    ['spam before auto-reply signs', { verdicts: { spam: 'FAIL', virus: 'GRAY' }, ...withHeaders({ key: 'auto-submitted', value: 'auto-replied' }) }, { kind: 'spam', reason: 'SES spam verdict FAIL' }],
+    ['GRAY and PROCESSING_FAILED verdicts are not failures', { verdicts: { spam: 'GRAY', virus: 'PROCESSING_FAILED' } }, { kind: 'person', reason: 'no automatic-mail sign' }],
+  ])('verdict precedence: %s', (_name, overrides, expected) => {
+    // Prepare
+    const input = personInput(overrides);
+
+    // Act
+    const result = classifyMail(input);
+
+    // Assess
+    expect(result).toEqual(expected);
+  });
+
+  it.each<[string, Partial<ClassifyInput>, string]>([
+    ['multipart/report with its report-type', { contentType: 'multipart/report', headers: [{ key: 'content-type', value: 'multipart/report; report-type="disposition-notification"; boundary=x' }] }, 'Content-Type: multipart/report; report-type=disposition-notification'],
+    ['multipart/report without a Content-Type header line', { contentType: 'multipart/report', headers: [] }, 'Content-Type: multipart/report'],
+    ['a bare message/delivery-status', { contentType: 'message/delivery-status' }, 'Content-Type: message/delivery-status'],
+    ['null envelope sender as SES reports it', { envelopeSender: '' }, 'null envelope sender'],
+    ['null envelope sender in angle brackets', { envelopeSender: ' <> ' }, 'null envelope sender'],
+    ['MAILER-DAEMON in capitals', { from: { address: 'MAILER-DAEMON@mx.example.net', name: '' } }, 'From mailer-daemon'],
+    ['Mail Delivery System <mailer-daemon@…>', { from: { address: 'mailer-daemon@googlemail.com', name: 'Mail Delivery System' } }, 'From mailer-daemon'],
+    ['postmaster', { from: { address: 'Postmaster@example.org', name: '' } }, 'From postmaster'],
+    ['post_master', { from: { address: 'post_master@vtext.example.com', name: '' } }, 'From post_master'],
+    ['From: MAILER-DAEMON <>', { from: undefined, headers: [{ key: 'from', value: 'MAILER-DAEMON <>' }] }, 'From <> (null address)'],
+    ['X-Failed-Recipients', withHeaders({ key: 'x-failed-recipients', value: 'bob@example.org' }), 'X-Failed-Recipients'],
+    ['a bounce subject when nothing else shows it', { subject: 'Undeliverable: Withdrawal pending' }, 'Subject: Undeliverable'],
+    ['a report wins over auto-reply headers', { contentType: 'multipart/report', ...withHeaders({ key: 'precedence', value: 'bulk' }) }, 'Content-Type: multipart/report'],
+    ['a null sender without RFC 3834 auto-replied', { envelopeSender: '', ...withHeaders({ key: 'auto-submitted', value: 'auto-generated (failure)' }) }, 'null envelope sender'],
+  ])('bounce: %s', (_name, overrides, reason) => {
+    // Prepare
+    const input = personInput(overrides);
+
+    // Act
+    const result = classifyMail(input);
+
+    // Assess
+    expect(result).toEqual({ kind: 'bounce', reason });
+  });
+
+  it.each<[string, Partial<ClassifyInput>, string]>([
+    ['Auto-Submitted: auto-replied', withHeaders({ key: 'auto-submitted', value: 'auto-replied' }), 'Auto-Submitted: auto-replied'],
+    ['Auto-Submitted in another case, with a comment', withHeaders({ key: 'auto-submitted', value: ' Auto-Generated (postmaster-notification)' }), 'Auto-Submitted: auto-generated'],
+    ['Auto-Submitted with a parameter', withHeaders({ key: 'auto-submitted', value: 'auto-notified; owner-email="me@example.com"' }), 'Auto-Submitted: auto-notified'],
+    ['an empty Auto-Submitted', withHeaders({ key: 'auto-submitted', value: '' }), 'Auto-Submitted: (empty)'],
+    ['a second Auto-Submitted below a `no`', withHeaders({ key: 'auto-submitted', value: 'no' }, { key: 'auto-submitted', value: 'auto-replied' }), 'Auto-Submitted: auto-replied'],
+    ['an RFC 3834 vacation reply with a null sender', { envelopeSender: '', ...withHeaders({ key: 'auto-submitted', value: 'auto-replied (vacation)' }) }, 'Auto-Submitted: auto-replied'],
+    ['Precedence: bulk', withHeaders({ key: 'precedence', value: 'bulk' }), 'Precedence: bulk'],
+    ['Precedence: List', withHeaders({ key: 'precedence', value: 'List' }), 'Precedence: list'],
+    ['Precedence: junk', withHeaders({ key: 'precedence', value: 'junk (spam)' }), 'Precedence: junk'],
+    ['Precedence: auto_reply', withHeaders({ key: 'precedence', value: 'auto_reply' }), 'Precedence: auto_reply'],
+    ['X-Autoreply', withHeaders({ key: 'x-autoreply', value: 'yes' }), 'X-Autoreply'],
+    ['X-Autorespond', withHeaders({ key: 'x-autorespond', value: 'Vacation' }), 'X-Autorespond'],
+    ['List-Unsubscribe', withHeaders({ key: 'list-unsubscribe', value: '<mailto:unsub@news.example.com>' }), 'List-Unsubscribe'],
+    ['List-Id', withHeaders({ key: 'list-id', value: 'Traders <traders.lists.example.com>' }), 'List-Id'],
+    ['Mailing-List (ezmlm)', withHeaders({ key: 'mailing-list', value: 'contact help@example.org; run by ezmlm' }), 'Mailing-List'],
+    ['noreply', { from: { address: 'noreply@exchange.example', name: '' } }, 'From noreply'],
+    ['no-reply', { from: { address: 'No-Reply@sns.amazonaws.com', name: 'AWS' } }, 'From no-reply'],
+    ['no_reply', { from: { address: 'no_reply@example.com', name: '' } }, 'From no_reply'],
+    ['do-not-reply', { from: { address: 'do-not-reply@example.com', name: '' } }, 'From do-not-reply'],
+    ['donotreply', { from: { address: 'donotreply@example.com', name: '' } }, 'From donotreply'],
+    ['a suffixed noreply', { from: { address: 'noreply-billing@example.com', name: '' } }, 'From noreply-billing'],
+    ['our own address: a loop', { from: { address: 'support@concierge.test', name: 'Concierge' } }, 'From own address (loop)'],
+    ['our own plus-addressed address', { from: { address: 'Support+T-1234.abcd@Concierge.test', name: '' } }, 'From own address (loop)'],
+    ['an out-of-office subject', { subject: 'Automatic reply: Withdrawal pending' }, 'Subject: Automatic reply:'],
+    ['an Out of Office subject', { subject: 'Out of Office: Withdrawal pending' }, 'Subject: Out of Office:'],
+    ['a Chinese auto-reply subject', { subject: '自动回复: 提现问题' }, 'Subject: 自动回复:'],
+  ])('auto-reply: %s', (_name, overrides, reason) => {
+    // Prepare
+    const input = personInput(overrides);
+
+    // Act
+    const result = classifyMail(input);
+
+    // Assess
+    expect(result).toEqual({ kind: 'auto-reply', reason });
+  });
+
+  it.each<[string, Partial<ClassifyInput>]>([
+    ['Auto-Submitted: no', withHeaders({ key: 'auto-submitted', value: 'no' })],
+    ['Auto-Submitted: No (manual)', withHeaders({ key: 'auto-submitted', value: 'No (manual)' })],
+    ['Precedence: first-class', withHeaders({ key: 'precedence', value: 'first-class' })],
+    ['X-Auto-Response-Suppress: All (a request, not a sign)', withHeaders({ key: 'x-auto-response-suppress', value: 'All' })],
+    ['a reply about a bounce', { subject: 'Re: Undeliverable: Withdrawal pending' }],
+    ['a forwarded bounce', { subject: 'Fwd: Returned mail: see transcript for details' }],
+    ['an "auto reply" subject without the colon', { subject: 'Auto reply settings are broken' }],
+    ['an address that merely contains noreply', { from: { address: 'knoreplyguy@example.com', name: '' } }],
+    ['another address at our domain', { from: { address: 'alice@concierge.test', name: '' } }],
+    ['a postmaster mentioned in the display name only', { from: { address: 'alice@example.com', name: 'postmaster' } }],
+  ])('person: %s', (_name, overrides) => {
+    // Prepare
+    const input = personInput(overrides);
+
+    // Act
+    const result = classifyMail(input);
+
+    // Assess
+    expect(result).toEqual({ kind: 'person', reason: 'no automatic-mail sign' });
+  });
+});
+
+describe('suppressesAutoResponse', () => {
+  it.each<[string, boolean]>([
+    ['All', true],
+    ['OOF, AutoReply', true],
+    ['DR, NDR, RN, NRN', true],
+    ['None', false],
+    ['', false],
+  ])('X-Auto-Response-Suppress: %s → %s', (value, expected) => {
+    // Prepare
+    const headers: HeaderLine[] = [{ key: 'x-auto-response-suppress', value }];
+
+    // Act
+    const suppressed = suppressesAutoResponse(headers);
+
+    // Assess
+    expect(suppressed).toBe(expected);
+  });
+
+  it('is false without the header', () => {
+    // Prepare
+    const headers = personInput().headers;
+
+    // Act
+    const suppressed = suppressesAutoResponse(headers);
+
+    // Assess
+    expect(suppressed).toBe(false);
+  });
+});

@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import type { Ticket } from '../../functions/tickets/model';
+import {
+  isValidReplySignature,
+  messageIdKey,
+  newTicketRef,
+  replyAddressFor,
+  replyTokenIn,
+  sesMessageIdHeader,
+  subjectTokenOf,
+  TICKET_REF_ALPHABET,
+} from '../../functions/tickets/references';
+import { candidateMessageIds, resolveThread, type ThreadLookup } from '../../functions/tickets/threading';
+
+const SECRET = 'x'.repeat(40);
+const SUPPORT = { address: 'support@concierge.test', replyTokenSecret: SECRET };
+
+function ticketFixture(overrides: Partial<Ticket> = {}): Ticket {
+  return {
+    id: '4f0c3a51-9a0e-4c55-9a49-111111111111',
+    ref: 'K7Q3XM',
+    subject: 'Deposit',
+    status: 'open',
+    customer: 'dana@customer.example',
+    parties: ['dana@customer.example', 'cc@customer.example'],
+    flags: [],
+    language: 'en',
+    tier: 'standard',
+    priority: 'normal',
+    createdAt: '2026-11-21T10:00:00.000Z',
+    updatedAt: '2026-11-21T10:00:00.000Z',
+    firstResponseDueAt: '2026-11-22T10:00:00.000Z',
+    messageCount: 1,
+    ...overrides,
+  };
+}
+
+/** An in-memory lookup: threading is pure logic over three reads. */
+function lookupWith(ticket: Ticket, messageIds: Record<string, string> = {}): ThreadLookup {
+  return {
+    ticketIdsForMessageIds: async (keys) => new Map(keys.filter((key) => messageIds[key]).map((key) => [key, messageIds[key]!])),
+    getTicket: async (id) => (id === ticket.id ? ticket : undefined),
+    getTicketByRef: async (ref) => (ref === ticket.ref ? ticket : undefined),
+  };
+}
+
+const base = { inReplyTo: [], references: [], recipients: ['support@concierge.test'], subject: 'Hello', sender: 'dana@customer.example', senderVerified: true, machineGenerated: false };
+
+describe('ticket references', () => {
+  it('are six characters from an alphabet without look-alikes, and not sequential', () => {
+    const refs = new Set(Array.from({ length: 2000 }, newTicketRef));
+    expect(refs.size).toBeGreaterThan(1995);
+    for (const ref of refs) expect(ref).toMatch(new RegExp(`^[${TICKET_REF_ALPHABET}]{6}$`));
+    expect(TICKET_REF_ALPHABET).not.toMatch(/[01IO]/);
+  });
+
+  it('are read from a subject token in any case', () => {
+    expect(subjectTokenOf('Re: [#k7q3xm] Deposit')).toBe('K7Q3XM');
+    expect(subjectTokenOf('Re: #K7Q3XM Deposit')).toBeUndefined();
+  });
+});
+
+describe('signed reply addresses', () => {
+  it('round-trip, and a forged signature or another ticket id does not verify', () => {
+    const ticket = ticketFixture();
+    const address = replyAddressFor('support@concierge.test', ticket, SECRET);
+    const token = replyTokenIn(['someone@else.example', address.toUpperCase()], 'support@concierge.test');
+    expect(token?.ref).toBe('K7Q3XM');
+    expect(isValidReplySignature(ticket.id, token!.signature, SECRET)).toBe(true);
+    expect(isValidReplySignature('another-ticket', token!.signature, SECRET)).toBe(false);
+    expect(isValidReplySignature(ticket.id, 'a'.repeat(16), SECRET)).toBe(false);
+  });
+});
+
+describe('message id keys', () => {
+  it('match an SES id in any regional spelling', () => {
+    expect(messageIdKey('<0100abc-000000@email.amazonses.com>')).toBe(messageIdKey(sesMessageIdHeader('0100abc-000000', 'eu-west-1')));
+    expect(messageIdKey('<X@Host.Example>')).toBe('id:X@host.example');
+  });
+
+  it('tries In-Reply-To first, then References newest first', () => {
+    expect(candidateMessageIds(['<c@x>'], ['<a@x>', '<b@x>', '<c@x>'])).toEqual(['id:c@x', 'id:b@x', 'id:a@x']);
+  });
+});
+
+describe('resolveThread', () => {
+  const ticket = ticketFixture();
+
+  it('joins by an older id in References when the newest is unknown', async () => {
+    const decision = await resolveThread({ ...base, references: ['<known@x>', '<unknown@x>'] }, lookupWith(ticket, { 'id:known@x': ticket.id }), SUPPORT);
+    expect(decision).toMatchObject({ kind: 'existing', via: 'headers' });
+  });
+
+  it('joins by signed reply address and by subject token from a party', async () => {
+    const address = replyAddressFor('support@concierge.test', ticket, SECRET);
+    expect(await resolveThread({ ...base, recipients: [address] }, lookupWith(ticket), SUPPORT)).toMatchObject({ kind: 'existing', via: 'reply-address' });
+    expect(await resolveThread({ ...base, sender: 'cc@customer.example', subject: 'Re: [#K7Q3XM]' }, lookupWith(ticket), SUPPORT)).toMatchObject({
+      kind: 'existing',
+      via: 'subject-token',
+    });
+  });
+
+  it('never lets a stranger in, whichever way they refer to the ticket', async () => {
+    const stranger = { ...base, sender: 'mallory@evil.example' };
+    const address = replyAddressFor('support@concierge.test', ticket, SECRET);
+    for (const input of [
+      { ...stranger, subject: '[#K7Q3XM]' },
+      { ...stranger, recipients: [address] },
+      { ...stranger, inReplyTo: ['<known@x>'] },
+    ]) {
+      const decision = await resolveThread(input, lookupWith(ticket, { 'id:known@x': ticket.id }), SUPPORT);
+      expect(decision).toEqual({ kind: 'new', strangerReference: { ticketId: ticket.id, via: expect.any(String) } });
+    }
+  });
+
+  it('does not let an unverified sender use a party’s address', async () => {
+    const decision = await resolveThread({ ...base, senderVerified: false, subject: '[#K7Q3XM]' }, lookupWith(ticket), SUPPORT);
+    expect(decision.kind).toBe('new');
+  });
+
+  it('ignores a reply address whose signature does not match', async () => {
+    const decision = await resolveThread({ ...base, recipients: ['support+k7q3xm-aaaaaaaaaaaaaaaa@concierge.test'] }, lookupWith(ticket), SUPPORT);
+    expect(decision).toEqual({ kind: 'new' });
+  });
+
+  it('attaches a bounce that names our message, but a subject token alone never makes machine mail a stranger', async () => {
+    const bounce = { ...base, sender: 'mailer-daemon@mx.example', machineGenerated: true };
+    expect(await resolveThread({ ...bounce, inReplyTo: ['<known@x>'] }, lookupWith(ticket, { 'id:known@x': ticket.id }), SUPPORT)).toMatchObject({ kind: 'existing' });
+    expect(await resolveThread({ ...bounce, subject: 'Undeliverable: [#K7Q3XM]' }, lookupWith(ticket), SUPPORT)).toEqual({ kind: 'new' });
+  });
+});
