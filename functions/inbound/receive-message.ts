@@ -57,7 +57,16 @@ export type InboundResult =
   | { outcome: 'discarded'; reason: string }
   | { outcome: 'duplicate'; of: string; acknowledgement?: AckResult };
 
-export type AckResult = 'sent' | 'not-needed' | 'rate-limited' | 'claimed-elsewhere';
+export type AckResult = 'sent' | 'not-needed' | 'rate-limited' | 'claimed-elsewhere' | 'rejected';
+
+/**
+ * SES errors that retrying cannot fix (a malformed or refused recipient): recorded on the receipt instead
+ * of thrown, so the delivery is not retried into the dead-letter queue over an acknowledgement.
+ */
+const PERMANENT_SEND_ERRORS = new Set(['InvalidParameterValue', 'MessageRejected', 'MailFromDomainNotVerifiedException']);
+
+/** Deliberately plain: an address SES will take, not a full RFC 5322 parser. */
+const DELIVERABLE_ADDRESS = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/;
 
 /** Stored text is cut here so a message always fits a DynamoDB item; the raw message keeps the rest. */
 export const MAX_STORED_TEXT_CHARS = 64_000;
@@ -228,7 +237,8 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
   }
 
   // X-Auto-Response-Suppress asks for no automatic answer; the person's mail still opens a ticket.
-  const ackEligible = classification.kind === 'person' && senderVerified && sender !== '' && !suppressesAutoResponse(mail.headers);
+  const ackEligible =
+    classification.kind === 'person' && senderVerified && DELIVERABLE_ADDRESS.test(sender) && !suppressesAutoResponse(mail.headers);
   const ticket = newTicket(mail, sender, visible, language, decision, senderVerified, settings, now());
   for (let attempt = 0; attempt < MAX_REF_ATTEMPTS; attempt += 1) {
     const result = await store.createTicket(ticket, writeFor(ticket.id, 'ticket-created', ackEligible ? 'pending' : 'not-needed'));
@@ -368,6 +378,11 @@ async function acknowledge(
   try {
     sent = await deps.mailSender.send(mail);
   } catch (error) {
+    if (error instanceof Error && PERMANENT_SEND_ERRORS.has(error.name)) {
+      await store.setAckState(sesMessageId, 'rejected', `${error.name}: ${error.message}`);
+      deps.log?.('acknowledgement refused by SES', { sesMessageId, ticketId: ticket.id, error: error.name });
+      return 'rejected';
+    }
     await store.releaseAcknowledgement(sesMessageId);
     throw error;
   }

@@ -36,7 +36,7 @@ export const MAIL_SYSTEM_LOCAL_PART = /^(?:mailer[-_]?daemon|post[-_]?master)$/i
  * forwards a bounce to ask why their mail to us failed still reaches a person.
  */
 export const BOUNCE_SUBJECT =
-  /^\s*(?:undeliver(?:able|ed)\b|delivery (?:status notification|failure|has failed|notification)|mail delivery (?:failed|failure)|returned mail\b|non[- ]?delivery\b|failure notice\b|message not delivered\b|complaint about message from\b)/i;
+  /^\s*(?:(?:fwd?|fw)\s*:\s*)?(?:undeliver(?:able|ed)\b|delivery (?:status notification|failure|has failed|notification)|mail delivery (?:failed|failure)|returned mail\b|non[- ]?delivery\b|failure notice\b|message not delivered\b|complaint about message from\b)/i;
 
 /**
  * Subjects of out-of-office and other automatic replies, in the forms Outlook, Exchange, iCloud and common

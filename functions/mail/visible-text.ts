@@ -16,6 +16,11 @@ export const MAX_TEXT_CHARS = 64 * 1024;
 export const MAX_TEXT_LINES = 2_000;
 /** Only this many leading characters of an HTML body are parsed. */
 export const MAX_HTML_CHARS = 512 * 1024;
+/**
+ * Only the HTML before this many tags is parsed: htmlparser2 keeps open elements in an array it shifts and
+ * searches, so its cost grows with depth × tags (170,000 nested tags take seconds, 20,000 a few dozen ms).
+ */
+export const MAX_HTML_TAGS = 20_000;
 /** HTML nested deeper than this is not rendered; quoted history nests, what a person writes rarely does. */
 export const MAX_HTML_DEPTH = 100;
 /** Child nodes rendered per HTML element. */
@@ -76,7 +81,7 @@ const WROTE =
   'のメッセージ|작성';
 
 /** Words an attribution opens with ("On …", "Le …", "Am …", "W dniu …"). */
-const OPENER = '(?:On|Le|El|Il|Em|Op|Am|Den|Dne|W dniu|Dnia|In data|Il giorno|Op|Le)\\s';
+const OPENER = '(?:On|Le|El|Il|Em|Op|Am|Den|Dne|W dniu|Dnia|In data|Il giorno)\\s';
 
 /** Weekday and month abbreviations that open a date-first attribution ("ср, 30 апр.", "tir. 18. apr."). */
 const DAY_OR_MONTH =
@@ -106,7 +111,7 @@ const HAS_WROTE = new RegExp(`(?:${WROTE}|[写寫]道)`, 'iu');
 
 /** "-----Original Message-----", "------------------ 原始邮件 ------------------", Gmail's forward line. */
 const SEPARATOR_PHRASE =
-  /^[-\s]{2,}(?:original message|oprindelig besked|message d'origine|ursprüngliche nachricht|originalnachricht|mensaje original|messaggio originale|mensagem original|oorspronkelijk bericht|alkuperäinen viesti|исходное сообщение|forwarded message|weitergeleitete nachricht|message transféré|原始邮件|原始郵件|原邮件|转发邮件信息|转发的邮件|原始郵件)[-\s]{2,}$/iu;
+  /^[-\s]{2,}(?:original message|oprindelig besked|message d'origine|ursprüngliche nachricht|originalnachricht|mensaje original|messaggio originale|mensagem original|oorspronkelijk bericht|alkuperäinen viesti|исходное сообщение|forwarded message|weitergeleitete nachricht|message transféré|原始邮件|原始郵件|原邮件|转发邮件信息|转发的邮件)[-\s]{2,}$/iu;
 /** Apple Mail's forward line, which has no dashes. */
 const FORWARD_LINE = /^(?:Begin forwarded message|Anfang der weitergeleiteten Nachricht|Début du message réexpédié)\s?[:：]$/iu;
 /** A line of rule characters only, as clients put above a header block. */
@@ -119,7 +124,7 @@ const FROM_KEYS =
   'From|De|Von|Van|Da|Fra|Från|Od|От|Kimden|Lähettäjä|Feladó|Afzender|Remitente|Expéditeur|Mittente|发件人|寄件者|寄件人|差出人|보낸 사람';
 /** Other keys of such a block: date, recipients, subject. */
 const OTHER_KEYS =
-  'Sent|Date|To|Cc|Bcc|Subject|Reply-To|Envoyé le|Envoyé|À|A|Objet|Copie à|Cc|Gesendet|Datum|An|Betreff|Kopie|' +
+  'Sent|Date|To|Cc|Bcc|Subject|Reply-To|Envoyé le|Envoyé|À|A|Objet|Copie à|Gesendet|Datum|An|Betreff|Kopie|' +
   'Verzonden|Aan|Onderwerp|Inviato|Data|Oggetto|Enviado|Enviada|Fecha|Para|Asunto|Assunto|Sendt|Dato|Til|Emne|' +
   'Skickat|Till|Ämne|Отправлено|Дата|Кому|Тема|Копия|Wysłano|Do|Temat|Lähetetty|Vastaanottaja|Aihe|Gönderildi|' +
   'Kime|Konu|Tarih|Elküldve|Címzett|Tárgy|Message du|发送时间|发送日期|时间|日期|收件人|抄送|主题|寄件日期|收件者|副本|主旨|送信日時|宛先|件名';
@@ -578,6 +583,10 @@ function htmlToText(html: string): string {
       { selector: 'img', format: 'skip' },
       { selector: 'hr', format: 'skip' },
       { selector: 'div.moz-cite-prefix', format: 'skip' },
+      // Signatures the clients mark as such; the text part carries them after "-- ".
+      { selector: '.gmail_signature', format: 'skip' },
+      { selector: '.moz-signature', format: 'skip' },
+      { selector: '#Signature', format: 'skip' },
       // Outlook writes one <p class=MsoNormal> per line; paragraph spacing would double every line break.
       { selector: 'p.MsoNormal', format: 'block', options: { leadingLineBreaks: 1, trailingLineBreaks: 1 } },
       ...['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({ selector, options: { uppercase: false } })),
@@ -586,9 +595,20 @@ function htmlToText(html: string): string {
       ...HISTORY_STARTS.map((selector) => ({ selector, format: 'blockString', options: { string: CUT } })),
     ],
   });
-  const rendered = htmlConverter(html.slice(0, MAX_HTML_CHARS).replaceAll(CUT, ''));
+  const rendered = htmlConverter(capTags(html.slice(0, MAX_HTML_CHARS)).replaceAll(CUT, ''));
   const cut = rendered.indexOf(CUT);
   return cut >= 0 ? rendered.slice(0, cut) : rendered;
+}
+
+/** The HTML before its (MAX_HTML_TAGS + 1)-th tag. */
+function capTags(html: string): string {
+  let tags = 0;
+  for (let at = html.indexOf('<'); at >= 0; at = html.indexOf('<', at + 1)) {
+    if (/[a-zA-Z/!]/u.test(html[at + 1] ?? '') && ++tags > MAX_HTML_TAGS) {
+      return html.slice(0, at);
+    }
+  }
+  return html;
 }
 
 /**

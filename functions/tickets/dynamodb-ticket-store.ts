@@ -338,13 +338,13 @@ export class DynamoTicketStore {
     );
   }
 
-  async setAckState(sesMessageId: string, state: 'rate-limited' | 'not-needed'): Promise<void> {
+  async setAckState(sesMessageId: string, state: 'rate-limited' | 'not-needed' | 'rejected', error?: string): Promise<void> {
     const result = await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: inboundKey(sesMessageId),
-        UpdateExpression: 'SET ackState = :state REMOVE ackClaimedUntil',
-        ExpressionAttributeValues: { ':state': state },
+        UpdateExpression: error ? 'SET ackState = :state, ackError = :error REMOVE ackClaimedUntil' : 'SET ackState = :state REMOVE ackClaimedUntil',
+        ExpressionAttributeValues: { ':state': state, ...(error ? { ':error': error.slice(0, 500) } : {}) },
         ReturnConsumedCapacity: this.capacity,
       }),
     );

@@ -77,7 +77,7 @@ export interface TicketMessage {
 }
 
 export type InboundOutcome = 'ticket-created' | 'follow-up' | 'quarantined' | 'discarded' | 'duplicate';
-export type AckState = 'pending' | 'sent' | 'not-needed' | 'rate-limited';
+export type AckState = 'pending' | 'sent' | 'not-needed' | 'rate-limited' | 'rejected';
 
 /** One per SES message id: what became of it. Makes every effect of a delivery happen once. */
 export interface InboundReceipt {
@@ -92,6 +92,8 @@ export interface InboundReceipt {
   ackState: AckState;
   ackClaimedUntil?: number;
   ackSesMessageId?: string;
+  /** Why SES refused the acknowledgement, when it did. */
+  ackError?: string;
   duplicateOf?: string;
   receivedAt: string;
 }

@@ -186,8 +186,8 @@ describe('explicit limits', () => {
   }
 
   it('keeps attachments in S3 with their metadata on the message', async () => {
-    // Prepare: a real message with attachments from the corpus
-    const raw = readFileSync(join(CORPUS_ROOT, 'malformed/php-imap/multiple_nested_attachments.eml'), 'utf8').replace(/^From:.*$/im, 'From: files@customer.example');
+    // Prepare: a real message with nested attachments from the corpus; it has no From, so one is added
+    const raw = `From: files@customer.example\r\n${readFileSync(join(CORPUS_ROOT, 'malformed/php-imap/multiple_nested_attachments.eml'), 'utf8')}`;
 
     // Act
     const result = await stack.deliver(raw);
