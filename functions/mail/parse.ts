@@ -137,14 +137,15 @@ export async function parseInboundMail(raw: Buffer, limits: MailLimits = DEFAULT
       controller.signal,
     );
     const mail = toInboundMail(parsed, limits);
-    if (!hasReplacementCharacters(mail)) return mail;
-    const repaired = await withAbort(inheritParentCharsets(raw), controller.signal);
-    if (!repaired) return mail;
+    if (!hasReplacementCharacters(mail) && !FLOWED_PARAMETER.test(raw.toString('latin1'))) return mail;
+    const rewritten = await withAbort(rewriteTextParts(raw), controller.signal);
+    if (!rewritten) return mail;
     const reparsed = toInboundMail(
-      await withAbort(simpleParser(repaired, { maxHtmlLengthToParse: limits.maxHtmlToTextBytes }), controller.signal),
+      await withAbort(simpleParser(rewritten.raw, { maxHtmlLengthToParse: limits.maxHtmlToTextBytes }), controller.signal),
       limits,
     );
-    return countReplacements(reparsed) < countReplacements(mail) ? reparsed : mail;
+    if (rewritten.flowed && reparsed.text) reparsed.text = decodeFlowed(reparsed.text, rewritten.delSp);
+    return countReplacements(reparsed) <= countReplacements(mail) ? reparsed : mail;
   } catch (error) {
     if (error instanceof MailLimitError || error instanceof MailParseError) throw error;
     throw new MailParseError(error instanceof Error ? error.message : String(error));
@@ -163,31 +164,49 @@ function hasReplacementCharacters(mail: InboundMail): boolean {
   return countReplacements(mail) > 0;
 }
 
-interface CharsetNode {
+interface RewritableNode {
   type: string;
   contentType?: string | false;
   charset?: string | false;
-  parentNode?: CharsetNode | false;
+  flowed?: boolean;
+  delSp?: boolean;
+  parentNode?: RewritableNode | false;
   setCharset?(charset: string): void;
+  setContentType?(contentType?: string): void;
 }
 
 /**
- * Some clients declare the charset on the multipart and not on its text parts (seen with GBK in signed
- * mail); mailparser then decodes those parts as UTF-8 and yields U+FFFD. Gives such parts their nearest
- * ancestor's charset; returns undefined when no part needed it.
+ * Rewrites text parts' Content-Type where mailparser would otherwise decode them wrongly:
+ * - a charset declared on the multipart but not on its text parts (seen with GBK in signed mail) would be
+ *   decoded as UTF-8 and yield U+FFFD, so such parts get their nearest ancestor's charset;
+ * - format=flowed is dropped, because mailparser joins flowed lines across a change of quote depth
+ *   (`> Hi ` + `Hello` becomes `> Hi Hello`), which RFC 3676 §4.5 forbids; decodeFlowed does it properly.
+ * Returns undefined when no part needed either.
  */
-async function inheritParentCharsets(raw: Buffer): Promise<Buffer | undefined> {
+async function rewriteTextParts(raw: Buffer): Promise<{ raw: Buffer; flowed: boolean; delSp: boolean } | undefined> {
   let changed = false;
+  let flowed = false;
+  let delSp = false;
   const fixer = new Transform({
     objectMode: true,
-    transform(chunk: CharsetNode, _encoding, callback) {
-      if (chunk.type === 'node' && typeof chunk.contentType === 'string' && chunk.contentType.startsWith('text/') && !chunk.charset) {
-        for (let parent = chunk.parentNode; parent; parent = parent.parentNode) {
-          if (parent.charset) {
-            chunk.setCharset?.(parent.charset);
-            changed = true;
-            break;
+    transform(chunk: RewritableNode, _encoding, callback) {
+      if (chunk.type === 'node' && typeof chunk.contentType === 'string' && chunk.contentType.startsWith('text/')) {
+        if (!chunk.charset) {
+          for (let parent = chunk.parentNode; parent; parent = parent.parentNode) {
+            if (parent.charset) {
+              chunk.setCharset?.(parent.charset);
+              changed = true;
+              break;
+            }
           }
+        }
+        if (chunk.flowed && chunk.contentType === 'text/plain') {
+          flowed = true;
+          delSp = delSp || Boolean(chunk.delSp);
+          chunk.flowed = false;
+          chunk.delSp = false;
+          chunk.setContentType?.();
+          changed = true;
         }
       }
       callback(null, chunk);
@@ -202,8 +221,36 @@ async function inheritParentCharsets(raw: Buffer): Promise<Buffer | undefined> {
     joiner.on('end', () => resolve());
     Readable.from([raw]).pipe(splitter).pipe(fixer).pipe(joiner);
   });
-  return changed ? Buffer.concat(output) : undefined;
+  return changed ? { raw: Buffer.concat(output), flowed, delSp } : undefined;
 }
+
+/**
+ * RFC 3676 format=flowed decoding that ends a paragraph where the quote depth changes. A line ending in a
+ * space continues on the next line of the same depth; the signature separator `-- ` never flows.
+ */
+export function decodeFlowed(text: string, delSp: boolean): string {
+  const lines: string[] = [];
+  let open: { depth: number; content: string } | undefined;
+  const close = () => {
+    if (open) lines.push(open.depth > 0 ? `${'>'.repeat(open.depth)} ${open.content}` : open.content);
+    open = undefined;
+  };
+  for (const line of text.split(/\r?\n/)) {
+    const depth = /^>*/.exec(line)?.[0].length ?? 0;
+    let content = line.slice(depth);
+    if (content.startsWith(' ')) content = content.slice(1);
+    const flows = content !== '-- ' && content.endsWith(' ');
+    if (open && open.depth !== depth) close();
+    const piece = flows && delSp ? content.slice(0, -1) : content;
+    if (open) open.content += piece;
+    else open = { depth, content: piece };
+    if (!flows) close();
+  }
+  close();
+  return lines.join('\n');
+}
+
+const FLOWED_PARAMETER = /format\s*=\s*"?flowed/i;
 
 function withAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason as Error);

@@ -462,7 +462,7 @@ function libraryFindsQuoteHeader(lines: string[], i: number, probes: { left: num
   if (probes.left <= 0 || (i > 0 && !isBlank(lines[i - 1] ?? '')) || line.length > LIBRARY_PROBE_MAX_CHARS) {
     return false;
   }
-  // Every header the library knows has a date, dashes or an address; prose that merely ends in a colon has none.
+  // A header worth cutting at carries a date, dashes or an address; "On Monday, Ann wrote" in prose does not.
   if (!/[\d@-]/u.test(line)) {
     return false;
   }

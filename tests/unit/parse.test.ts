@@ -66,3 +66,24 @@ describe('message ids', () => {
     expect(mail.references.at(-1)).toBe('<r149@x>');
   });
 });
+
+describe('format=flowed', () => {
+  it('ends a flowed paragraph where the quote depth changes (RFC 3676 §4.5)', async () => {
+    // Prepare: Thunderbird's bottom-posted reply, a flowed quoted line directly above the new text
+    const raw = Buffer.from(
+      'From: a@b.example\r\nSubject: s\r\nContent-Type: text/plain; charset="us-ascii"; format="flowed"\r\n\r\nOn 1/1, X wrote:\r\n> Hi \r\nHello\r\n',
+    );
+
+    // Act
+    const mail = await parseInboundMail(raw);
+
+    // Assess
+    expect(mail.text?.trimEnd().split('\n')).toEqual(['On 1/1, X wrote:', '> Hi ', 'Hello']);
+  });
+
+  it('joins soft breaks at the same depth, honours DelSp and never flows the signature separator', async () => {
+    const { decodeFlowed } = await import('../../functions/mail/parse');
+    expect(decodeFlowed('one \ntwo\n> a \n> b\n-- \nsig', false)).toBe('one two\n> a b\n-- \nsig');
+    expect(decodeFlowed('Chinese没有 \n空格', true)).toBe('Chinese没有空格');
+  });
+});

@@ -1,0 +1,165 @@
+/**
+ * Bundle size and cold import time of the `inbound` Lambda, next to a hello-world handler bundled the same way.
+ *
+ * The esbuild options mirror what CDK's `NodejsFunction` runs for `runtime: NODEJS_22_X, format: ESM,
+ * minify: true, bundleAwsSDK: true, mainFields: ['module', 'main']` with the `createRequire` banner CDK's
+ * documentation recommends for ESM output: `--bundle --target=node22 --platform=node --format=esm
+ * --outfile=index.mjs --minify`. Nothing is external: the Node 22 Lambda runtime does ship AWS SDK v3, but
+ * we bundle our own pinned copy anyway (the SDK counts in the figures below).
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build, type Metafile } from 'esbuild';
+import { median, percentile } from './stats';
+
+export const ESM_BANNER = "import { createRequire } from 'module';const require = createRequire(import.meta.url);";
+
+export interface BuiltBundle {
+  label: string;
+  file: string;
+  bytes: number;
+  /** Bytes in the output per npm package (or `(project)` for our own code), largest first. */
+  byPackage: Array<{ name: string; bytes: number }>;
+}
+
+function packageOf(input: string): string {
+  const at = input.lastIndexOf('node_modules/');
+  if (at === -1) return '(project code)';
+  const rest = input.slice(at + 'node_modules/'.length).split('/');
+  return rest[0]?.startsWith('@') ? `${rest[0]}/${rest[1] ?? ''}` : (rest[0] ?? input);
+}
+
+function sizesByPackage(metafile: Metafile, outfile: string): Array<{ name: string; bytes: number }> {
+  const output = Object.entries(metafile.outputs).find(([path]) => resolve(path) === resolve(outfile))?.[1];
+  const totals = new Map<string, number>();
+  for (const [input, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
+    const name = packageOf(input);
+    totals.set(name, (totals.get(name) ?? 0) + bytesInOutput);
+  }
+  return [...totals.entries()].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
+}
+
+export async function bundle(label: string, entry: string, outDir: string): Promise<BuiltBundle> {
+  const file = join(outDir, 'index.mjs');
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    mainFields: ['module', 'main'],
+    banner: { js: ESM_BANNER },
+    minify: true,
+    sourcemap: false,
+    outfile: file,
+    metafile: true,
+    logLevel: 'error',
+  });
+  const bytes = Object.entries(result.metafile.outputs).find(([path]) => resolve(path) === resolve(file))?.[1].bytes ?? 0;
+  return { label, file, bytes, byPackage: sizesByPackage(result.metafile, file) };
+}
+
+/** A hello-world Lambda handler, written into `dir`; returns its path. */
+export function writeHelloWorld(dir: string): string {
+  const entry = join(dir, 'hello.ts');
+  writeFileSync(entry, "export const handler = async (): Promise<{ statusCode: number; body: string }> => ({ statusCode: 200, body: 'hello' });\n");
+  return entry;
+}
+
+/** What `functions/commons/config.ts` requires at import; dummy values, nothing is called. */
+export const DUMMY_HANDLER_ENV: Readonly<Record<string, string>> = {
+  TABLE_NAME: 'concierge-bench',
+  RAW_MAIL_BUCKET: 'concierge-bench-raw-mail',
+  SUPPORT_ADDRESS: 'support@concierge.test',
+  REPLY_TOKEN_SECRET: 'bench-reply-token-secret-0123456789abcdef',
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  POWERTOOLS_LOG_LEVEL: 'ERROR',
+};
+
+const CHILD_SCRIPT = `
+const target = process.argv[1];
+const started = performance.now();
+const mod = await import(target);
+const importMs = performance.now() - started;
+if (typeof mod.handler !== 'function') throw new Error('no handler export in ' + target);
+process.stdout.write(JSON.stringify({ importMs }));
+`;
+
+export interface ColdSample {
+  importMs: number;
+  /** spawn to exit, as seen by the parent: node start-up + import + exit. */
+  processMs: number;
+}
+
+/** One fresh `node` process that imports the bundle once. */
+export function coldImport(file: string, cwd: string): Promise<ColdSample> {
+  return new Promise((resolveSample, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD_SCRIPT, pathToFileURL(file).href], {
+      cwd,
+      // A clean environment: no NODE_OPTIONS or loaders inherited from tsx. NODE_NO_WARNINGS hides the SDK's
+      // "Node 20 is ageing" notice, which the Node 22 runtime on Lambda would not print.
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_NO_WARNINGS: '1', ...DUMMY_HANDLER_ENV },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const processMs = performance.now() - started;
+      if (code !== 0) return reject(new Error(`cold import of ${file} exited ${code}: ${stderr.trim().slice(0, 500)}`));
+      try {
+        const parsed = JSON.parse(stdout) as { importMs: number };
+        resolveSample({ importMs: parsed.importMs, processMs });
+      } catch {
+        reject(new Error(`cold import of ${file} printed no timing: ${stdout.slice(0, 200)} ${stderr.slice(0, 300)}`));
+      }
+    });
+  });
+}
+
+export interface ColdSummary {
+  runs: number;
+  importMedian: number;
+  importP90: number;
+  processMedian: number;
+}
+
+function summarize(samples: ColdSample[]): ColdSummary {
+  const imports = samples.map((s) => s.importMs);
+  return { runs: samples.length, importMedian: median(imports), importP90: percentile(imports, 90), processMedian: median(samples.map((s) => s.processMs)) };
+}
+
+/**
+ * `runs` fresh processes per bundle, alternating the two (and which goes first in each pair) so both see the
+ * same machine noise. One unrecorded warm-up run each first puts both files in the page cache.
+ */
+export async function compareColdImports(
+  a: BuiltBundle,
+  b: BuiltBundle,
+  runs: number,
+  cwd: string,
+  onProgress: (done: number) => void,
+): Promise<{ a: ColdSummary; b: ColdSummary }> {
+  await coldImport(a.file, cwd);
+  await coldImport(b.file, cwd);
+  const samplesA: ColdSample[] = [];
+  const samplesB: ColdSample[] = [];
+  for (let run = 0; run < runs; run += 1) {
+    if (run % 2 === 0) {
+      samplesA.push(await coldImport(a.file, cwd));
+      samplesB.push(await coldImport(b.file, cwd));
+    } else {
+      samplesB.push(await coldImport(b.file, cwd));
+      samplesA.push(await coldImport(a.file, cwd));
+    }
+    onProgress(run + 1);
+  }
+  return { a: summarize(samplesA), b: summarize(samplesB) };
+}
