@@ -1,0 +1,259 @@
+/**
+ * `npm run bench`: figures (not pass/fail) for the inbound path, all measured in one run so that ratios
+ * between them are meaningful on a noisy shared machine.
+ *
+ *   1. bundle size and cold import time of `inbound`, next to a hello-world handler bundled the same way;
+ *   2. messages per second through the real handler on the local stack, for a mixed corpus, sequentially,
+ *      concurrently and over SMTP;
+ *   3. DynamoDB capacity units per message kind.
+ *
+ * Options: --cold-runs N (15), --messages N per throughput phase (200), --concurrency N (4),
+ * --smtp-messages N (40), --capacity-samples N (20). The report goes to stdout, progress to stderr.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { InboundResult } from '../functions/inbound/receive-message';
+import { startTestStack, type TestStack } from '../tests/helpers/local-stack';
+import { bundle, compareColdImports, writeHelloWorld, type BuiltBundle, type ColdSummary } from './bench/bundle';
+import { createCapacityBench, type CapacityBench, type CapacityRow } from './bench/capacity';
+import { buildCorpus, corpusFiles, KINDS, MIX, planMix, type CorpusItem, type Kind } from './bench/corpus';
+import { deliverAll, openTicketsForFollowUps, sendAllSmtp, type RunResult } from './bench/throughput';
+import { fixed, kib, progress, table, thousands } from './bench/stats';
+
+const PROJECT_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
+
+function positive(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`--${name} must be a positive integer, got ${value}`);
+  return parsed;
+}
+
+const { values: args } = parseArgs({
+  options: {
+    'cold-runs': { type: 'string' },
+    messages: { type: 'string' },
+    concurrency: { type: 'string' },
+    'smtp-messages': { type: 'string' },
+    'capacity-samples': { type: 'string' },
+  },
+  strict: true,
+});
+const options = {
+  coldRuns: positive('cold-runs', args['cold-runs'], 15),
+  messages: positive('messages', args.messages, 200),
+  concurrency: positive('concurrency', args.concurrency, 4),
+  smtpMessages: positive('smtp-messages', args['smtp-messages'], 40),
+  capacitySamples: positive('capacity-samples', args['capacity-samples'], 20),
+};
+
+const out: string[] = [];
+const print = (line = '') => out.push(line);
+
+// ---------------------------------------------------------------------------------------------
+// 1. Bundle size and cold import
+
+async function benchBundles(workDir: string): Promise<void> {
+  progress('bundling inbound and hello-world with esbuild');
+  const inbound = await bundle('inbound', join(PROJECT_ROOT, 'functions/inbound/handler.ts'), join(workDir, 'inbound'));
+  const hello = await bundle('hello-world', writeHelloWorld(workDir), join(workDir, 'hello'));
+  progress(`cold imports: ${options.coldRuns} fresh node processes per bundle, alternating`);
+  const cold = await compareColdImports(inbound, hello, options.coldRuns, workDir, (done) => {
+    if (done % 5 === 0 || done === options.coldRuns) progress(`cold imports: ${done}/${options.coldRuns} pairs`);
+  });
+
+  print('1. Bundle size and cold import time');
+  print('  esbuild as CDK NodejsFunction(NODEJS_22_X, format ESM, minify, bundleAwsSDK) runs it: platform node,');
+  print('  target node22, format esm (index.mjs) with the createRequire banner, main fields module,main, minified,');
+  print('  no source map, nothing external. The Node 22 Lambda runtime ships AWS SDK v3; we bundle ours anyway.');
+  print();
+  const sizeRow = (b: BuiltBundle) => [b.label, `${thousands(b.bytes)} B`, kib(b.bytes)];
+  print(table([['bundle', 'bytes', 'KiB'], sizeRow(inbound), sizeRow(hello)]));
+  const top = inbound.byPackage.slice(0, 6).map((p) => `${p.name} ${kib(p.bytes)}`);
+  print(`  largest parts of inbound: ${top.join(', ')}`);
+  print();
+  print(`  cold import: ${options.coldRuns} fresh \`node\` processes per bundle, the two alternated (first of each pair`);
+  print('  swapped every run), one unrecorded warm-up each; import() timed with performance.now() in the child;');
+  print(`  "process" is spawn-to-exit seen by the parent. Dummy env for loadInboundConfig(). Node ${process.version} here.`);
+  print();
+  const coldRow = (label: string, s: ColdSummary) => [label, `${fixed(s.importMedian)} ms`, `${fixed(s.importP90)} ms`, `${fixed(s.processMedian)} ms`];
+  print(table([['bundle', 'import median', 'import p90', 'process median'], coldRow('inbound', cold.a), coldRow('hello-world', cold.b)]));
+  const diff = cold.a.importMedian - cold.b.importMedian;
+  const ratio = cold.a.importMedian / cold.b.importMedian;
+  print(
+    `  inbound − hello-world: import median +${fixed(diff)} ms (×${fixed(ratio, 1)}), p90 +${fixed(cold.a.importP90 - cold.b.importP90)} ms,` +
+      ` process median +${fixed(cold.a.processMedian - cold.b.processMedian)} ms (×${fixed(cold.a.processMedian / cold.b.processMedian, 2)})`,
+  );
+  print();
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Throughput
+
+function outcomeTable(runs: Array<{ label: string; run: RunResult }>): string {
+  const labels = [...new Set(runs.flatMap(({ run }) => [...run.outcomes.keys()]))].sort();
+  return table([['outcome', ...runs.map((r) => r.label)], ...labels.map((label) => [label, ...runs.map(({ run }) => String(run.outcomes.get(label) ?? 0))])]);
+}
+
+function kindBreakdown(run: RunResult): string {
+  return KINDS.filter((kind) => run.byKind.has(kind))
+    .map((kind) => {
+      const outcomes = [...(run.byKind.get(kind) ?? new Map<string, number>()).entries()].sort((a, b) => b[1] - a[1]);
+      return `  ${kind.padEnd(12)} ${outcomes.map(([label, count]) => `${count} ${label}`).join('; ')}`;
+    })
+    .join('\n');
+}
+
+async function benchThroughput(stack: TestStack, capacity: CapacityBench): Promise<void> {
+  const files = corpusFiles();
+  const counts = planMix(options.messages);
+  const smtpCounts = planMix(options.smtpMessages);
+  const deliver = (raw: string, sender: string): Promise<InboundResult> => stack.deliver(raw, { source: sender });
+  const store = capacity.store;
+
+  // Warm-up, untimed: JIT and connection pools, so the first timed phase does not pay for them alone.
+  progress('throughput: warm-up (untimed)');
+  const warmCounts = planMix(24);
+  const warmTargets = await openTicketsForFollowUps(warmCounts['follow-up'], 'warm', deliver, store);
+  await deliverAll(stack, buildCorpus(warmCounts, 'warm', files, warmTargets), options.concurrency);
+
+  // Tickets the follow-ups of each phase answer, opened beforehand and untimed.
+  progress(`throughput: opening ${counts['follow-up'] * 2 + smtpCounts['follow-up']} tickets for the follow-ups (untimed)`);
+  const sequentialCorpus = buildCorpus(counts, 'seq', files, await openTicketsForFollowUps(counts['follow-up'], 'seq', deliver, store));
+  const concurrentCorpus = buildCorpus(counts, 'conc', files, await openTicketsForFollowUps(counts['follow-up'], 'conc', deliver, store));
+  const smtpCorpus = buildCorpus(smtpCounts, 'smtp', files, await openTicketsForFollowUps(smtpCounts['follow-up'], 'smtp', deliver, store));
+
+  const every = Math.max(25, Math.ceil(options.messages / 4));
+  const tick = (label: string, total: number) => (done: number) => {
+    if (done % every === 0 || done === total) progress(`${label}: ${done}/${total}`);
+  };
+  const sequential = await deliverAll(stack, sequentialCorpus, 1, tick('throughput sequential', sequentialCorpus.length));
+  const concurrent = await deliverAll(stack, concurrentCorpus, options.concurrency, tick(`throughput concurrency ${options.concurrency}`, concurrentCorpus.length));
+  const smtp = await sendAllSmtp(stack, smtpCorpus, tick('throughput SMTP', smtpCorpus.length));
+
+  const mixLine = (c: Record<Kind, number>) => KINDS.map((kind) => `${c[kind]} ${kind}`).join(', ');
+  print('2. Throughput through the inbound path (local stack: DynamoDB Local in memory, s3rver, SES stand-in)');
+  print('  Each message: raw mail PUT into the local S3, then the real `inbound` handler invoked with an SES event');
+  print('  (tests/helpers/local-stack.ts deliver). All services and the handler share this machine\'s CPUs, and');
+  print('  "concurrency" means N invocations in flight in one Node process (Lambda would run N containers).');
+  print(`  Mix per phase (${options.messages}): ${mixLine(counts)}`);
+  print(`  (shares ${KINDS.map((kind) => `${kind} ${Math.round(MIX[kind] * 100)}%`).join(', ')}; corpus files get a fresh Message-ID per`);
+  print('  phase so that re-use is not a duplicate; new messages have distinct senders; each follow-up answers the');
+  print('  acknowledgement of its own ticket, opened untimed beforehand; a 24-message warm-up ran first.)');
+  print();
+  const rateRow = (label: string, run: RunResult) => [label, String(run.messages), `${fixed(run.elapsedMs / 1000, 2)} s`, `${fixed(run.perSecond, 1)} msg/s`, `${fixed(run.latencyMedianMs)} ms`, `${fixed(run.latencyP90Ms)} ms`];
+  print(
+    table([
+      ['phase', 'messages', 'elapsed', 'rate', 'latency median', 'latency p90'],
+      rateRow('deliver, sequential', sequential),
+      rateRow(`deliver, concurrency ${options.concurrency}`, concurrent),
+      rateRow('SMTP (sendSmtp), sequential', smtp),
+    ]),
+  );
+  print(`  concurrency ${options.concurrency} vs sequential: ×${fixed(concurrent.perSecond / sequential.perSecond, 2)}; SMTP vs deliver sequential: ×${fixed(smtp.perSecond / sequential.perSecond, 2)}`);
+  print(`  SMTP mix (${options.smtpMessages}): ${mixLine(smtpCounts)}; the receiver computes verdicts itself; outcomes are not returned over SMTP.`);
+  print();
+  print(outcomeTable([
+    { label: 'sequential', run: sequential },
+    { label: `concurrency ${options.concurrency}`, run: concurrent },
+  ]));
+  print();
+  print('  by kind (sequential phase):');
+  print(kindBreakdown(sequential));
+  const failures = [...sequential.failures, ...concurrent.failures, ...smtp.failures];
+  if (failures.length > 0) {
+    print(`  failures (${failures.length}):`);
+    for (const failure of failures.slice(0, 10)) print(`    ${failure.slice(0, 200)}`);
+  }
+  print();
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Capacity units
+
+async function benchCapacity(capacity: CapacityBench): Promise<void> {
+  progress(`capacity: ${options.capacitySamples} samples per kind`);
+  const rows: CapacityRow[] = await capacity.run(options.capacitySamples, corpusFiles().bounces, progress);
+  print('3. DynamoDB capacity units per message (DynamoDB Local, ReturnConsumedCapacity TOTAL)');
+  print('  receiveMessage() called directly - the use case the handler calls - with a DynamoTicketStore that has a');
+  print('  capacity listener; S3 and SES are the local stand-ins. Units as DynamoDB reports them (on-demand: RRU/WRU).');
+  print();
+  print(
+    table([
+      ['message kind', 'samples', 'read mean', 'write mean', 'read max', 'write max', 'outcomes'],
+      ...rows.map((row) => [
+        row.kind,
+        String(row.samples),
+        fixed(row.readMean, 2),
+        fixed(row.writeMean, 2),
+        fixed(row.readMax, 1),
+        fixed(row.writeMax, 1),
+        [...row.outcomes.entries()].map(([label, count]) => `${count} ${label}`).join('; '),
+      ]),
+    ]),
+  );
+  print();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const wallStarted = performance.now();
+  const cpuList = cpus();
+  print(`Concierge bench — node ${process.version} (${process.platform} ${process.arch}), CPU ${cpuList[0]?.model.trim() ?? 'unknown'} × ${cpuList.length}, ${new Date().toISOString()}`);
+  print(
+    `options: --cold-runs ${options.coldRuns} --messages ${options.messages} --concurrency ${options.concurrency}` +
+      ` --smtp-messages ${options.smtpMessages} --capacity-samples ${options.capacitySamples}`,
+  );
+  print();
+
+  const workDir = mkdtempSync(join(tmpdir(), 'concierge-bench-'));
+  let stack: TestStack | undefined;
+  let capacity: CapacityBench | undefined;
+  const cleanUp = async () => {
+    capacity?.close();
+    capacity = undefined;
+    const running = stack;
+    stack = undefined;
+    await running?.teardown();
+    rmSync(workDir, { recursive: true, force: true });
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    progress(`${signal}: stopping the local stack`);
+    void cleanUp().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    // Before the stack starts, so Java and the stand-ins do not compete with the cold imports.
+    await benchBundles(workDir);
+
+    progress('starting the local stack (DynamoDB Local in memory, s3rver, SES stand-in, SMTP receiver, API)');
+    stack = await startTestStack();
+    capacity = createCapacityBench(stack);
+    await benchThroughput(stack, capacity);
+    await benchCapacity(capacity);
+  } finally {
+    progress('stopping the local stack');
+    await cleanUp();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  print(`wall time: ${fixed((performance.now() - wallStarted) / 1000, 1)} s`);
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+main().then(
+  () => {
+    process.exitCode = 0;
+  },
+  (error: unknown) => {
+    process.stdout.write(`${out.join('\n')}\n`);
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
