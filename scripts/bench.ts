@@ -140,9 +140,11 @@ async function benchThroughput(stack: TestStack, capacity: CapacityBench): Promi
   print('  (tests/helpers/local-stack.ts deliver). All services and the handler share this machine\'s CPUs, and');
   print('  "concurrency" means N invocations in flight in one Node process (Lambda would run N containers).');
   print(`  Mix per phase (${options.messages}): ${mixLine(counts)}`);
-  print(`  (shares ${KINDS.map((kind) => `${kind} ${Math.round(MIX[kind] * 100)}%`).join(', ')}; corpus files get a fresh Message-ID per`);
-  print('  phase so that re-use is not a duplicate; new messages have distinct senders; each follow-up answers the');
-  print('  acknowledgement of its own ticket, opened untimed beforehand; a 24-message warm-up ran first.)');
+  print(`  (shares ${KINDS.map((kind) => `${kind} ${Math.round(MIX[kind] * 100)}%`).join(', ')};`);
+  print('  bounces from sisimai/bsd, replies from talon standard_replies, charsets/letters, malformed/stalwart and');
+  print('  php-imap, spread evenly over each sorted folder; corpus files get a fresh Message-ID per phase so that re-use');
+  print('  is not a duplicate; new messages have distinct senders; each follow-up answers the acknowledgement of');
+  print('  its own ticket, opened untimed beforehand; a 24-message warm-up ran first.)');
   print();
   const rateRow = (label: string, run: RunResult) => [label, String(run.messages), `${fixed(run.elapsedMs / 1000, 2)} s`, `${fixed(run.perSecond, 1)} msg/s`, `${fixed(run.latencyMedianMs)} ms`, `${fixed(run.latencyP90Ms)} ms`];
   print(
@@ -193,8 +195,10 @@ async function benchCapacity(capacity: CapacityBench): Promise<void> {
         fixed(row.writeMax, 1),
         [...row.outcomes.entries()].map(([label, count]) => `${count} ${label}`).join('; '),
       ]),
-    ]),
+    ], [6]),
   );
+  print('  (a request that fails its condition also consumes units; none does on these paths, and the store does');
+  print('  not see such units, so they are not counted.)');
   print();
 }
 

@@ -66,7 +66,7 @@ export async function listTickets(store: DynamoTicketStore, query: unknown) {
 
 export async function showTicket(store: DynamoTicketStore, idOrRef: unknown) {
   const id = parseOrBadRequest(ticketIdSchema, idOrRef);
-  const ticket = isTicketRef(id) && id.length !== 36 ? await store.getTicketByRef(id) : await store.getTicket(id);
+  const ticket = isTicketRef(id) ? await store.getTicketByRef(id) : await store.getTicket(id);
   if (!ticket) throw new NotFoundError(`no ticket ${id}`);
   const messages = await store.listMessages(ticket.id);
   return { ...ticketSummary(ticket), parties: ticket.parties, messages: messages.map(messageView) };

@@ -26,12 +26,13 @@ export const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`
 
 export const thousands = (value: number): string => value.toLocaleString('en-US');
 
-/** Left-aligned first column, right-aligned others, two spaces between columns. */
-export function table(rows: readonly (readonly string[])[], indent = '  '): string {
+/** Left-aligned first column (and any listed in `leftColumns`), right-aligned others, two spaces between. */
+export function table(rows: readonly (readonly string[])[], leftColumns: readonly number[] = [], indent = '  '): string {
+  const left = new Set([0, ...leftColumns]);
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, index) => (widths[index] = Math.max(widths[index] ?? 0, cell.length)));
   return rows
-    .map((row) => indent + row.map((cell, index) => (index === 0 ? cell.padEnd(widths[index] ?? 0) : cell.padStart(widths[index] ?? 0))).join('  ').trimEnd())
+    .map((row) => indent + row.map((cell, index) => (left.has(index) ? cell.padEnd(widths[index] ?? 0) : cell.padStart(widths[index] ?? 0))).join('  ').trimEnd())
     .join('\n');
 }
 

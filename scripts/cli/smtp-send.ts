@@ -1,6 +1,6 @@
 import { createTransport } from 'nodemailer';
 
-/** Envelope sender read from the From header, so the local receiver's verdicts see the right domain. */
+/** The From header's address, read from the raw header block well enough to pick an envelope sender or a local verdict. */
 export function envelopeFromHeader(raw: Buffer): string | undefined {
   const head = raw.subarray(0, 64 * 1024).toString('latin1');
   const end = head.search(/\r?\n\r?\n/);

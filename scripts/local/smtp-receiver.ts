@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import type { Verdict } from '../../functions/mail/types';
 import type { SesReceiptEvent } from '../../functions/inbound/ses-event';
+import { envelopeFromHeader } from '../cli/smtp-send';
 
 /** SES receiving accepts messages up to 40 MB including headers. */
 export const SES_MAX_RECEIVED_BYTES = 40 * 1024 * 1024;
@@ -38,15 +39,6 @@ function newSesInboundId(): string {
 
 function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
-}
-
-/** The From header's address, read from the raw header block well enough to pick local verdicts. */
-function headerFromAddress(raw: Buffer): string | undefined {
-  const head = raw.subarray(0, Math.min(raw.length, 64 * 1024)).toString('latin1');
-  const end = head.search(/\r?\n\r?\n/);
-  const block = (end === -1 ? head : head.slice(0, end)).replace(/\r?\n[ \t]+/g, ' ');
-  const from = block.match(/^from:(.*)$/im)?.[1];
-  return from?.match(/[^\s<>"(),;:]+@[^\s<>"(),;:]+/)?.[0]?.toLowerCase();
 }
 
 export function localVerdicts(rules: LocalVerdictRules, domains: string[]) {
@@ -133,7 +125,7 @@ export async function startSmtpReceiver(options: SmtpReceiverOptions): Promise<S
     const mailFrom = session.envelope.mailFrom;
     const envelopeFrom = mailFrom ? mailFrom.address.toLowerCase() : '';
     const recipients = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
-    const headerFrom = headerFromAddress(message);
+    const headerFrom = envelopeFromHeader(message)?.toLowerCase();
     const domains = [envelopeFrom, headerFrom].filter((a): a is string => Boolean(a)).map(domainOf);
     const verdicts = localVerdicts(options.verdicts, domains);
     const stamp = sesStamp({
