@@ -13,6 +13,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SESClient } from '@aws-sdk/client-ses';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { readSecret } from '../../functions/commons/clients/aws';
 import { loadInboundConfig } from '../../functions/commons/config';
 import { S3RawMailStore } from '../../functions/inbound/raw-mail-store';
 import { receiveMessage, type InboundDependencies, type InboundResult } from '../../functions/inbound/receive-message';
@@ -37,13 +38,16 @@ export interface CapacityRow {
 export interface CapacityBench {
   /** The metered store; it records units only inside `measure`, so it can be used for look-ups too. */
   store: DynamoTicketStore;
+  documentClient: DynamoDBDocumentClient;
   measure(kind: string, raw: Buffer, source: string): Promise<{ result: InboundResult; read: number; write: number }>;
   run(samples: number, bounceFiles: readonly string[], onProgress: (line: string) => void): Promise<CapacityRow[]>;
   close(): void;
 }
 
-export function createCapacityBench(stack: TestStack): CapacityBench {
+export async function createCapacityBench(stack: TestStack): Promise<CapacityBench> {
   const config = loadInboundConfig();
+  // As the handler does: the local stack sets the secret itself; on AWS it would name a Secrets Manager secret.
+  const replyTokenSecret = 'value' in config.replyTokenSecret ? config.replyTokenSecret.value : await readSecret(config.replyTokenSecret.secretArn);
   const credentials = { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_ACCESS_KEY };
   const sesEndpoint = process.env.AWS_ENDPOINT_URL_SES;
   if (!sesEndpoint) throw new Error('AWS_ENDPOINT_URL_SES is not set: start the local stack first');
@@ -65,7 +69,7 @@ export function createCapacityBench(stack: TestStack): CapacityBench {
     store,
     rawMail: new S3RawMailStore(s3, config.rawMailBucket),
     mailSender: new SesMailSender(ses, config.sesConfigurationSet),
-    settings: config,
+    settings: { ...config, replyTokenSecret },
   };
 
   const measure = async (kind: string, raw: Buffer, source: string) => {
@@ -113,6 +117,7 @@ export function createCapacityBench(stack: TestStack): CapacityBench {
 
   return {
     store,
+    documentClient,
     measure,
     async run(samples, bounceFiles, onProgress) {
       const created: Array<{ result: InboundResult; read: number; write: number }> = [];

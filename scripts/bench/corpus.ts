@@ -88,15 +88,15 @@ function headerEnd(text: string): number {
 }
 
 /**
- * Gives a corpus file a fresh Message-ID (only the top-level header, only if it has one), so that the same
- * file delivered again in another phase, or twice in one, is a new message and not a re-delivery of the same
+ * Gives a corpus file a fresh Message-ID (every Message-ID line of the top-level header block, if any), so
+ * that the same file delivered again in another phase, or twice in one, is a new message and not a re-delivery of the same
  * Message-ID by the same sender (which the pipeline rightly records as a duplicate). Bytes elsewhere are kept.
  */
 export function withFreshMessageId(raw: Buffer, messageId: string): Buffer {
   const text = raw.toString('latin1');
   const end = headerEnd(text);
   const head = text.slice(0, end);
-  const replaced = head.replace(/^Message-ID:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*/im, `Message-ID: ${messageId}`);
+  const replaced = head.replace(/^Message-ID:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*/gim, `Message-ID: ${messageId}`);
   return replaced === head ? raw : Buffer.from(replaced + text.slice(end), 'latin1');
 }
 
@@ -105,7 +105,8 @@ export function envelopeSource(raw: Buffer): string {
   const head = raw.subarray(0, 64 * 1024).toString('latin1');
   const block = head.slice(0, headerEnd(head)).replace(/\r?\n[ \t]+/g, ' ');
   const returnPath = block.match(/^return-path:\s*<?([^>\s]*)>?/im);
-  if (returnPath) return returnPath[1] ?? '';
+  // `<>` and `<MAILER-DAEMON>` both mean the null sender.
+  if (returnPath) return returnPath[1]?.includes('@') ? returnPath[1] : '';
   return envelopeFromHeader(raw) ?? 'unknown@bench.invalid';
 }
 

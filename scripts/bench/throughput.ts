@@ -3,6 +3,7 @@
  * message in the local S3 (the SES S3 action's part) and invokes the handler with an SES event, as
  * `tests/helpers/local-stack.ts` `deliver` does.
  */
+import { DeleteCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { InboundResult } from '../../functions/inbound/receive-message';
 import type { DynamoTicketStore } from '../../functions/tickets/dynamodb-ticket-store';
 import { composeMessage, type TestStack } from '../../tests/helpers/local-stack';
@@ -130,4 +131,31 @@ export async function openTicketsForFollowUps(
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, count)) }, worker));
   return targets;
+}
+
+/**
+ * Deletes every per-sender acknowledgement counter (`ACKRATE#…` items), so each timed phase starts with the
+ * same sender history: corpus files re-use their senders across phases, and without this a later phase
+ * would find their hourly allowance spent and skip sending acknowledgements, doing less work.
+ */
+export async function clearAcknowledgementQuotas(client: DynamoDBDocumentClient, tableName: string): Promise<number> {
+  let deleted = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({
+        TableName: tableName,
+        FilterExpression: 'begins_with(pk, :prefix)',
+        ExpressionAttributeValues: { ':prefix': 'ACKRATE#' },
+        ProjectionExpression: 'pk, sk',
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      await client.send(new DeleteCommand({ TableName: tableName, Key: { pk: item.pk, sk: item.sk } }));
+      deleted += 1;
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return deleted;
 }
