@@ -40,7 +40,9 @@ const inboundEnvSchema = z.object({
   SUPPORT_DISPLAY_NAME: z.string().default('Concierge Support'),
   /** Further addresses that belong to the desk (staff notification sender, aliases): mail from them is a loop. */
   OWN_ADDRESSES: addressList,
-  REPLY_TOKEN_SECRET: z.string().min(32, 'REPLY_TOKEN_SECRET must be at least 32 characters'),
+  /** The reply-address signing secret itself (local), or the Secrets Manager secret that holds it (AWS). */
+  REPLY_TOKEN_SECRET: z.string().min(32, 'REPLY_TOKEN_SECRET must be at least 32 characters').optional(),
+  REPLY_TOKEN_SECRET_ARN: z.string().startsWith('arn:', 'REPLY_TOKEN_SECRET_ARN must be an ARN').optional(),
   AWS_REGION: z.string().default('us-east-1'),
   SES_CONFIGURATION_SET: z.string().optional(),
   ACK_LIMIT_PER_SENDER_PER_HOUR: positiveInt.default(5),
@@ -74,7 +76,7 @@ export interface InboundConfig {
   supportAddress: string;
   supportDisplayName: string;
   ownAddresses: string[];
-  replyTokenSecret: string;
+  replyTokenSecret: { value: string } | { secretArn: string };
   region: string;
   sesConfigurationSet?: string;
   ackLimitPerSenderPerHour: number;
@@ -92,6 +94,12 @@ export function loadInboundConfig(env: NodeJS.ProcessEnv = process.env): Inbound
   const parsed = inboundEnvSchema.safeParse(env);
   if (!parsed.success) throw new ConfigError(`invalid configuration: ${formatIssues(parsed.error)}`);
   const value = parsed.data;
+  const replyTokenSecret = value.REPLY_TOKEN_SECRET
+    ? { value: value.REPLY_TOKEN_SECRET }
+    : value.REPLY_TOKEN_SECRET_ARN
+      ? { secretArn: value.REPLY_TOKEN_SECRET_ARN }
+      : undefined;
+  if (!replyTokenSecret) throw new ConfigError('invalid configuration: set REPLY_TOKEN_SECRET or REPLY_TOKEN_SECRET_ARN');
   return {
     tableName: value.TABLE_NAME,
     rawMailBucket: value.RAW_MAIL_BUCKET,
@@ -101,7 +109,7 @@ export function loadInboundConfig(env: NodeJS.ProcessEnv = process.env): Inbound
     supportAddress: value.SUPPORT_ADDRESS,
     supportDisplayName: value.SUPPORT_DISPLAY_NAME,
     ownAddresses: [...new Set([value.SUPPORT_ADDRESS, ...value.OWN_ADDRESSES])],
-    replyTokenSecret: value.REPLY_TOKEN_SECRET,
+    replyTokenSecret,
     region: value.AWS_REGION,
     ...(value.SES_CONFIGURATION_SET ? { sesConfigurationSet: value.SES_CONFIGURATION_SET } : {}),
     ackLimitPerSenderPerHour: value.ACK_LIMIT_PER_SENDER_PER_HOUR,

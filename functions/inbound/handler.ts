@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { loadInboundConfig } from '../commons/config';
-import { createDocumentClient, createS3Client, createSesClient } from '../commons/clients/aws';
+import { createDocumentClient, createS3Client, createSesClient, readSecret } from '../commons/clients/aws';
 import { logger } from '../commons/logger';
 import { SesMailSender } from '../outbound/ses-mail-sender';
 import { DynamoTicketStore } from '../tickets/dynamodb-ticket-store';
@@ -11,11 +11,12 @@ import { deliveriesFromEvent, sesReceiptEventSchema } from './ses-event';
 
 // Built once per container: configuration errors fail the cold start loudly, not each message.
 const config = loadInboundConfig();
+const replyTokenSecret = 'value' in config.replyTokenSecret ? config.replyTokenSecret.value : await readSecret(config.replyTokenSecret.secretArn);
 const dependencies: InboundDependencies = {
   store: new DynamoTicketStore(createDocumentClient(), config.tableName),
   rawMail: new S3RawMailStore(createS3Client(config.s3ForcePathStyle), config.rawMailBucket),
   mailSender: new SesMailSender(createSesClient(), config.sesConfigurationSet),
-  settings: config,
+  settings: { ...config, replyTokenSecret },
   log: (message, fields) => logger.info(message, fields),
 };
 
