@@ -10,7 +10,7 @@ import type { DynamoTicketStore, NewMessageWrite } from '../tickets/dynamodb-tic
 import type { AttachmentMeta, InboundReceipt, Priority, Ticket, TicketFlag, TicketMessage, Tier } from '../tickets/model';
 import { priorityFor } from '../tickets/priority';
 import { messageIdKey, newTicketId, newTicketRef, replyAddressFor, sesMessageIdHeader } from '../tickets/references';
-import { resolveThread, type ThreadDecision } from '../tickets/threading';
+import { resolveThread, type SenderTrust, type ThreadDecision } from '../tickets/threading';
 
 /** What SES tells us about one received message (the Lambda action's event, minus the envelope). */
 export interface InboundDelivery {
@@ -57,7 +57,7 @@ export type InboundResult =
   | { outcome: 'discarded'; reason: string }
   | { outcome: 'duplicate'; of: string; acknowledgement?: AckResult };
 
-export type AckResult = 'sent' | 'not-needed' | 'rate-limited' | 'claimed-elsewhere' | 'rejected';
+export type AckResult = 'sent' | 'not-needed' | 'rate-limited' | 'claimed-elsewhere' | 'rejected' | 'unknown';
 
 /**
  * SES errors that retrying cannot fix (a malformed or refused recipient): recorded on the receipt instead
@@ -71,15 +71,43 @@ const DELIVERABLE_ADDRESS = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/
 /** Stored text is cut here so a message always fits a DynamoDB item; the raw message keeps the rest. */
 export const MAX_STORED_TEXT_CHARS = 64_000;
 export const MAX_STORED_SUBJECT_CHARS = 998;
-/** A claim on sending an acknowledgement lapses after this, so a crashed attempt can be retried. */
-export const ACK_CLAIM_LEASE_MS = 60_000;
+/** Longer than the function's timeout: while it runs, another delivery of the same event leaves the send alone. */
+export const ACK_CLAIM_LEASE_MS = 90_000;
 const MAX_REF_ATTEMPTS = 5;
+/** Stored text is also cut by UTF-8 size: 64 000 Chinese characters would be 192 KB. */
+export const MAX_STORED_TEXT_BYTES = 100_000;
+/** Per message: addresses kept in to/cc, References kept, attachment filename length. */
+export const MAX_STORED_ADDRESSES = 50;
+export const MAX_STORED_REFERENCES = 20;
+export const MAX_STORED_FILENAME_CHARS = 255;
+const ITEM_SIZE_REASON = 'limit item-size: the message record would exceed DynamoDB’s 400 KB item limit';
+
+/** Cuts `text` to at most `maxChars` characters and `maxBytes` UTF-8 bytes, never inside a character. */
+export function truncateText(text: string, maxChars: number, maxBytes: number): { text: string; truncated: boolean } {
+  let cut = text.length > maxChars ? text.slice(0, maxChars) : text;
+  if (Buffer.byteLength(cut, 'utf8') > maxBytes) {
+    const bytes = Buffer.from(cut, 'utf8').subarray(0, maxBytes);
+    cut = bytes.toString('utf8').replace(/\uFFFD$/, '');
+  }
+  return { text: cut, truncated: cut.length < text.length };
+}
 
 const UNKNOWN_VERDICTS: Verdicts = { spf: 'PROCESSING_FAILED', dkim: 'PROCESSING_FAILED', dmarc: 'PROCESSING_FAILED', spam: 'PROCESSING_FAILED', virus: 'PROCESSING_FAILED' };
 
-/** DMARC failure, or SPF and DKIM both failing: the From address may be forged. */
-export function isSenderVerified(verdicts: Verdicts): boolean {
-  return verdicts.dmarc !== 'FAIL' && !(verdicts.spf === 'FAIL' && verdicts.dkim === 'FAIL');
+/** How far SES's verdicts vouch for the From address (see SenderTrust). */
+export function senderTrust(verdicts: Verdicts): SenderTrust {
+  if (verdicts.dmarc === 'FAIL' || (verdicts.spf === 'FAIL' && verdicts.dkim === 'FAIL')) return 'failed';
+  if (verdicts.dmarc === 'PASS') return 'aligned';
+  if (verdicts.spf === 'PASS' || verdicts.dkim === 'PASS') return 'plausible';
+  return 'unknown';
+}
+
+/**
+ * An acknowledgement is official mail from the desk to the From address: it goes only where the content
+ * passed both scans and the sender's authentication did not fail and is not entirely unknown.
+ */
+export function mayAcknowledge(verdicts: Verdicts, trust: SenderTrust): boolean {
+  return verdicts.spam === 'PASS' && verdicts.virus === 'PASS' && (trust === 'aligned' || trust === 'plausible');
 }
 
 export function firstResponseMinutes(policy: FirstResponsePolicy, tier: Tier, priority: Priority): number {
@@ -151,7 +179,7 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
   }
 
   const sender = (mail.from?.address ?? delivery.envelopeSender).toLowerCase();
-  const senderVerified = isSenderVerified(verdicts);
+  const trust = senderTrust(verdicts);
   const machineGenerated = classification.kind !== 'person';
   const visible = extractVisibleText({ ...(mail.text ? { text: mail.text } : {}), ...(mail.html ? { html: mail.html } : {}) });
   const language = detectLanguage(visible, mail.subject);
@@ -163,7 +191,7 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
       recipients: [...delivery.recipients, ...mail.to.map((a) => a.address), ...mail.cc.map((a) => a.address)],
       subject: mail.subject,
       sender,
-      senderVerified,
+      senderTrust: trust,
       machineGenerated,
     },
     store,
@@ -188,22 +216,22 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
   const attachments = await storeAttachments(mail, delivery.sesMessageId, deps);
   const ownMessageIdKey = mail.messageId ? messageIdKey(mail.messageId) : undefined;
   const alreadyIndexed = ownMessageIdKey ? (await store.ticketIdsForMessageIds([ownMessageIdKey])).has(ownMessageIdKey) : true;
-  const textTruncated = visible.length > MAX_STORED_TEXT_CHARS;
+  const stored = truncateText(visible, MAX_STORED_TEXT_CHARS, MAX_STORED_TEXT_BYTES);
 
   const messageFor = (ticketId: string): TicketMessage => ({
     ticketId,
     key: delivery.sesMessageId,
     direction: 'inbound',
     from: sender,
-    to: mail.to.map((a) => a.address),
-    cc: mail.cc.map((a) => a.address),
+    to: mail.to.slice(0, MAX_STORED_ADDRESSES).map((a) => a.address),
+    cc: mail.cc.slice(0, MAX_STORED_ADDRESSES).map((a) => a.address),
     messageId: mail.messageId ?? `<${delivery.sesMessageId}@inbound.concierge>`,
     ...(mail.inReplyTo[0] ? { inReplyTo: mail.inReplyTo[0] } : {}),
-    ...(mail.references.length > 0 ? { references: mail.references } : {}),
+    ...(mail.references.length > 0 ? { references: mail.references.slice(-MAX_STORED_REFERENCES) } : {}),
     ...(mail.date ? { date: mail.date } : {}),
     subject: mail.subject.slice(0, MAX_STORED_SUBJECT_CHARS),
-    text: textTruncated ? visible.slice(0, MAX_STORED_TEXT_CHARS) : visible,
-    ...(textTruncated ? { textTruncated } : {}),
+    text: stored.text,
+    ...(stored.truncated ? { textTruncated: true } : {}),
     attachments,
     verdicts,
     classification,
@@ -231,6 +259,7 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
   if (decision.kind === 'existing') {
     const reopen = !machineGenerated && decision.ticket.status === 'waiting-on-customer';
     const result = await store.appendMessage(decision.ticket.id, writeFor(decision.ticket.id, 'follow-up', 'not-needed'), { reopen });
+    if (result.status === 'too-large') return quarantine(ITEM_SIZE_REASON, classification, mail);
     if (result.status !== 'recorded') return afterConflict(result.status, delivery, rawKey, deps);
     deps.log?.('follow-up stored', { sesMessageId: delivery.sesMessageId, ticketId: decision.ticket.id, via: decision.via });
     return { outcome: 'follow-up', ticketId: decision.ticket.id };
@@ -238,14 +267,18 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
 
   // X-Auto-Response-Suppress asks for no automatic answer; the person's mail still opens a ticket.
   const ackEligible =
-    classification.kind === 'person' && senderVerified && DELIVERABLE_ADDRESS.test(sender) && !suppressesAutoResponse(mail.headers);
-  const ticket = newTicket(mail, sender, visible, language, decision, senderVerified, settings, now());
+    classification.kind === 'person' &&
+    mayAcknowledge(verdicts, trust) &&
+    DELIVERABLE_ADDRESS.test(sender) &&
+    !suppressesAutoResponse(mail.headers);
+  const ticket = newTicket(mail, sender, visible, language, decision, trust, settings, now());
   for (let attempt = 0; attempt < MAX_REF_ATTEMPTS; attempt += 1) {
     const result = await store.createTicket(ticket, writeFor(ticket.id, 'ticket-created', ackEligible ? 'pending' : 'not-needed'));
     if (result.status === 'ref-taken') {
       ticket.ref = newTicketRef();
       continue;
     }
+    if (result.status === 'too-large') return quarantine(ITEM_SIZE_REASON, classification, mail);
     if (result.status !== 'recorded') return afterConflict(result.status, delivery, rawKey, deps);
     deps.log?.('ticket created', { sesMessageId: delivery.sesMessageId, ticketId: ticket.id, ref: ticket.ref, flags: ticket.flags });
     const acknowledgement = ackEligible
@@ -262,7 +295,7 @@ function newTicket(
   visible: string,
   language: Ticket['language'],
   decision: Extract<ThreadDecision, { kind: 'new' }>,
-  senderVerified: boolean,
+  trust: SenderTrust,
   settings: InboundDependencies['settings'],
   now: Date,
 ): Ticket {
@@ -270,7 +303,7 @@ function newTicket(
   const isOwn = (address: string) => own.has(address) || own.has(address.replace(/\+[^@]*@/, '@'));
   const priority = priorityFor(mail.subject, visible);
   const flags: TicketFlag[] = [];
-  if (!senderVerified) flags.push('unverified-sender');
+  if (trust === 'failed' || trust === 'unknown') flags.push('unverified-sender');
   if (decision.strangerReference) flags.push('stranger-reference');
   if (priority === 'urgent') flags.push('security-incident');
   const tier: Tier = 'standard';
@@ -282,7 +315,7 @@ function newTicket(
     subject: mail.subject.slice(0, MAX_STORED_SUBJECT_CHARS),
     status: 'open',
     customer: sender,
-    parties: [...new Set([sender, ...mail.cc.map((a) => a.address).filter((address) => !isOwn(address))])].filter(Boolean),
+    parties: [...new Set([sender, ...mail.cc.slice(0, MAX_STORED_ADDRESSES).map((a) => a.address).filter((address) => !isOwn(address))])].filter(Boolean),
     flags,
     ...(decision.strangerReference ? { referencedTicketId: decision.strangerReference.ticketId } : {}),
     language,
@@ -302,19 +335,25 @@ async function storeAttachments(mail: InboundMail, sesMessageId: string, deps: I
     const safeName = attachment.filename.replace(/[^\w.\-]+/g, '_').slice(0, 100) || 'attachment';
     const s3Key = `${deps.settings.attachmentPrefix}${sesMessageId}/${index}-${safeName}`;
     await deps.rawMail.putObject(s3Key, attachment.content, attachment.contentType);
-    stored.push({ filename: attachment.filename, contentType: attachment.contentType, size: attachment.size, sha256: attachment.sha256, s3Key });
+    stored.push({
+      filename: attachment.filename.slice(0, MAX_STORED_FILENAME_CHARS),
+      contentType: attachment.contentType.slice(0, 200),
+      size: attachment.size,
+      sha256: attachment.sha256,
+      s3Key,
+    });
   }
   return stored;
 }
 
 async function afterConflict(
-  status: 'duplicate-delivery' | 'duplicate-origin' | 'ref-taken',
+  status: 'duplicate-delivery' | 'duplicate-origin' | 'ref-taken' | 'too-large',
   delivery: InboundDelivery,
   rawKey: string,
   deps: InboundDependencies,
 ): Promise<InboundResult> {
   // A reference collision is only possible when opening a ticket, where the caller draws a new one.
-  if (status === 'duplicate-delivery' || status === 'ref-taken') {
+  if (status === 'duplicate-delivery' || status === 'ref-taken' || status === 'too-large') {
     const receipt = await deps.store.getReceipt(delivery.sesMessageId);
     if (!receipt) throw new Error(`delivery ${delivery.sesMessageId} conflicted but has no receipt`);
     return finishDuplicate(receipt, deps);
@@ -332,6 +371,14 @@ async function afterConflict(
 
 /** A delivery seen before: nothing to store, but a crashed attempt may have left its acknowledgement unsent. */
 async function finishDuplicate(receipt: InboundReceipt, deps: InboundDependencies): Promise<InboundResult> {
+  if (receipt.ackState === 'sending') {
+    const nowMs = (deps.now ?? (() => new Date()))().getTime();
+    if (await deps.store.abandonStaleAcknowledgement(receipt.sesMessageId, nowMs)) {
+      deps.log?.('acknowledgement state unknown after an interrupted send; not sending again', { sesMessageId: receipt.sesMessageId });
+      return { outcome: 'duplicate', of: receipt.sesMessageId, acknowledgement: 'unknown' };
+    }
+    return { outcome: 'duplicate', of: receipt.sesMessageId, acknowledgement: 'claimed-elsewhere' };
+  }
   if (receipt.outcome === 'ticket-created' && receipt.ackState === 'pending' && receipt.ticketId) {
     const ticket = await deps.store.getTicket(receipt.ticketId);
     const [first] = ticket ? await deps.store.listMessages(ticket.id) : [];

@@ -112,7 +112,7 @@ async function scanStructure(raw: Buffer, limits: MailLimits, signal: AbortSigna
       }
     });
     splitter.on('end', () => resolve());
-    Readable.from([raw]).pipe(splitter as unknown as NodeJS.WritableStream);
+    Readable.from(chunksOf(raw)).pipe(splitter as unknown as NodeJS.WritableStream);
   });
 }
 
@@ -128,8 +128,11 @@ export async function parseInboundMail(raw: Buffer, limits: MailLimits = DEFAULT
   );
   try {
     await scanStructure(raw, limits, controller.signal);
+    // Fed in chunks so that, past the time limit, destroying the input stops the parser's work too.
+    const input = Readable.from(chunksOf(raw));
+    controller.signal.addEventListener('abort', () => input.destroy(), { once: true });
     const parsed = await withAbort(
-      simpleParser(raw, {
+      simpleParser(input, {
         maxHtmlLengthToParse: limits.maxHtmlToTextBytes,
         // Not part of the published typings, but honoured by the splitter mailparser builds.
         ...({ maxHeadSize: limits.maxHeaderBytes, maxChildNodes: limits.maxMimeParts } as object),
@@ -251,6 +254,12 @@ export function decodeFlowed(text: string, delSp: boolean): string {
 }
 
 const FLOWED_PARAMETER = /format\s*=\s*"?flowed/i;
+
+const FEED_CHUNK_BYTES = 64 * 1024;
+
+function* chunksOf(raw: Buffer): Generator<Buffer> {
+  for (let offset = 0; offset < raw.length; offset += FEED_CHUNK_BYTES) yield raw.subarray(offset, offset + FEED_CHUNK_BYTES);
+}
 
 function withAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason as Error);

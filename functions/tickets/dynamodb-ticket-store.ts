@@ -65,7 +65,13 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
 }
 
 /** What a write of a new delivery came to. */
-export type RecordResult = { status: 'recorded' } | { status: 'duplicate-delivery' } | { status: 'duplicate-origin' } | { status: 'ref-taken' };
+export type RecordResult =
+  | { status: 'recorded' }
+  | { status: 'duplicate-delivery' }
+  | { status: 'duplicate-origin' }
+  | { status: 'ref-taken' }
+  /** DynamoDB refused an item over 400 KB; the caller quarantines rather than retrying forever. */
+  | { status: 'too-large' };
 
 export interface NewMessageWrite {
   receipt: InboundReceipt;
@@ -74,6 +80,12 @@ export interface NewMessageWrite {
   indexMessageId?: string;
   /** Sender + normalised Message-ID, for detecting re-delivery under another SES id. */
   origin?: { sender: string; messageIdKey: string };
+}
+
+export interface IndexedMessageId {
+  ticketId: string;
+  /** True for ids of mail Concierge sent (its own id and the one SES assigned). */
+  outbound: boolean;
 }
 
 export interface CapacityListener {
@@ -131,9 +143,9 @@ export class DynamoTicketStore {
     return ticketId ? this.getTicket(ticketId) : undefined;
   }
 
-  /** Ticket ids indexed under each normalised Message-ID that is known. */
-  async ticketIdsForMessageIds(messageIdKeys: string[]): Promise<Map<string, string>> {
-    const found = new Map<string, string>();
+  /** The ticket (and whether the id is one of our outbound messages) for each normalised Message-ID known. */
+  async ticketIdsForMessageIds(messageIdKeys: string[]): Promise<Map<string, IndexedMessageId>> {
+    const found = new Map<string, IndexedMessageId>();
     const unique = [...new Set(messageIdKeys)];
     for (let start = 0; start < unique.length; start += 100) {
       let keys: Record<string, unknown>[] | undefined = unique.slice(start, start + 100).map(messageIdIndexKey);
@@ -143,7 +155,7 @@ export class DynamoTicketStore {
         );
         this.track(result.ConsumedCapacity, 'read');
         for (const item of result.Responses?.[this.tableName] ?? []) {
-          found.set(String(item.messageIdKey), String(item.ticketId));
+          found.set(String(item.messageIdKey), { ticketId: String(item.ticketId), outbound: item.direction === 'outbound' });
         }
         keys = result.UnprocessedKeys?.[this.tableName]?.Keys;
       }
@@ -233,7 +245,13 @@ export class DynamoTicketStore {
       items.push({
         Put: {
           TableName: this.tableName,
-          Item: { ...messageIdIndexKey(write.indexMessageId), type: 'message-id', messageIdKey: write.indexMessageId, ticketId: message.ticketId },
+          Item: {
+            ...messageIdIndexKey(write.indexMessageId),
+            type: 'message-id',
+            messageIdKey: write.indexMessageId,
+            ticketId: message.ticketId,
+            direction: 'inbound',
+          },
         },
       });
     }
@@ -251,6 +269,9 @@ export class DynamoTicketStore {
       this.track(result.ConsumedCapacity, 'write');
       return { status: 'recorded' };
     } catch (error) {
+      if (error instanceof Error && error.name === 'ValidationException' && /item size/i.test(error.message)) {
+        return { status: 'too-large' };
+      }
       if (!(error instanceof TransactionCanceledException)) throw error;
       const reasons = error.CancellationReasons ?? [];
       const failed = (index: number) => reasons[index]?.Code === 'ConditionalCheckFailed';
@@ -318,9 +339,9 @@ export class DynamoTicketStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: inboundKey(sesMessageId),
-          UpdateExpression: 'SET ackClaimedUntil = :until',
-          ConditionExpression: 'ackState = :pending AND (attribute_not_exists(ackClaimedUntil) OR ackClaimedUntil < :now)',
-          ExpressionAttributeValues: { ':until': now + leaseMs, ':pending': 'pending', ':now': now },
+          UpdateExpression: 'SET ackClaimedUntil = :until, ackState = :sending',
+          ConditionExpression: 'ackState = :pending',
+          ExpressionAttributeValues: { ':until': now + leaseMs, ':pending': 'pending', ':sending': 'sending' },
           ReturnConsumedCapacity: this.capacity,
         }),
       );
@@ -332,13 +353,41 @@ export class DynamoTicketStore {
     }
   }
 
+  /** Gives the claim back after a send that certainly failed, so a retry may send. */
   async releaseAcknowledgement(sesMessageId: string): Promise<void> {
     await this.client.send(
-      new UpdateCommand({ TableName: this.tableName, Key: inboundKey(sesMessageId), UpdateExpression: 'REMOVE ackClaimedUntil' }),
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: inboundKey(sesMessageId),
+        UpdateExpression: 'SET ackState = :pending REMOVE ackClaimedUntil',
+        ExpressionAttributeValues: { ':pending': 'pending' },
+      }),
     );
   }
 
-  async setAckState(sesMessageId: string, state: 'rate-limited' | 'not-needed' | 'rejected', error?: string): Promise<void> {
+  /**
+   * A claim whose holder vanished mid-send: whether SES took the message is unknowable, so it is recorded
+   * as `unknown` and never sent again. Returns false while the lease still runs.
+   */
+  async abandonStaleAcknowledgement(sesMessageId: string, now: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: inboundKey(sesMessageId),
+          UpdateExpression: 'SET ackState = :unknown REMOVE ackClaimedUntil',
+          ConditionExpression: 'ackState = :sending AND ackClaimedUntil < :now',
+          ExpressionAttributeValues: { ':unknown': 'unknown', ':sending': 'sending', ':now': now },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async setAckState(sesMessageId: string, state: 'rate-limited' | 'rejected', error?: string): Promise<void> {
     const result = await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
@@ -399,7 +448,10 @@ export class DynamoTicketStore {
           },
           { Put: { TableName: this.tableName, Item: { ...messageKey(message.ticketId, message.receivedAt, message.key), type: 'message', ...message } } },
           ...messageIdKeys.map((key) => ({
-            Put: { TableName: this.tableName, Item: { ...messageIdIndexKey(key), type: 'message-id', messageIdKey: key, ticketId: message.ticketId } },
+            Put: {
+              TableName: this.tableName,
+              Item: { ...messageIdIndexKey(key), type: 'message-id', messageIdKey: key, ticketId: message.ticketId, direction: 'outbound' },
+            },
           })),
         ],
         ReturnConsumedCapacity: this.capacity,

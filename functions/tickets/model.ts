@@ -77,7 +77,11 @@ export interface TicketMessage {
 }
 
 export type InboundOutcome = 'ticket-created' | 'follow-up' | 'quarantined' | 'discarded' | 'duplicate';
-export type AckState = 'pending' | 'sent' | 'not-needed' | 'rate-limited' | 'rejected';
+/**
+ * `sending` is written before the send: a delivery that finds it with the lease run out cannot know whether
+ * SES took the message, so it records `unknown` rather than risk a second acknowledgement.
+ */
+export type AckState = 'pending' | 'sending' | 'sent' | 'not-needed' | 'rate-limited' | 'rejected' | 'unknown';
 
 /** One per SES message id: what became of it. Makes every effect of a delivery happen once. */
 export interface InboundReceipt {

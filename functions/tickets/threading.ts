@@ -3,7 +3,7 @@ import type { Ticket } from './model';
 
 /** The reads threading needs; the DynamoDB store provides them. */
 export interface ThreadLookup {
-  ticketIdsForMessageIds(messageIdKeys: string[]): Promise<Map<string, string>>;
+  ticketIdsForMessageIds(messageIdKeys: string[]): Promise<Map<string, { ticketId: string; outbound: boolean }>>;
   getTicket(ticketId: string): Promise<Ticket | undefined>;
   getTicketByRef(ref: string): Promise<Ticket | undefined>;
 }
@@ -15,11 +15,17 @@ export interface ThreadingInput {
   recipients: string[];
   subject: string;
   sender: string;
-  /** False when DMARC failed or SPF and DKIM both failed: the From address proves nothing. */
-  senderVerified: boolean;
-  /** Bounces and auto-replies: they may attach to a ticket by id or reply address, but never open one. */
+  /** How far SES's verdicts vouch for the From address; see senderTrust in receive-message. */
+  senderTrust: SenderTrust;
+  /** Bounces and auto-replies: they may attach to a ticket by the id of our own mail, but never open one. */
   machineGenerated: boolean;
 }
+
+/**
+ * `aligned`: DMARC passed, the From domain is proven. `plausible`: nothing failed and SPF or DKIM passed for
+ * some domain. `unknown`: no verdict either way. `failed`: DMARC failed, or SPF and DKIM both failed.
+ */
+export type SenderTrust = 'aligned' | 'plausible' | 'unknown' | 'failed';
 
 export type ThreadVia = 'headers' | 'reply-address' | 'subject-token';
 
@@ -35,8 +41,15 @@ export function candidateMessageIds(inReplyTo: string[], references: string[]): 
   return [...new Set([...inReplyTo, ...[...references].reverse()].map(messageIdKey))];
 }
 
-export function isParty(ticket: Ticket, sender: string, senderVerified: boolean): boolean {
-  return senderVerified && ticket.parties.includes(sender.toLowerCase());
+/**
+ * Whether `sender` may write into `ticket` by a given route. Headers and the signed reply address carry ids
+ * a stranger cannot guess, so a party whose mail did not fail authentication may use them; a subject token
+ * is short and may be seen by others, so it counts only with DMARC alignment.
+ */
+export function isParty(ticket: Ticket, sender: string, trust: SenderTrust, via: ThreadVia): boolean {
+  if (!ticket.parties.includes(sender.toLowerCase())) return false;
+  if (via === 'subject-token') return trust === 'aligned';
+  return trust !== 'failed' && trust !== 'unknown';
 }
 
 /**
@@ -50,7 +63,7 @@ export async function resolveThread(
   support: { address: string; replyTokenSecret: string },
 ): Promise<ThreadDecision> {
   const decide = (ticket: Ticket, via: ThreadVia, partyCheck: boolean): ThreadDecision =>
-    !partyCheck || isParty(ticket, input.sender, input.senderVerified)
+    !partyCheck || isParty(ticket, input.sender, input.senderTrust, via)
       ? { kind: 'existing', ticket, via }
       : { kind: 'new', strangerReference: { ticketId: ticket.id, via } };
 
@@ -58,9 +71,11 @@ export async function resolveThread(
   if (candidates.length > 0) {
     const known = await lookup.ticketIdsForMessageIds(candidates);
     for (const candidate of candidates) {
-      const ticketId = known.get(candidate);
-      const ticket = ticketId ? await lookup.getTicket(ticketId) : undefined;
-      if (ticket) return decide(ticket, 'headers', !input.machineGenerated);
+      const indexed = known.get(candidate);
+      const ticket = indexed ? await lookup.getTicket(indexed.ticketId) : undefined;
+      // A bounce names the mail it bounces, so machine mail that cites our own outbound id may attach
+      // without being a party; citing anything else, it is held to the same rule as a person.
+      if (ticket) return decide(ticket, 'headers', !(input.machineGenerated && indexed?.outbound));
     }
   }
 
@@ -68,7 +83,7 @@ export async function resolveThread(
   if (token) {
     const ticket = await lookup.getTicketByRef(token.ref);
     if (ticket && isValidReplySignature(ticket.id, token.signature, support.replyTokenSecret)) {
-      return decide(ticket, 'reply-address', !input.machineGenerated);
+      return decide(ticket, 'reply-address', true);
     }
   }
 

@@ -83,12 +83,13 @@ describe('a new message and the reply to its acknowledgement', () => {
     expect(detail.messages.map((m) => m.direction)).toEqual(['inbound', 'outbound']);
     expect(detail.messages[1]?.messageId).toBe(sesAssignedId);
 
-    // Act: the customer replies to the acknowledgement; their client quotes the history
+    // Act: the customer replies to the acknowledgement; their client quotes the history. Only In-Reply-To
+    // links it (no References, no subject token, not sent to the reply address), so only the id SES
+    // assigned can thread it.
     const reply = composeMessage({
       from: 'Dana Customer <dana@customer.example>',
-      subject: `Re: ${ack.mail.subject}`,
+      subject: 'Re: deposit',
       inReplyTo: sesAssignedId,
-      references: `${customerMessageId} ${sesAssignedId}`,
       text: [
         'Here is the transaction hash: 0xabc123.',
         '',

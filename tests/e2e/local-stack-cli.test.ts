@@ -56,6 +56,8 @@ beforeAll(async () => {
     cwd: PROJECT_ROOT,
     env: { ...process.env, DATA_DIR: dataDir, SMTP_PORT: String(smtpPort), API_PORT: String(apiPort), LOCAL_DEMO: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so cleanup can reach DynamoDB Local's Java even if this file fails early.
+    detached: true,
   });
   stackProcess.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   stackProcess.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -68,7 +70,13 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  if (stackProcess.exitCode === null) stackProcess.kill('SIGKILL');
+  if (stackProcess?.pid && stackProcess.exitCode === null) {
+    try {
+      process.kill(-stackProcess.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
   rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -3,6 +3,11 @@
  * Local, the S3 server and the SES stand-in.
  */
 import { readFileSync } from 'node:fs';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoTicketStore } from '../../functions/tickets/dynamodb-ticket-store';
+import { LOCAL_ACCESS_KEY } from '../../scripts/local/stack';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CORPUS_ROOT } from '../helpers/corpus';
@@ -17,6 +22,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.teardown();
 });
+
+function storeOf(): DynamoTicketStore {
+  const client = new DynamoDBClient({ endpoint: stack.dynamoEndpoint, region: 'us-east-1', credentials: { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_ACCESS_KEY } });
+  return new DynamoTicketStore(DynamoDBDocumentClient.from(client), stack.tableName);
+}
 
 async function ticketsOf(customer: string) {
   return (await stack.api<{ tickets: Array<{ id: string; ref: string; flags: string[] }> }>(`/tickets?customer=${customer}`)).body.tickets;
@@ -202,5 +212,83 @@ describe('explicit limits', () => {
       expect(attachment.s3Key).toMatch(/^attachments\//);
       expect(attachment.sha256).toMatch(/^[0-9a-f]{64}$/);
     }
+  });
+});
+
+describe('quarantine keeps what it refuses', () => {
+  it('records the reason on the receipt, lists it, and keeps the raw message under quarantine/', async () => {
+    // Act
+    const sesMessageId = newSesMessageId();
+    const result = await stack.deliver(composeMessage({ from: 'bad@customer.example', subject: 'Invoice', text: 'x' }), { sesMessageId, verdicts: { virus: 'FAIL' } });
+
+    // Assess
+    expect(result).toEqual({ outcome: 'quarantined', reason: expect.stringMatching(/^virus: /) });
+    const store = storeOf();
+    const receipt = await store.getReceipt(sesMessageId);
+    expect(receipt).toMatchObject({ outcome: 'quarantined', reason: expect.stringMatching(/^virus/), from: 'bad@customer.example', subject: 'Invoice' });
+    const listed = await store.listQuarantined(new Date().toISOString(), 100);
+    expect(listed.map((entry) => entry.sesMessageId)).toContain(sesMessageId);
+    const s3 = new S3Client({ region: 'us-east-1', forcePathStyle: true, endpoint: stack.s3Endpoint, credentials: { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_ACCESS_KEY } });
+    const copy = await s3.send(new HeadObjectCommand({ Bucket: stack.rawMailBucket, Key: `quarantine/${sesMessageId}` }));
+    expect(copy.ContentLength).toBeGreaterThan(0);
+    s3.destroy();
+  });
+});
+
+describe('who gets an acknowledgement', () => {
+  it('nobody when SES gave no verdicts at all: the ticket opens flagged', async () => {
+    // Act: no verdicts in the event and no SES block in the message
+    const result = await stack.deliver(composeMessage({ from: 'nobody-knows@customer.example', subject: 'Hi', text: 'Hello' }), { verdicts: 'absent' });
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'ticket-created', acknowledgement: 'not-needed' });
+    const [ticket] = await ticketsOf('nobody-knows@customer.example');
+    expect(ticket?.flags).toContain('unverified-sender');
+  });
+
+  it('nobody when the spam scan was not a PASS', async () => {
+    const result = await stack.deliver(composeMessage({ from: 'gray@customer.example', subject: 'Hi', text: 'Hello' }), { verdicts: { spam: 'GRAY' } });
+    expect(result).toMatchObject({ outcome: 'ticket-created', acknowledgement: 'not-needed' });
+  });
+});
+
+describe('a stranger disguised as machine mail', () => {
+  it('cannot write into a ticket by adding Auto-Submitted to a reply', async () => {
+    // Prepare: a customer's ticket
+    const customerMessageId = '<victim-1@customer.example>';
+    await stack.deliver(composeMessage({ from: 'victim@customer.example', subject: 'My account', text: 'Help', messageId: customerMessageId }));
+    const [ticket] = await ticketsOf('victim@customer.example');
+
+    // Act
+    const result = await stack.deliver(
+      composeMessage({ from: 'mallory@evil.example', subject: 'Re: My account', text: 'Change my email to mallory@evil.example', inReplyTo: customerMessageId, extraHeaders: ['Auto-Submitted: auto-replied'] }),
+      { verdicts: { dmarc: 'FAIL', spf: 'FAIL', dkim: 'FAIL' } },
+    );
+
+    // Assess
+    expect(result.outcome).toBe('discarded');
+    expect((await messagesOf(ticket!.id)).filter((m) => m.direction === 'inbound')).toHaveLength(1);
+  });
+});
+
+describe('records that would not fit DynamoDB', () => {
+  it('stores a message with hundreds of very long attachment names, names cut, instead of failing', async () => {
+    // Prepare: 200 attachments, each named with 2,000 characters
+    const parts = Array.from(
+      { length: 200 },
+      (_, i) => `--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="${String(i).padStart(4, '0')}${'n'.repeat(2000)}.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\nQUJD\r\n`,
+    ).join('');
+    const raw = `From: names@customer.example\r\nTo: support@concierge.test\r\nSubject: Files\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nSee files\r\n${parts}--b--\r\n`;
+
+    // Act
+    const result = await stack.deliver(raw);
+
+    // Assess
+    expect(result.outcome).toBe('ticket-created');
+    const [ticket] = await ticketsOf('names@customer.example');
+    const { body } = await stack.api<{ messages: Array<{ attachments: Array<{ filename: string }> }> }>(`/tickets/${ticket!.id}`);
+    const attachments = body.messages[0]?.attachments ?? [];
+    expect(attachments).toHaveLength(200);
+    expect(Math.max(...attachments.map((a) => a.filename.length))).toBeLessThanOrEqual(255);
   });
 });

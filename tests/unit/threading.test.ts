@@ -35,16 +35,25 @@ function ticketFixture(overrides: Partial<Ticket> = {}): Ticket {
   };
 }
 
-/** An in-memory lookup: threading is pure logic over three reads. */
+/** An in-memory lookup: threading is pure logic over three reads. Ids starting `ses:` are our outbound ones. */
 function lookupWith(ticket: Ticket, messageIds: Record<string, string> = {}): ThreadLookup {
   return {
-    ticketIdsForMessageIds: async (keys) => new Map(keys.filter((key) => messageIds[key]).map((key) => [key, messageIds[key]!])),
+    ticketIdsForMessageIds: async (keys) =>
+      new Map(keys.filter((key) => messageIds[key]).map((key) => [key, { ticketId: messageIds[key]!, outbound: key.startsWith('ses:') }])),
     getTicket: async (id) => (id === ticket.id ? ticket : undefined),
     getTicketByRef: async (ref) => (ref === ticket.ref ? ticket : undefined),
   };
 }
 
-const base = { inReplyTo: [], references: [], recipients: ['support@concierge.test'], subject: 'Hello', sender: 'dana@customer.example', senderVerified: true, machineGenerated: false };
+const base = {
+  inReplyTo: [],
+  references: [],
+  recipients: ['support@concierge.test'],
+  subject: 'Hello',
+  sender: 'dana@customer.example',
+  senderTrust: 'aligned' as const,
+  machineGenerated: false,
+};
 
 describe('ticket references', () => {
   it('are six characters from an alphabet without look-alikes, and not sequential', () => {
@@ -113,8 +122,28 @@ describe('resolveThread', () => {
     }
   });
 
-  it('does not let an unverified sender use a party’s address', async () => {
-    const decision = await resolveThread({ ...base, senderVerified: false, subject: '[#K7Q3XM]' }, lookupWith(ticket), SUPPORT);
+  it('does not let a failed or unknown sender use a party’s address by any route', async () => {
+    const address = replyAddressFor('support@concierge.test', ticket, SECRET);
+    for (const senderTrust of ['failed', 'unknown'] as const) {
+      for (const input of [
+        { ...base, senderTrust, subject: '[#K7Q3XM]' },
+        { ...base, senderTrust, recipients: [address] },
+        { ...base, senderTrust, inReplyTo: ['<known@x>'] },
+      ]) {
+        expect((await resolveThread(input, lookupWith(ticket, { 'id:known@x': ticket.id }), SUPPORT)).kind).toBe('new');
+      }
+    }
+  });
+
+  it('takes a subject token only with DMARC alignment, but headers with SPF or DKIM alone', async () => {
+    const plausible = { ...base, senderTrust: 'plausible' as const };
+    expect((await resolveThread({ ...plausible, subject: '[#K7Q3XM]' }, lookupWith(ticket), SUPPORT)).kind).toBe('new');
+    expect((await resolveThread({ ...plausible, inReplyTo: ['<known@x>'] }, lookupWith(ticket, { 'id:known@x': ticket.id }), SUPPORT)).kind).toBe('existing');
+  });
+
+  it('does not let a stranger in by calling their mail an auto-reply', async () => {
+    const disguised = { ...base, sender: 'mallory@evil.example', machineGenerated: true, senderTrust: 'failed' as const, inReplyTo: ['<customer-message@x>'] };
+    const decision = await resolveThread(disguised, lookupWith(ticket, { 'id:customer-message@x': ticket.id }), SUPPORT);
     expect(decision.kind).toBe('new');
   });
 
@@ -123,9 +152,11 @@ describe('resolveThread', () => {
     expect(decision).toEqual({ kind: 'new' });
   });
 
-  it('attaches a bounce that names our message, but a subject token alone never makes machine mail a stranger', async () => {
+  it('attaches a bounce that names our own message, but a subject token alone never makes machine mail a stranger', async () => {
     const bounce = { ...base, sender: 'mailer-daemon@mx.example', machineGenerated: true };
-    expect(await resolveThread({ ...bounce, inReplyTo: ['<known@x>'] }, lookupWith(ticket, { 'id:known@x': ticket.id }), SUPPORT)).toMatchObject({ kind: 'existing' });
+    expect(await resolveThread({ ...bounce, inReplyTo: ['<0100abc@email.amazonses.com>'] }, lookupWith(ticket, { 'ses:0100abc': ticket.id }), SUPPORT)).toMatchObject({
+      kind: 'existing',
+    });
     expect(await resolveThread({ ...bounce, subject: 'Undeliverable: [#K7Q3XM]' }, lookupWith(ticket), SUPPORT)).toEqual({ kind: 'new' });
   });
 });

@@ -1,0 +1,190 @@
+/**
+ * The CDK stack's promises, pinned on the synthesized template, and the cdk-nag AwsSolutions pack run the way
+ * `cdk synth` runs it.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ConciergeStack } from '../../lib/concierge-stack';
+import { readParameters } from '../../lib/parameters';
+import { PROJECT_ROOT } from '../helpers/corpus';
+
+const cdkContext = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')).context as Record<string, unknown>;
+const ENV = { account: '123456789012', region: 'eu-west-1' };
+
+function buildApp(): { app: App; stack: ConciergeStack } {
+  const app = new App({ context: cdkContext });
+  const stack = new ConciergeStack(app, 'Concierge', { parameters: readParameters((key) => app.node.tryGetContext(key)), env: ENV });
+  return { app, stack };
+}
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+let template: Template;
+let resources: Resources;
+
+beforeAll(() => {
+  const { stack } = buildApp();
+  template = Template.fromStack(stack);
+  resources = template.toJSON().Resources as Resources;
+});
+
+const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
+
+describe('SES receiving', () => {
+  it('has a rule for the support address with scanning on, storing to S3 then invoking inbound asynchronously', () => {
+    template.hasResourceProperties('AWS::SES::ReceiptRule', {
+      Rule: {
+        Enabled: true,
+        ScanEnabled: true,
+        Recipients: ['support@support-example.com'],
+        Actions: [
+          { S3Action: { BucketName: Match.anyValue(), ObjectKeyPrefix: 'inbound/' } },
+          { LambdaAction: { FunctionArn: Match.anyValue(), InvocationType: 'Event' } },
+        ],
+      },
+    });
+    template.resourceCountIs('AWS::SES::ReceiptRuleSet', 1);
+  });
+
+  it('lets SES write only under inbound/, only for this account and this receipt rule', () => {
+    const policies = ofType('AWS::S3::BucketPolicy').flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement);
+    const sesStatements = policies.filter((statement) => JSON.stringify(statement.Principal).includes('ses.amazonaws.com'));
+    expect(sesStatements).toHaveLength(1);
+    const [statement] = sesStatements;
+    expect(statement?.Action).toBe('s3:PutObject');
+    expect(JSON.stringify(statement?.Resource)).toContain('/inbound/*');
+    expect(statement?.Condition).toMatchObject({ StringEquals: { 'aws:SourceAccount': ENV.account }, ArnLike: { 'aws:SourceArn': expect.anything() } });
+    expect(JSON.stringify(statement?.Condition)).toContain('receipt-rule-set/Concierge-receipt-rules:receipt-rule/Concierge-support');
+  });
+
+  it('lets only this receipt rule invoke inbound', () => {
+    const sesPermissions = ofType('AWS::Lambda::Permission').filter(([, permission]) => permission.Properties.Principal === 'ses.amazonaws.com');
+    expect(sesPermissions).toHaveLength(1);
+    expect(sesPermissions[0]?.[1].Properties.SourceAccount).toBe(ENV.account);
+    expect(JSON.stringify(sesPermissions[0]?.[1].Properties.SourceArn)).toContain('receipt-rule/Concierge-support');
+  });
+});
+
+describe('raw-mail bucket', () => {
+  it('is encrypted, private, TLS-only and expires raw, attachment and quarantined mail', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: 'inbound/', ExpirationInDays: 90, Status: 'Enabled' }),
+          Match.objectLike({ Prefix: 'attachments/', ExpirationInDays: 90 }),
+          Match.objectLike({ Prefix: 'quarantine/', ExpirationInDays: 30 }),
+        ]),
+      },
+    });
+    for (const [, policy] of ofType('AWS::S3::BucketPolicy')) {
+      expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+    }
+  });
+});
+
+describe('ticket table', () => {
+  it('is on demand, encrypted, with point-in-time recovery, TTL and both indexes', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      BillingMode: 'PAY_PER_REQUEST',
+      SSESpecification: { SSEEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
+      GlobalSecondaryIndexes: [
+        Match.objectLike({ IndexName: 'gsi1', KeySchema: [{ AttributeName: 'gsi1pk', KeyType: 'HASH' }, { AttributeName: 'gsi1sk', KeyType: 'RANGE' }] }),
+        Match.objectLike({ IndexName: 'gsi2', KeySchema: [{ AttributeName: 'gsi2pk', KeyType: 'HASH' }, { AttributeName: 'gsi2sk', KeyType: 'RANGE' }] }),
+      ],
+    });
+  });
+});
+
+describe('functions', () => {
+  it('every function runs Node.js 22 or newer on arm64, traced, with an explicit log group', () => {
+    const functions = ofType('AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThanOrEqual(2);
+    for (const [, fn] of functions) {
+      expect(Number(String(fn.Properties.Runtime).match(/^nodejs(\d+)\.x$/)?.[1])).toBeGreaterThanOrEqual(22);
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(fn.Properties.LoggingConfig).toMatchObject({ LogFormat: 'JSON', LogGroup: expect.anything() });
+    }
+    for (const [, group] of ofType('AWS::Logs::LogGroup')) expect(group.Properties.RetentionInDays).toBe(30);
+  });
+
+  it('inbound dead-letters failed events to an encrypted queue after two retries', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });
+    const inbound = ofType('AWS::Lambda::Function').find(([id]) => id.startsWith('Inbound'));
+    expect(inbound?.[1].Properties.DeadLetterConfig).toEqual({ TargetArn: expect.anything() });
+  });
+
+  it('no IAM statement grants a wildcard action', () => {
+    const statements = [
+      ...ofType('AWS::IAM::Policy').flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Array<{ Action: string | string[] }> }).Statement),
+      ...ofType('AWS::IAM::Role').flatMap(([, r]) => ((r.Properties.Policies as Array<{ PolicyDocument: { Statement: Array<{ Action: string | string[] }> } }>) ?? []).flatMap((p) => p.PolicyDocument.Statement)),
+    ];
+    expect(statements.length).toBeGreaterThan(0);
+    const actions = statements.flatMap((statement) => [statement.Action].flat());
+    expect(actions.filter((action) => action.includes('*'))).toEqual([]);
+  });
+});
+
+describe('API', () => {
+  it('every route requires IAM authorisation and validates its request', () => {
+    const methods = ofType('AWS::ApiGateway::Method').filter(([, m]) => m.Properties.HttpMethod !== 'OPTIONS');
+    expect(methods.map(([, m]) => m.Properties.HttpMethod)).toEqual(['GET', 'GET', 'GET']);
+    for (const [, method] of methods) {
+      expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
+      expect(method.Properties.RequestValidatorId).toBeDefined();
+    }
+    template.hasResourceProperties('AWS::ApiGateway::Stage', { AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.anyValue() } });
+  });
+});
+
+describe('SES sending and alarms', () => {
+  it('publishes bounces and complaints of the outbound configuration set to SNS', () => {
+    template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      EventDestination: { Enabled: true, MatchingEventTypes: Match.arrayWith(['bounce', 'complaint']), SnsDestination: { TopicARN: Match.anyValue() } },
+    });
+  });
+
+  it('alarms on dead letters, function errors and throttles, to the alarm address', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties.MetricName);
+    expect(alarms).toEqual(expect.arrayContaining(['ApproximateNumberOfMessagesVisible', 'Errors', 'Throttles']));
+    for (const [, alarm] of ofType('AWS::CloudWatch::Alarm')) expect(alarm.Properties.AlarmActions).toHaveLength(1);
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@support-example.com' });
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('synthesizes with no unacknowledged finding, and each acknowledgement has a reason', () => {
+    // Prepare
+    const { app, stack } = buildApp();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+    // Act / Assess
+    expect(() => app.synth()).not.toThrow();
+    const source = readFileSync(join(PROJECT_ROOT, 'lib', 'concierge-stack.ts'), 'utf8');
+    const acknowledgements = source.split('.acknowledge(').slice(1).map((call) => call.slice(0, call.indexOf(');')));
+    expect(acknowledgements.length).toBeGreaterThan(0);
+    for (const acknowledgement of acknowledgements) expect(acknowledgement).toMatch(/reason(: ['`"][^'`"]{20,}|\s*\})/);
+    // The loop over scoped wildcard findings passes each reason from a table: every row has one.
+    for (const row of source.match(/\[`Resource::[^\]]*\]/g) ?? []) expect(row).toMatch(/, '[^']{20,}'\]$/);
+    expect(stack).toBeDefined();
+  });
+
+  it('fails synth on a finding nobody acknowledged', () => {
+    // Prepare: an unencrypted-logs, HTTP-allowed bucket added to the stack
+    const { app, stack } = buildApp();
+    new Bucket(stack as Stack, 'CarelessBucket');
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+    // Act / Assess
+    expect(() => app.synth()).toThrow(/AwsSolutions-S1|AwsSolutions-S10|Validation failed/);
+  });
+});
