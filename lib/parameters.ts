@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/** What an engineer sets in cdk.json's context or with `-c key=value` on the command line. */
+export const parametersSchema = z.object({
+  /** The domain customers write to, verified in SES. */
+  mailDomain: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'mailDomain must be a domain name'),
+  /** Support addresses (comma-separated on the command line); the first is the one Concierge sends from. */
+  supportAddresses: z
+    .union([z.string(), z.array(z.string())])
+    .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((a) => a.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.email()).min(1)),
+  /** Sender of staff notifications; mail from it is Concierge's own (a loop if it comes back). */
+  notificationSender: z.email(),
+  /** Where alarms are e-mailed (confirm the SNS subscription after deploy). */
+  alarmEmail: z.email(),
+  /** Days raw mail and attachments are kept in S3. */
+  retentionDays: z.coerce.number().int().min(1).max(3650).default(90),
+  /** Days quarantined mail is kept. */
+  quarantineRetentionDays: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Create the SES domain identity (false when the domain is already verified in this account and region). */
+  manageSesIdentity: z
+    .union([z.boolean(), z.enum(['true', 'false'])])
+    .transform((value) => value === true || value === 'true')
+    .default(true),
+});
+
+export type ConciergeParameters = z.output<typeof parametersSchema>;
+
+/** Parses the context; every problem is named so `cdk synth` fails with a message, not a stack trace. */
+export function readParameters(context: (key: string) => unknown): ConciergeParameters {
+  const keys = Object.keys(parametersSchema.shape) as Array<keyof typeof parametersSchema.shape>;
+  const raw = Object.fromEntries(keys.map((key) => [key, context(key)]).filter(([, value]) => value !== undefined));
+  const parsed = parametersSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new Error(`Concierge parameters: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  for (const address of [...parsed.data.supportAddresses, parsed.data.notificationSender]) {
+    if (!address.endsWith(`@${parsed.data.mailDomain.toLowerCase()}`)) {
+      throw new Error(`Concierge parameters: ${address} is not an address at mailDomain ${parsed.data.mailDomain}`);
+    }
+  }
+  return parsed.data;
+}
