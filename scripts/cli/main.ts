@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { apiRequest } from './api-client';
 import { sendRawMessage } from './smtp-send';
 
 /** A failure the user can act on: printed as one line, never as a stack trace. */
@@ -33,13 +34,31 @@ interface TicketDetail extends TicketSummary {
 }
 
 function apiUrlOption() {
-  return new Option('--api <url>', 'API base URL').env('CONCIERGE_API_URL').default(DEFAULT_API_URL);
+  return new Option('--api <url>', 'API base URL (the stack output ApiUrl on AWS; requests to execute-api hosts are SigV4-signed)')
+    .env('CONCIERGE_API_URL')
+    .default(DEFAULT_API_URL);
 }
 
-async function getJson<T>(apiUrl: string, path: string): Promise<T> {
+function signOption() {
+  return new Option('--sign', 'SigV4-sign requests with the usual AWS credential chain even for a custom domain');
+}
+
+async function getJson<T>(apiUrl: string, path: string, sign = false): Promise<T> {
+  let url: URL;
+  try {
+    url = new URL(path, apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`);
+  } catch {
+    throw new CliError(`--api must be a URL, got ${apiUrl}`, 2);
+  }
+  let request: Request;
+  try {
+    request = await apiRequest(url, { force: sign });
+  } catch (error) {
+    throw new CliError(`cannot sign the request with AWS credentials: ${(error as Error).message}`);
+  }
   let response: Response;
   try {
-    response = await fetch(new URL(path, apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`));
+    response = await fetch(request);
   } catch (error) {
     throw new CliError(`cannot reach the API at ${apiUrl} (${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}); is \`npm start\` running?`);
   }
@@ -86,9 +105,10 @@ export function buildProgram(): Command {
     .option('--limit <n>', 'how many (1-100)', positiveInt, 25)
     .option('--json', 'print the API response as JSON')
     .addOption(apiUrlOption())
-    .action(async (options: { customer?: string; limit: number; json?: boolean; api: string }) => {
+    .addOption(signOption())
+    .action(async (options: { customer?: string; limit: number; json?: boolean; api: string; sign?: boolean }) => {
       const query = new URLSearchParams({ limit: String(options.limit), ...(options.customer ? { customer: options.customer } : {}) });
-      const body = await getJson<{ tickets: TicketSummary[] }>(options.api, `tickets?${query}`);
+      const body = await getJson<{ tickets: TicketSummary[] }>(options.api, `tickets?${query}`, options.sign);
       if (options.json) return print(JSON.stringify(body, null, 2));
       if (body.tickets.length === 0) return print('No tickets.');
       table([
@@ -102,8 +122,9 @@ export function buildProgram(): Command {
     .argument('<id|ref>', 'ticket id (UUID) or reference (e.g. K7Q3XM)')
     .option('--json', 'print the API response as JSON')
     .addOption(apiUrlOption())
-    .action(async (idOrRef: string, options: { json?: boolean; api: string }) => {
-      const ticket = await getJson<TicketDetail>(options.api, `tickets/${encodeURIComponent(idOrRef.replace(/^\[?#/, '').replace(/\]$/, ''))}`);
+    .addOption(signOption())
+    .action(async (idOrRef: string, options: { json?: boolean; api: string; sign?: boolean }) => {
+      const ticket = await getJson<TicketDetail>(options.api, `tickets/${encodeURIComponent(idOrRef.replace(/^\[?#/, '').replace(/\]$/, ''))}`, options.sign);
       if (options.json) return print(JSON.stringify(ticket, null, 2));
       print(`[#${ticket.ref}] ${ticket.subject}`);
       print(`id ${ticket.id} · ${ticket.status} · ${ticket.priority ?? ''} · customer ${ticket.customer} · flags ${ticket.flags.join(',') || '-'}`);
