@@ -160,7 +160,16 @@ export class ConciergeStack extends Stack {
       events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT, EmailSendingEvent.REJECT],
     });
     if (p.manageSesIdentity) {
-      new EmailIdentity(this, 'MailDomain', { identity: Identity.domain(p.mailDomain), configurationSet });
+      const identity = new EmailIdentity(this, 'MailDomain', { identity: Identity.domain(p.mailDomain), configurationSet });
+      // Easy DKIM: three CNAME records the engineer adds to the domain's DNS.
+      const dkim = [
+        [identity.dkimDnsTokenName1, identity.dkimDnsTokenValue1],
+        [identity.dkimDnsTokenName2, identity.dkimDnsTokenValue2],
+        [identity.dkimDnsTokenName3, identity.dkimDnsTokenValue3],
+      ] as const;
+      dkim.forEach(([name, value], index) => {
+        new CfnOutput(this, `DkimCname${index + 1}`, { value: `${name} CNAME ${value}`, description: `DKIM record ${index + 1} for ${p.mailDomain}` });
+      });
     }
 
     // --- Functions -----------------------------------------------------------------------------------
@@ -294,6 +303,8 @@ export class ConciergeStack extends Stack {
     new CfnOutput(this, 'RawMailBucketName', { value: rawMail.bucketName });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'InboundFunctionName', { value: inbound.functionName });
+    new CfnOutput(this, 'InboundLogGroupName', { value: inbound.logGroup.logGroupName });
+    new CfnOutput(this, 'ApiLogGroupName', { value: api.logGroup.logGroupName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: deadLetters.queueUrl });
     new CfnOutput(this, 'SendingFeedbackTopicArn', { value: feedbackTopic.topicArn });
 
