@@ -5,7 +5,7 @@ import { headerBlockOf, readSesStampedVerdicts } from '../mail/ses-verdicts';
 import type { Classification, InboundMail, Verdicts } from '../mail/types';
 import { extractVisibleText } from '../mail/visible-text';
 import { buildAcknowledgement, type OutboundMail } from '../outbound/acknowledgement';
-import type { FirstResponsePolicy } from '../commons/config';
+import type { FirstResponsePolicy, InboundConfig } from '../commons/config';
 import type { DynamoTicketStore, NewMessageWrite } from '../tickets/dynamodb-ticket-store';
 import type { AttachmentMeta, InboundReceipt, Priority, Ticket, TicketFlag, TicketMessage, Tier } from '../tickets/model';
 import { priorityFor } from '../tickets/priority';
@@ -33,19 +33,11 @@ export interface InboundDependencies {
     copyToQuarantine(sourceKey: string, quarantineKey: string): Promise<void>;
   };
   mailSender: { send(mail: OutboundMail): Promise<{ sesMessageId: string }> };
-  settings: {
-    rawMailPrefix: string;
-    attachmentPrefix: string;
-    quarantinePrefix: string;
-    supportAddress: string;
-    supportDisplayName: string;
-    ownAddresses: string[];
+  /** The inbound configuration, with the reply-address secret already resolved to its value. */
+  settings: Omit<InboundConfig, 'tableName' | 'rawMailBucket' | 'replyTokenSecret' | 'sesConfigurationSet' | 's3ForcePathStyle'> & {
     replyTokenSecret: string;
-    region: string;
-    ackLimitPerSenderPerHour: number;
-    firstResponseMinutes: FirstResponsePolicy;
-    mailLimits: MailLimits;
   };
+
   now?: () => Date;
   log?: (message: string, fields: Record<string, unknown>) => void;
 }

@@ -460,59 +460,42 @@ export class DynamoTicketStore {
     this.track(result.ConsumedCapacity, 'write');
   }
 
-  async listTicketsByCustomer(customer: string, limit: number): Promise<Ticket[]> {
-    const { customerIndex } = TABLE_SCHEMA;
+  /** One page of a GSI partition, newest first. */
+  private async queryIndexNewestFirst(index: { name: string; partitionKey: string }, partition: string, limit: number): Promise<Record<string, unknown>[]> {
     const result = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: customerIndex.name,
+        IndexName: index.name,
         KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': customerIndex.partitionKey },
-        ExpressionAttributeValues: { ':pk': customerPartition(customer) },
+        ExpressionAttributeNames: { '#pk': index.partitionKey },
+        ExpressionAttributeValues: { ':pk': partition },
         ScanIndexForward: false,
         Limit: limit,
       }),
     );
-    return (result.Items ?? []).map((item) => fromItem<Ticket>(item));
+    return result.Items ?? [];
+  }
+
+  async listTicketsByCustomer(customer: string, limit: number): Promise<Ticket[]> {
+    const items = await this.queryIndexNewestFirst(TABLE_SCHEMA.customerIndex, customerPartition(customer), limit);
+    return items.map((item) => fromItem<Ticket>(item));
   }
 
   /** Newest tickets across customers, walking back month by month (at most `months`). */
   async listRecentTickets(limit: number, now = new Date(), months = 12): Promise<Ticket[]> {
-    const { recentIndex } = TABLE_SCHEMA;
     const tickets: Ticket[] = [];
     const cursor = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
     for (let month = 0; month < months && tickets.length < limit; month += 1) {
-      const result = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: recentIndex.name,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': recentIndex.partitionKey },
-          ExpressionAttributeValues: { ':pk': ticketMonthPartition(cursor.toISOString()) },
-          ScanIndexForward: false,
-          Limit: limit - tickets.length,
-        }),
-      );
-      tickets.push(...(result.Items ?? []).map((item) => fromItem<Ticket>(item)));
+      const items = await this.queryIndexNewestFirst(TABLE_SCHEMA.recentIndex, ticketMonthPartition(cursor.toISOString()), limit - tickets.length);
+      tickets.push(...items.map((item) => fromItem<Ticket>(item)));
       cursor.setUTCMonth(cursor.getUTCMonth() - 1);
     }
     return tickets;
   }
 
   async listQuarantined(monthIso: string, limit: number): Promise<InboundReceipt[]> {
-    const { recentIndex } = TABLE_SCHEMA;
-    const result = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: recentIndex.name,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': recentIndex.partitionKey },
-        ExpressionAttributeValues: { ':pk': quarantineMonthPartition(monthIso) },
-        ScanIndexForward: false,
-        Limit: limit,
-      }),
-    );
-    return (result.Items ?? []).map((item) => fromItem<InboundReceipt>(item));
+    const items = await this.queryIndexNewestFirst(TABLE_SCHEMA.recentIndex, quarantineMonthPartition(monthIso), limit);
+    return items.map((item) => fromItem<InboundReceipt>(item));
   }
 
   /** A ticket's messages in the order they arrived. */
