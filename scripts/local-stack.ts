@@ -11,12 +11,16 @@ import { startLocalStack, type LocalStack } from './local/stack';
 const envSchema = z.object({
   SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(2525),
   API_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  MAILBOX_PORT: z.coerce.number().int().min(1).max(65535).default(8025),
   DATA_DIR: z.string().min(1).default('.local'),
   SUPPORT_ADDRESS: z.email().default('support@concierge.test'),
   LOCAL_DEMO: z.enum(['0', '1']).default('1'),
 });
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
+
+// Before any SDK client is built: the locked SDK versions support Node 20, and Lambda runs Node 24.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 async function main(): Promise<void> {
   const parsed = envSchema.safeParse(process.env);
@@ -32,6 +36,7 @@ async function main(): Promise<void> {
       dataDir: env.DATA_DIR,
       smtpPort: env.SMTP_PORT,
       apiPort: env.API_PORT,
+      sesPort: env.MAILBOX_PORT,
       supportAddress: env.SUPPORT_ADDRESS,
       log: (line) => log(`  ${line}`),
     });

@@ -142,6 +142,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       SUPPORT_ADDRESS: supportAddress,
       REPLY_TOKEN_SECRET: process.env.REPLY_TOKEN_SECRET ?? replyTokenSecret(dataDir),
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      // Locally on Node 20: the locked SDK versions support it; Lambda runs Node 24.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ...options.handlerEnv,
     });
     const inbound = (await import('../../functions/inbound/handler')).handler as unknown as (event: unknown, context: Context) => Promise<unknown>;
