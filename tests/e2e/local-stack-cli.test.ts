@@ -16,6 +16,7 @@ let output = '';
 let dataDir: string;
 let smtpPort: number;
 let apiPort: number;
+let mailboxPort: number;
 
 function cli(args: string[], env: Record<string, string> = {}) {
   const result = spawnSync(process.execPath, [CLI, ...args], {
@@ -52,9 +53,10 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'concierge-start-'));
   smtpPort = await freePort();
   apiPort = await freePort();
+  mailboxPort = await freePort();
   stackProcess = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'scripts', 'local-stack.ts')], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, DATA_DIR: dataDir, SMTP_PORT: String(smtpPort), API_PORT: String(apiPort), LOCAL_DEMO: '1' },
+    env: { ...process.env, DATA_DIR: dataDir, SMTP_PORT: String(smtpPort), API_PORT: String(apiPort), MAILBOX_PORT: String(mailboxPort), LOCAL_DEMO: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so cleanup can reach DynamoDB Local's Java even if this file fails early.
     detached: true,
@@ -84,6 +86,7 @@ describe('npm start', () => {
   it('prints what runs where and how to send a first message, and its demo opened a ticket', () => {
     expect(output).toContain(`smtp://127.0.0.1:${smtpPort}`);
     expect(output).toContain(`http://127.0.0.1:${apiPort}`);
+    expect(output).toContain(`http://127.0.0.1:${mailboxPort}/`);
     expect(output).toContain('npx concierge send');
     expect(output).toMatch(/Demo: alice@example\.com wrote in; ticket \[#[A-Z2-9]{6}\]/);
   });
