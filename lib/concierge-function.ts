@@ -47,6 +47,8 @@ export class ConciergeFunction extends NodejsFunction {
         format: OutputFormat.ESM,
         target: 'node22', // runs on 22 and newer
         mainFields: ['module', 'main'],
+        // Ship the SDK versions the tests ran against, not whichever the runtime happens to carry.
+        bundleAwsSDK: true,
         // Some dependencies are CommonJS and call require(); ESM bundles need it defined.
         banner: "import { createRequire as __concierge_createRequire } from 'module'; const require = __concierge_createRequire(import.meta.url);",
       },

@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { loadApiConfig } from '../commons/config';
-import { createDocumentClient } from '../commons/clients/aws';
+import { createDocumentClient } from '../commons/clients/dynamodb';
 import { logger } from '../commons/logger';
 import { DynamoTicketStore } from '../tickets/dynamodb-ticket-store';
 import { HttpError, NotFoundError } from './errors';

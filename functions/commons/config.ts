@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_MAIL_LIMITS, validateMailLimits, type MailLimits } from '../mail/parse';
+import { DEFAULT_MAIL_LIMITS, validateMailLimits, type MailLimits } from '../mail/limits';
 
 /** Thrown at start-up when the environment does not describe a usable deployment. */
 export class ConfigError extends Error {

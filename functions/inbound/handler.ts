@@ -1,7 +1,10 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { loadInboundConfig } from '../commons/config';
-import { createDocumentClient, createS3Client, createSesClient, readSecret } from '../commons/clients/aws';
+import { createDocumentClient } from '../commons/clients/dynamodb';
+import { createS3Client } from '../commons/clients/s3';
+import { readSecret } from '../commons/clients/secrets';
+import { createSesClient } from '../commons/clients/ses';
 import { logger } from '../commons/logger';
 import { SesMailSender } from '../outbound/ses-mail-sender';
 import { DynamoTicketStore } from '../tickets/dynamodb-ticket-store';

@@ -13,7 +13,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SESClient } from '@aws-sdk/client-ses';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { readSecret } from '../../functions/commons/clients/aws';
+import { readSecret } from '../../functions/commons/clients/secrets';
 import { loadInboundConfig } from '../../functions/commons/config';
 import { S3RawMailStore } from '../../functions/inbound/raw-mail-store';
 import { receiveMessage, type InboundDependencies, type InboundResult } from '../../functions/inbound/receive-message';
@@ -58,7 +58,7 @@ export async function createCapacityBench(stack: TestStack): Promise<CapacityBen
     meter.read += read;
     meter.write += write;
   };
-  // As createDocumentClient() in functions/commons/clients/aws.ts, with the endpoint spelled out.
+  // As createDocumentClient() in functions/commons/clients/dynamodb.ts, with the endpoint spelled out.
   const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ region: config.region, endpoint: stack.dynamoEndpoint, credentials }), {
     marshallOptions: { removeUndefinedValues: true },
   });

@@ -9,6 +9,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { API_ROUTES } from '../../functions/api/routes';
 import { ConciergeStack } from '../../lib/concierge-stack';
 import { readParameters } from '../../lib/parameters';
 import { PROJECT_ROOT } from '../helpers/corpus';
@@ -59,6 +60,13 @@ describe('SES receiving', () => {
     expect(JSON.stringify(statement?.Resource)).toContain('/inbound/*');
     expect(statement?.Condition).toMatchObject({ StringEquals: { 'aws:SourceAccount': ENV.account }, ArnLike: { 'aws:SourceArn': expect.anything() } });
     expect(JSON.stringify(statement?.Condition)).toContain('receipt-rule-set/Concierge-receipt-rules:receipt-rule/Concierge-support');
+  });
+
+  it('creates the rule only after SES may write the bucket and invoke the function (SES checks both)', () => {
+    const rules = Object.values(template.toJSON().Resources as Record<string, { Type: string; DependsOn?: string[] }>).filter((r) => r.Type === 'AWS::SES::ReceiptRule');
+    const dependsOn = rules[0]?.DependsOn ?? [];
+    expect(dependsOn.some((id) => id.startsWith('RawMailPolicy'))).toBe(true);
+    expect(dependsOn.some((id) => id.startsWith('InboundAllowSesReceiptRule'))).toBe(true);
   });
 
   it('lets only this receipt rule invoke inbound', () => {
@@ -137,7 +145,7 @@ describe('functions', () => {
 describe('API', () => {
   it('every route requires IAM authorisation and validates its request', () => {
     const methods = ofType('AWS::ApiGateway::Method').filter(([, m]) => m.Properties.HttpMethod !== 'OPTIONS');
-    expect(methods.map(([, m]) => m.Properties.HttpMethod)).toEqual(['GET', 'GET', 'GET']);
+    expect(methods.map(([, m]) => m.Properties.HttpMethod).sort()).toEqual(API_ROUTES.map((route) => route.method).sort());
     for (const [, method] of methods) {
       expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
       expect(method.Properties.RequestValidatorId).toBeDefined();
@@ -156,8 +164,21 @@ describe('SES sending and alarms', () => {
   it('alarms on dead letters, function errors and throttles, to the alarm address', () => {
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties.MetricName);
     expect(alarms).toEqual(expect.arrayContaining(['ApproximateNumberOfMessagesVisible', 'Errors', 'Throttles']));
-    for (const [, alarm] of ofType('AWS::CloudWatch::Alarm')) expect(alarm.Properties.AlarmActions).toHaveLength(1);
-    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@support-example.com' });
+    const subscription = ofType('AWS::SNS::Subscription').find(([, s]) => s.Properties.Protocol === 'email');
+    expect(subscription?.[1].Properties.Endpoint).toBe('oncall@support-example.com');
+    const alarmTopic = JSON.stringify(subscription?.[1].Properties.TopicArn);
+    for (const [, alarm] of ofType('AWS::CloudWatch::Alarm')) expect(JSON.stringify(alarm.Properties.AlarmActions)).toBe(`[${alarmTopic}]`);
+    // The topic's policy must let CloudWatch publish: enforceSSL's policy replaces SNS's default one.
+    const topicPolicy = ofType('AWS::SNS::TopicPolicy').find(([, policy]) => JSON.stringify(policy.Properties.Topics) === `[${alarmTopic}]`);
+    const statements = (topicPolicy?.[1].Properties.PolicyDocument as { Statement: Array<{ Effect: string; Principal?: { Service?: string }; Action: string }> }).Statement;
+    expect(statements.some((st) => st.Effect === 'Allow' && st.Principal?.Service === 'cloudwatch.amazonaws.com' && st.Action === 'sns:Publish')).toBe(true);
+  });
+
+  it('lets inbound send only From the desk’s own addresses, through its configuration set', () => {
+    const statements = ofType('AWS::IAM::Policy').flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement);
+    const send = statements.filter((statement) => statement.Action === 'ses:SendRawEmail');
+    expect(send).toHaveLength(1);
+    expect(send[0]?.Condition).toEqual({ StringEquals: { 'ses:FromAddress': ['support@support-example.com', 'desk@support-example.com'] } });
   });
 });
 
