@@ -66,9 +66,9 @@ async function benchBundles(workDir: string): Promise<void> {
   });
 
   print('1. Bundle size and cold import time');
-  print('  esbuild as CDK NodejsFunction(NODEJS_22_X, format ESM, minify, bundleAwsSDK) runs it: platform node,');
+  print('  esbuild as CDK NodejsFunction(NODEJS_24_X, format ESM, minify, bundleAwsSDK) runs it: platform node,');
   print('  target node22, format esm (index.mjs) with the createRequire banner, main fields module,main, minified,');
-  print('  no source map, nothing external. The Node 22 Lambda runtime ships AWS SDK v3; we bundle ours anyway.');
+  print('  no source map, nothing external. The Node 24 Lambda runtime ships AWS SDK v3; we bundle ours anyway.');
   print();
   const sizeRow = (b: BuiltBundle) => [b.label, `${thousands(b.bytes)} B`, kib(b.bytes)];
   print(table([['bundle', 'bytes', 'KiB'], sizeRow(inbound), sizeRow(hello)]));

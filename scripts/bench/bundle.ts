@@ -1,10 +1,10 @@
 /**
  * Bundle size and cold import time of the `inbound` Lambda, next to a hello-world handler bundled the same way.
  *
- * The esbuild options mirror what CDK's `NodejsFunction` runs for `runtime: NODEJS_22_X, format: ESM,
+ * The esbuild options mirror what CDK's `NodejsFunction` runs for `runtime: NODEJS_24_X, format: ESM,
  * minify: true, bundleAwsSDK: true, mainFields: ['module', 'main']` with the `createRequire` banner CDK's
  * documentation recommends for ESM output: `--bundle --target=node22 --platform=node --format=esm
- * --outfile=index.mjs --minify`. Nothing is external: the Node 22 Lambda runtime does ship AWS SDK v3, but
+ * --outfile=index.mjs --minify`. Nothing is external: the Node 24 Lambda runtime does ship AWS SDK v3, but
  * we bundle our own pinned copy anyway (the SDK counts in the figures below).
  */
 import { spawn } from 'node:child_process';
@@ -102,7 +102,7 @@ export function coldImport(file: string, cwd: string): Promise<ColdSample> {
     const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD_SCRIPT, pathToFileURL(file).href], {
       cwd,
       // A clean environment: no NODE_OPTIONS or loaders inherited from tsx. NODE_NO_WARNINGS hides the SDK's
-      // "Node 20 is ageing" notice, which the Node 22 runtime on Lambda would not print.
+      // "Node 20 is ageing" notice, which the Node 24 runtime on Lambda would not print.
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_NO_WARNINGS: '1', ...DUMMY_HANDLER_ENV },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
