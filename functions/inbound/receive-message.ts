@@ -422,6 +422,7 @@ async function acknowledge(
       deps.log?.('acknowledgement refused by SES', { sesMessageId, ticketId: ticket.id, error: error.name });
       return 'rejected';
     }
+    await store.returnAcknowledgementQuota(ticket.customer, nowMs);
     await store.releaseAcknowledgement(sesMessageId);
     throw error;
   }

@@ -433,6 +433,30 @@ export class DynamoTicketStore {
     return false;
   }
 
+  /** Gives back the slot taken at `at` when the send it was for certainly failed (best effort). */
+  async returnAcknowledgementQuota(sender: string, at: number): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const current = await this.client.send(new GetCommand({ TableName: this.tableName, Key: ackRateKey(sender), ConsistentRead: true }));
+      const sentAt = (current.Item?.sentAt as number[] | undefined) ?? [];
+      const index = sentAt.indexOf(at);
+      if (!current.Item || index === -1) return;
+      const version = (current.Item.version as number | undefined) ?? 0;
+      try {
+        await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...current.Item, sentAt: sentAt.filter((_, i) => i !== index), version: version + 1 },
+            ConditionExpression: 'version = :version',
+            ExpressionAttributeValues: { ':version': version },
+          }),
+        );
+        return;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }
+  }
+
   /** Records the acknowledgement SES accepted: the outbound message, its ids for threading, the receipt. */
   async recordAcknowledgementSent(sesMessageId: string, message: TicketMessage, messageIdKeys: string[]): Promise<void> {
     const result = await this.client.send(
