@@ -95,7 +95,17 @@ export function buildProgram(): Command {
   const program = new Command('concierge')
     .description('Concierge support desk: tickets over the API, raw mail into the local SMTP receiver')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Examples:
+  npx concierge send tests/fixtures/demo/first-message.eml      deliver a message to \`npm start\`
+  npx concierge tickets list --customer alice@example.com
+  npx concierge tickets show K7Q3XM
+  CONCIERGE_API_URL=https://<id>.execute-api.<region>.amazonaws.com/v1/ npx concierge tickets list
+                                                                 (AWS: signed with your AWS credentials)`,
+    );
 
   const tickets = program.command('tickets').description('list and read tickets');
   tickets
