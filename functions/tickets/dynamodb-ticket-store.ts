@@ -28,7 +28,7 @@ import {
   ticketKey,
   ticketMonthPartition,
 } from './keys';
-import type { InboundReceipt, Ticket, TicketFlag, TicketMessage } from './model';
+import type { InboundReceipt, Ticket, TicketMessage } from './model';
 
 /** How long idempotency records live: far longer than any SES or Lambda redelivery. */
 export const IDEMPOTENCY_RECORD_DAYS = 30;
@@ -312,21 +312,6 @@ export class DynamoTicketStore {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
-  }
-
-  /** Adds flags to a ticket (idempotent). */
-  async addFlags(ticketId: string, flags: TicketFlag[]): Promise<void> {
-    const ticket = await this.getTicket(ticketId);
-    if (!ticket) return;
-    const merged = [...new Set([...ticket.flags, ...flags])];
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: ticketKey(ticketId),
-        UpdateExpression: 'SET flags = :flags',
-        ExpressionAttributeValues: { ':flags': merged },
-      }),
-    );
   }
 
   /**
