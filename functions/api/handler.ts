@@ -4,7 +4,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { loadApiConfig } from '../commons/config';
 import { createDocumentClient } from '../commons/clients/dynamodb';
 import { logger } from '../commons/logger';
-import { DynamoTicketStore } from '../tickets/dynamodb-ticket-store';
+import { DynamoTicketStore } from '../adapters/dynamodb/ticket-store';
 import { HttpError, NotFoundError } from './errors';
 import { listTickets, showTicket } from './tickets-api';
 
@@ -17,7 +17,7 @@ type Route = (event: APIGatewayProxyEvent) => Promise<unknown>;
 const routes: Record<string, Route> = {
   'GET /health': async () => ({ status: 'ok' }),
   'GET /tickets': (event) => listTickets(store, event.queryStringParameters ?? {}),
-  'GET /tickets/{id}': (event) => showTicket(store, event.pathParameters?.id),
+  'GET /tickets/{id}': (event) => showTicket(store, event.pathParameters?.id, event.queryStringParameters ?? {}),
 };
 
 function json(statusCode: number, body: unknown): APIGatewayProxyResult {

@@ -46,6 +46,8 @@ const inboundEnvSchema = z.object({
   AWS_REGION: z.string().default('us-east-1'),
   SES_CONFIGURATION_SET: z.string().optional(),
   ACK_LIMIT_PER_SENDER_PER_HOUR: positiveInt.default(5),
+  /** Desk-wide: the per-sender cap is keyed on a From address a forger chooses freely. */
+  ACK_LIMIT_PER_HOUR: positiveInt.default(200),
   FIRST_RESPONSE_MINUTES: z
     .string()
     .optional()
@@ -80,6 +82,7 @@ export interface InboundConfig {
   region: string;
   sesConfigurationSet?: string;
   ackLimitPerSenderPerHour: number;
+  ackLimitPerHour: number;
   firstResponseMinutes: FirstResponsePolicy;
   mailLimits: MailLimits;
   s3ForcePathStyle: boolean;
@@ -113,6 +116,7 @@ export function loadInboundConfig(env: NodeJS.ProcessEnv = process.env): Inbound
     region: value.AWS_REGION,
     ...(value.SES_CONFIGURATION_SET ? { sesConfigurationSet: value.SES_CONFIGURATION_SET } : {}),
     ackLimitPerSenderPerHour: value.ACK_LIMIT_PER_SENDER_PER_HOUR,
+    ackLimitPerHour: value.ACK_LIMIT_PER_HOUR,
     firstResponseMinutes: value.FIRST_RESPONSE_MINUTES,
     mailLimits: validateMailLimits({
       ...DEFAULT_MAIL_LIMITS,

@@ -7,7 +7,7 @@ import { readSecret } from '../commons/clients/secrets';
 import { createSesClient } from '../commons/clients/ses';
 import { logger } from '../commons/logger';
 import { SesMailSender } from '../outbound/ses-mail-sender';
-import { DynamoTicketStore } from '../tickets/dynamodb-ticket-store';
+import { DynamoTicketStore } from '../adapters/dynamodb/ticket-store';
 import { S3RawMailStore } from './raw-mail-store';
 import { receiveMessage, type InboundDependencies, type InboundResult } from './receive-message';
 import { deliveriesFromEvent, sesReceiptEventSchema } from './ses-event';

@@ -1,16 +1,21 @@
+import { randomUUID } from 'node:crypto';
 import { classifyMail, suppressesAutoResponse } from '../mail/classify';
 import { detectLanguage } from '../mail/language';
-import { MailLimitError, MailParseError, parseInboundMail, type MailLimits } from '../mail/parse';
-import { headerBlockOf, readSesStampedVerdicts } from '../mail/ses-verdicts';
+import { MailLimitError, MailParseError, parseInboundMail } from '../mail/parse';
+import { headerBlockOf, readSesDkimPassDomains, readSesStampedVerdicts } from '../mail/ses-verdicts';
+import { domainOf, mayAcknowledge, senderTrust, type SenderTrust } from '../mail/trust';
 import type { Classification, InboundMail, Verdicts } from '../mail/types';
 import { extractVisibleText } from '../mail/visible-text';
 import { buildAcknowledgement, type OutboundMail } from '../outbound/acknowledgement';
-import type { FirstResponsePolicy, InboundConfig } from '../commons/config';
-import type { DynamoTicketStore, NewMessageWrite } from '../tickets/dynamodb-ticket-store';
-import type { AttachmentMeta, InboundReceipt, Priority, Ticket, TicketFlag, TicketMessage, Tier } from '../tickets/model';
-import { priorityFor } from '../tickets/priority';
-import { messageIdKey, newTicketId, newTicketRef, replyAddressFor, sesMessageIdHeader } from '../tickets/references';
-import { resolveThread, type SenderTrust, type ThreadDecision } from '../tickets/threading';
+import { sendClaimed } from '../outbound/send-once';
+import type { InboundConfig } from '../commons/config';
+import type { MailSender } from '../ports/mail-sender';
+import type { RawMailStore } from '../ports/raw-mail-store';
+import type { AckAllowance, IndexedMessageId, MessageIdClaim, TicketStore } from '../ports/ticket-store';
+import type { AttachmentMeta, InboundReceipt, OutboundSendRecord, Ticket, TicketMessage } from '../tickets/model';
+import { MAX_STORED_SUBJECT_CHARS, newTicket } from '../tickets/new-ticket';
+import { messageIdKey, ownMessageIdFor, replyAddressFor, sesMessageIdHeader, ticketOfOwnMessageId, ticketRefFor } from '../tickets/references';
+import { candidateMessageIds, resolveThread, type ThreadDecision } from '../tickets/threading';
 
 /** What SES tells us about one received message (the Lambda action's event, minus the envelope). */
 export interface InboundDelivery {
@@ -25,54 +30,54 @@ export interface InboundDelivery {
   receivedAt: string;
 }
 
-export interface InboundDependencies {
-  store: DynamoTicketStore;
-  rawMail: {
-    getRawMessage(key: string, maxBytes: number): Promise<Buffer>;
-    putObject(key: string, body: Buffer, contentType: string): Promise<void>;
-    copyToQuarantine(sourceKey: string, quarantineKey: string): Promise<void>;
-  };
-  mailSender: { send(mail: OutboundMail): Promise<{ sesMessageId: string }> };
-  /** The inbound configuration, with the reply-address secret already resolved to its value. */
-  settings: Omit<InboundConfig, 'tableName' | 'rawMailBucket' | 'replyTokenSecret' | 'sesConfigurationSet' | 's3ForcePathStyle'> & {
-    replyTokenSecret: string;
-  };
+export type InboundSettings = Omit<InboundConfig, 'tableName' | 'rawMailBucket' | 'replyTokenSecret' | 'sesConfigurationSet' | 's3ForcePathStyle'> & {
+  /** The reply-address secret itself, resolved from its source. */
+  replyTokenSecret: string;
+};
 
+export interface InboundDependencies {
+  store: TicketStore;
+  rawMail: RawMailStore;
+  mailSender: MailSender;
+  settings: InboundSettings;
   now?: () => Date;
   log?: (message: string, fields: Record<string, unknown>) => void;
+  /** Names the holder of a send-once claim; unique per invocation. */
+  newClaimHolder?: () => string;
 }
 
 export type InboundResult =
   | { outcome: 'ticket-created'; ticketId: string; ref: string; acknowledgement: AckResult }
-  | { outcome: 'follow-up'; ticketId: string }
+  | { outcome: 'follow-up'; ticketId: string; reopened: boolean }
   | { outcome: 'quarantined'; reason: string }
   | { outcome: 'discarded'; reason: string }
-  | { outcome: 'duplicate'; of: string; acknowledgement?: AckResult };
+  | { outcome: 'duplicate'; of: string; ticketId?: string; acknowledgement?: AckResult };
 
 export type AckResult = 'sent' | 'not-needed' | 'rate-limited' | 'claimed-elsewhere' | 'rejected' | 'unknown';
 
-/**
- * SES errors that retrying cannot fix (a malformed or refused recipient): recorded on the receipt instead
- * of thrown, so the delivery is not retried into the dead-letter queue over an acknowledgement.
- */
-const PERMANENT_SEND_ERRORS = new Set(['InvalidParameterValue', 'MessageRejected', 'MailFromDomainNotVerifiedException']);
-
 /** Deliberately plain: an address SES will take, not a full RFC 5322 parser. */
-const DELIVERABLE_ADDRESS = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/;
+const DELIVERABLE_ADDRESS = /^[^\s@<>()",;:]{1,64}@[^\s@<>()",;:]{1,253}\.[^\s@<>()",;:]{1,63}$/;
 
 /** Stored text is cut here so a message always fits a DynamoDB item; the raw message keeps the rest. */
 export const MAX_STORED_TEXT_CHARS = 64_000;
-export const MAX_STORED_SUBJECT_CHARS = 998;
-/** Longer than the function's timeout: while it runs, another delivery of the same event leaves the send alone. */
-export const ACK_CLAIM_LEASE_MS = 90_000;
-const MAX_REF_ATTEMPTS = 5;
 /** Stored text is also cut by UTF-8 size: 64 000 Chinese characters would be 192 KB. */
 export const MAX_STORED_TEXT_BYTES = 100_000;
+/** Longer than the function's timeout: while it runs, another delivery of the same event leaves the send alone. */
+export const ACK_CLAIM_LEASE_MS = 90_000;
+/** References are random-looking, so a taken one is rare; a handful of candidates always suffices. */
+const MAX_REF_ATTEMPTS = 8;
 /** Per message: addresses kept in to/cc, References kept, attachment filename length. */
 export const MAX_STORED_ADDRESSES = 50;
 export const MAX_STORED_REFERENCES = 20;
 export const MAX_STORED_FILENAME_CHARS = 255;
+/** A stored or re-sent Message-ID longer than RFC 5322's line limit is cut; keys use a digest of the whole. */
+export const MAX_STORED_MESSAGE_ID_CHARS = 998;
+/** The acknowledgement threads under the customer's newest ids only, and never repeats an over-long one. */
+const MAX_ACK_REFERENCES = 10;
+const MAX_ACK_REFERENCE_CHARS = 250;
 const ITEM_SIZE_REASON = 'limit item-size: the message record would exceed DynamoDB’s 400 KB item limit';
+/** Sorts after the customer's message (same time, SES ids are hex) in the ticket's message list. */
+const ACK_MESSAGE_KEY = '~ack';
 
 /** Cuts `text` to at most `maxChars` characters and `maxBytes` UTF-8 bytes, never inside a character. */
 export function truncateText(text: string, maxChars: number, maxBytes: number): { text: string; truncated: boolean } {
@@ -86,47 +91,29 @@ export function truncateText(text: string, maxChars: number, maxBytes: number): 
 
 const UNKNOWN_VERDICTS: Verdicts = { spf: 'PROCESSING_FAILED', dkim: 'PROCESSING_FAILED', dmarc: 'PROCESSING_FAILED', spam: 'PROCESSING_FAILED', virus: 'PROCESSING_FAILED' };
 
-/** How far SES's verdicts vouch for the From address (see SenderTrust). */
-export function senderTrust(verdicts: Verdicts): SenderTrust {
-  if (verdicts.dmarc === 'FAIL' || (verdicts.spf === 'FAIL' && verdicts.dkim === 'FAIL')) return 'failed';
-  if (verdicts.dmarc === 'PASS') return 'aligned';
-  if (verdicts.spf === 'PASS' || verdicts.dkim === 'PASS') return 'plausible';
-  return 'unknown';
-}
+const clip = (id: string) => id.slice(0, MAX_STORED_MESSAGE_ID_CHARS);
 
 /**
- * An acknowledgement is official mail from the desk to the From address: it goes only where the content
- * passed both scans and the sender's authentication did not fail and is not entirely unknown.
- */
-export function mayAcknowledge(verdicts: Verdicts, trust: SenderTrust): boolean {
-  return verdicts.spam === 'PASS' && verdicts.virus === 'PASS' && (trust === 'aligned' || trust === 'plausible');
-}
-
-export function firstResponseMinutes(policy: FirstResponsePolicy, tier: Tier, priority: Priority): number {
-  if (tier === 'vip') return priority === 'urgent' ? policy.vipUrgent : policy.vip;
-  return priority === 'urgent' ? policy.standardUrgent : policy.standard;
-}
-
-/**
- * Turns one message SES received into ticket state:
- * 1. skip it if this SES id was already handled (finishing a pending acknowledgement);
- * 2. fetch and parse the raw message under explicit limits; quarantine what breaks them;
- * 3. take verdicts from SES only; classify; quarantine spam and viruses;
- * 4. thread it (headers, signed reply address, subject token; parties only);
- * 5. store it with its receipt in one transaction; machine mail that threads nowhere is only recorded;
- * 6. acknowledge a new ticket opened by a verified person, at most N per sender per hour.
+ * Turns one message SES received into ticket state. Every write is keyed by the delivery or by the mail's
+ * origin, so a second delivery of the same event, or of the same mail under another SES id, finds its own
+ * earlier writes instead of adding to them:
+ * 1. fetch and parse the raw message under explicit limits; quarantine what breaks them;
+ * 2. take verdicts from SES only; classify; quarantine spam and viruses; decide how far the From is proven;
+ * 3. thread it (own signed ids, indexed Message-IDs, signed reply address, subject token; parties only);
+ * 4. machine mail that threads nowhere is only recorded; a follow-up is stored with its ticket's update;
+ * 5. a new ticket is written under a reference derived from the mail's origin, with the acknowledgement's
+ *    claim and hourly allowance in the same write; then its messages;
+ * 6. the acknowledgement is sent once (outbound/send-once.ts).
  */
 export async function receiveMessage(delivery: InboundDelivery, deps: InboundDependencies): Promise<InboundResult> {
   const { store, settings } = deps;
   const now = deps.now ?? (() => new Date());
   const rawKey = `${settings.rawMailPrefix}${delivery.sesMessageId}`;
-
-  const previous = await store.getReceipt(delivery.sesMessageId);
-  if (previous) return finishDuplicate(previous, deps);
+  const log = deps.log ?? (() => undefined);
 
   const quarantine = async (reason: string, classification: Classification, mail?: InboundMail): Promise<InboundResult> => {
     await deps.rawMail.copyToQuarantine(rawKey, `${settings.quarantinePrefix}${delivery.sesMessageId}`);
-    const recorded = await store.recordReceiptOnly({
+    const recorded = await store.recordReceipt({
       sesMessageId: delivery.sesMessageId,
       outcome: 'quarantined',
       reason,
@@ -134,10 +121,9 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
       ...(mail?.from ? { from: mail.from.address } : {}),
       ...(mail ? { subject: mail.subject.slice(0, MAX_STORED_SUBJECT_CHARS) } : {}),
       rawS3Key: rawKey,
-      ackState: 'not-needed',
       receivedAt: delivery.receivedAt,
     });
-    deps.log?.('message quarantined', { sesMessageId: delivery.sesMessageId, reason, recorded });
+    log('message quarantined', { sesMessageId: delivery.sesMessageId, reason, recorded });
     return { outcome: 'quarantined', reason };
   };
 
@@ -156,7 +142,8 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
     throw error;
   }
 
-  const verdicts = delivery.verdicts ?? readSesStampedVerdicts(headerBlockOf(raw)) ?? UNKNOWN_VERDICTS;
+  const headerBlock = headerBlockOf(raw);
+  const verdicts = delivery.verdicts ?? readSesStampedVerdicts(headerBlock) ?? UNKNOWN_VERDICTS;
   const classification = classifyMail({
     headers: mail.headers,
     ...(mail.from ? { from: mail.from } : {}),
@@ -171,11 +158,25 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
   }
 
   const sender = (mail.from?.address ?? delivery.envelopeSender).toLowerCase();
-  const trust = senderTrust(verdicts);
+  const trust = senderTrust({
+    verdicts,
+    ...(mail.from ? { fromDomain: domainOf(mail.from.address) } : {}),
+    ...(delivery.envelopeSender ? { envelopeDomain: domainOf(delivery.envelopeSender) } : {}),
+    dkimPassDomains: readSesDkimPassDomains(headerBlock),
+  });
   const machineGenerated = classification.kind !== 'person';
   const visible = extractVisibleText({ ...(mail.text ? { text: mail.text } : {}), ...(mail.html ? { html: mail.html } : {}) });
   const language = detectLanguage(visible, mail.subject);
+  const secret = settings.replyTokenSecret;
 
+  // One batched read serves threading and the duplicate check on the message's own Message-ID.
+  const ownKey = mail.messageId ? messageIdKey(mail.messageId) : undefined;
+  const candidates = candidateMessageIds(mail.inReplyTo, mail.references);
+  const lookupKeys = [
+    ...candidates.filter((id) => !ticketOfOwnMessageId(id, settings.supportAddress, secret)).map(messageIdKey),
+    ...(ownKey && !machineGenerated ? [ownKey] : []),
+  ];
+  const indexed: Map<string, IndexedMessageId> = await store.lookupMessageIds(lookupKeys);
   const decision = await resolveThread(
     {
       inReplyTo: mail.inReplyTo,
@@ -186,40 +187,47 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
       senderTrust: trust,
       machineGenerated,
     },
-    store,
-    { address: settings.supportAddress, replyTokenSecret: settings.replyTokenSecret },
+    { lookupMessageIds: async (keys) => new Map(keys.flatMap((key) => (indexed.has(key) ? [[key, indexed.get(key)!] as const] : []))), getTicket: (id) => store.getTicket(id) },
+    { address: settings.supportAddress, replyTokenSecret: secret },
   );
 
   if (machineGenerated && decision.kind === 'new') {
-    await store.recordReceiptOnly({
+    const reason = `${classification.kind}: ${classification.reason}`;
+    await store.recordReceipt({
       sesMessageId: delivery.sesMessageId,
       outcome: 'discarded',
-      reason: `${classification.kind}: ${classification.reason}`,
+      reason,
       classification,
       ...(sender ? { from: sender } : {}),
       subject: mail.subject.slice(0, MAX_STORED_SUBJECT_CHARS),
       rawS3Key: rawKey,
-      ackState: 'not-needed',
       receivedAt: delivery.receivedAt,
     });
-    return { outcome: 'discarded', reason: `${classification.kind}: ${classification.reason}` };
+    log('message discarded', { sesMessageId: delivery.sesMessageId, reason });
+    return { outcome: 'discarded', reason };
   }
 
-  const attachments = await storeAttachments(mail, delivery.sesMessageId, deps);
-  const ownMessageIdKey = mail.messageId ? messageIdKey(mail.messageId) : undefined;
-  const alreadyIndexed = ownMessageIdKey ? (await store.ticketIdsForMessageIds([ownMessageIdKey])).has(ownMessageIdKey) : true;
-  const stored = truncateText(visible, MAX_STORED_TEXT_CHARS, MAX_STORED_TEXT_BYTES);
+  const earlier = ownKey ? indexed.get(ownKey) : undefined;
+  if (earlier && earlier.sender === sender && earlier.sesMessageId && earlier.sesMessageId !== delivery.sesMessageId) {
+    return recordDuplicateOrigin(delivery, rawKey, earlier.ticketId, deps);
+  }
+  // A Message-ID another sender's mail already indexed stays theirs: this message is stored, not indexed.
+  const ownClaim: MessageIdClaim | undefined =
+    ownKey && sender && (!earlier || earlier.sesMessageId === delivery.sesMessageId) ? { key: ownKey, ticketId: '', sender, sesMessageId: delivery.sesMessageId } : undefined;
 
-  const messageFor = (ticketId: string): TicketMessage => ({
+  const attachments = await storeAttachments(mail, delivery.sesMessageId, deps);
+  const stored = truncateText(visible, MAX_STORED_TEXT_CHARS, MAX_STORED_TEXT_BYTES);
+  // A redelivery keeps the first delivery's time, so its writes land on the same keys.
+  const messageFor = (ticketId: string, receivedAt = delivery.receivedAt): TicketMessage => ({
     ticketId,
     key: delivery.sesMessageId,
     direction: 'inbound',
     from: sender,
     to: mail.to.slice(0, MAX_STORED_ADDRESSES).map((a) => a.address),
     cc: mail.cc.slice(0, MAX_STORED_ADDRESSES).map((a) => a.address),
-    messageId: mail.messageId ?? `<${delivery.sesMessageId}@inbound.concierge>`,
-    ...(mail.inReplyTo[0] ? { inReplyTo: mail.inReplyTo[0] } : {}),
-    ...(mail.references.length > 0 ? { references: mail.references.slice(-MAX_STORED_REFERENCES) } : {}),
+    messageId: clip(mail.messageId ?? `<${delivery.sesMessageId}@inbound.concierge>`),
+    ...(mail.inReplyTo[0] ? { inReplyTo: clip(mail.inReplyTo[0]) } : {}),
+    ...(mail.references.length > 0 ? { references: mail.references.slice(-MAX_STORED_REFERENCES).map(clip) } : {}),
     ...(mail.date ? { date: mail.date } : {}),
     subject: mail.subject.slice(0, MAX_STORED_SUBJECT_CHARS),
     text: stored.text,
@@ -229,95 +237,183 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
     classification,
     language,
     rawS3Key: rawKey,
-    receivedAt: delivery.receivedAt,
-  });
-  const writeFor = (ticketId: string, outcome: 'ticket-created' | 'follow-up', ackState: InboundReceipt['ackState']): NewMessageWrite => ({
-    receipt: {
-      sesMessageId: delivery.sesMessageId,
-      outcome,
-      ticketId,
-      classification,
-      ...(sender ? { from: sender } : {}),
-      subject: mail.subject.slice(0, MAX_STORED_SUBJECT_CHARS),
-      rawS3Key: rawKey,
-      ackState,
-      receivedAt: delivery.receivedAt,
-    },
-    message: messageFor(ticketId),
-    ...(ownMessageIdKey && !alreadyIndexed ? { indexMessageId: ownMessageIdKey } : {}),
-    ...(ownMessageIdKey && sender ? { origin: { sender, messageIdKey: ownMessageIdKey } } : {}),
+    receivedAt,
   });
 
   if (decision.kind === 'existing') {
-    const reopen = !machineGenerated && decision.ticket.status === 'waiting-on-customer';
-    const result = await store.appendMessage(decision.ticket.id, writeFor(decision.ticket.id, 'follow-up', 'not-needed'), { reopen });
+    const ticket = decision.ticket;
+    // A person writing into a closed or waiting ticket needs someone to look again; machine mail does not.
+    const reopen = !machineGenerated && ticket.status !== 'open';
+    const result = await store.appendFollowUp(messageFor(ticket.id), ownClaim ? { ...ownClaim, ticketId: ticket.id } : undefined, { reopen });
     if (result.status === 'too-large') return quarantine(ITEM_SIZE_REASON, classification, mail);
-    if (result.status !== 'recorded') return afterConflict(result.status, delivery, rawKey, deps);
-    deps.log?.('follow-up stored', { sesMessageId: delivery.sesMessageId, ticketId: decision.ticket.id, via: decision.via });
-    return { outcome: 'follow-up', ticketId: decision.ticket.id };
+    if (result.status === 'duplicate-delivery') {
+      log('duplicate delivery ignored', { sesMessageId: delivery.sesMessageId, ticketId: ticket.id });
+      return { outcome: 'duplicate', of: delivery.sesMessageId, ticketId: ticket.id };
+    }
+    if (result.status === 'duplicate-origin') return recordDuplicateOrigin(delivery, rawKey, ticket.id, deps);
+    log('follow-up stored', { sesMessageId: delivery.sesMessageId, ticketId: ticket.id, via: decision.via, reopened: reopen, previousStatus: ticket.status });
+    return { outcome: 'follow-up', ticketId: ticket.id, reopened: reopen };
   }
 
   // X-Auto-Response-Suppress asks for no automatic answer; the person's mail still opens a ticket.
-  const ackEligible =
-    classification.kind === 'person' &&
-    mayAcknowledge(verdicts, trust) &&
-    DELIVERABLE_ADDRESS.test(sender) &&
-    !suppressesAutoResponse(mail.headers);
-  const ticket = newTicket(mail, sender, visible, language, decision, trust, settings, now());
-  for (let attempt = 0; attempt < MAX_REF_ATTEMPTS; attempt += 1) {
-    const result = await store.createTicket(ticket, writeFor(ticket.id, 'ticket-created', ackEligible ? 'pending' : 'not-needed'));
-    if (result.status === 'ref-taken') {
-      ticket.ref = newTicketRef();
+  const ackEligible = classification.kind === 'person' && mayAcknowledge(verdicts, trust) && DELIVERABLE_ADDRESS.test(sender) && !suppressesAutoResponse(mail.headers);
+  const origin = ownKey ? `${sender}\n${ownKey}` : `ses:${delivery.sesMessageId}`;
+  const holder = (deps.newClaimHolder ?? randomUUID)();
+  const openedAt = now();
+  const allowance: AckAllowance = {
+    sender,
+    hour: openedAt.toISOString().slice(0, 13),
+    perSenderLimit: settings.ackLimitPerSenderPerHour,
+    deskLimit: settings.ackLimitPerHour,
+  };
+
+  let ack: OutboundSendRecord = ackEligible ? { state: 'sending', holder, leaseUntil: openedAt.getTime() + ACK_CLAIM_LEASE_MS } : { state: 'not-needed' };
+  for (let attempt = 0; attempt < MAX_REF_ATTEMPTS; ) {
+    const ticket = newTicket({
+      ref: ticketRefFor(origin, attempt, secret),
+      mail,
+      sender,
+      visibleText: visible,
+      language,
+      decision,
+      trust,
+      ownAddresses: settings.ownAddresses,
+      firstResponse: settings.firstResponseMinutes,
+      openedBy: { sesMessageId: delivery.sesMessageId, origin, receivedAt: delivery.receivedAt },
+      ack,
+      now: openedAt,
+    });
+    const ackMail = ackEligible ? acknowledgementFor(ticket, mail, settings) : undefined;
+    const result = await store.openTicket(ticket, ack.state === 'sending' ? allowance : undefined);
+    if (result.status === 'too-large') return quarantine(ITEM_SIZE_REASON, classification, mail);
+    if (result.status === 'over-ack-limit') {
+      log('acknowledgement withheld: hourly limit reached', { sesMessageId: delivery.sesMessageId, ref: ticket.ref });
+      ack = { state: 'rate-limited' };
       continue;
     }
-    if (result.status === 'too-large') return quarantine(ITEM_SIZE_REASON, classification, mail);
-    if (result.status !== 'recorded') return afterConflict(result.status, delivery, rawKey, deps);
-    deps.log?.('ticket created', { sesMessageId: delivery.sesMessageId, ticketId: ticket.id, ref: ticket.ref, flags: ticket.flags });
-    const acknowledgement = ackEligible
-      ? await acknowledge(delivery.sesMessageId, ticket, { messageId: mail.messageId, references: mail.references }, deps)
-      : 'not-needed';
+    if (result.status === 'exists') {
+      if (result.existing.openedBy?.origin !== origin) {
+        attempt += 1;
+        continue;
+      }
+      if (result.existing.openedBy.sesMessageId !== delivery.sesMessageId) return recordDuplicateOrigin(delivery, rawKey, result.existing.id, deps);
+      // This very delivery opened the ticket before: finish what that attempt may not have. The planned
+      // acknowledgement is not written again: it may already record a send.
+      const planned = plansAcknowledgement(result.existing) ? acknowledgementFor(result.existing, mail, settings) : undefined;
+      if ((await writeTicketMessages(result.existing, undefined)) === 'too-large') return quarantine(ITEM_SIZE_REASON, classification, mail);
+      const acknowledgement = planned ? await finishAcknowledgement(result.existing, planned, allowance, result.existing.openedBy.receivedAt ?? delivery.receivedAt, deps) : undefined;
+      log('duplicate delivery ignored', { sesMessageId: delivery.sesMessageId, ticketId: result.existing.id, acknowledgement });
+      return { outcome: 'duplicate', of: delivery.sesMessageId, ticketId: result.existing.id, ...(acknowledgement ? { acknowledgement } : {}) };
+    }
+
+    if ((await writeTicketMessages(ticket, ackMail)) === 'too-large') return quarantine(ITEM_SIZE_REASON, classification, mail);
+    log('ticket opened', { sesMessageId: delivery.sesMessageId, ticketId: ticket.id, flags: ticket.flags, ack: ticket.ack.state });
+    let acknowledgement: AckResult = ack.state === 'rate-limited' ? 'rate-limited' : 'not-needed';
+    if (ackMail && ack.state === 'sending') acknowledgement = await sendAcknowledgement(ticket, ackMail, holder, allowance, delivery.receivedAt, deps);
     return { outcome: 'ticket-created', ticketId: ticket.id, ref: ticket.ref, acknowledgement };
   }
-  throw new Error(`could not draw an unused ticket reference in ${MAX_REF_ATTEMPTS} attempts`);
+  throw new Error(`could not find an unused ticket reference in ${MAX_REF_ATTEMPTS} attempts`);
+
+  function writeTicketMessages(ticket: Ticket, ackMail: OutboundMail | undefined) {
+    const receivedAt = ticket.openedBy.receivedAt ?? delivery.receivedAt;
+    const messages = [messageFor(ticket.id, receivedAt), ...(ackMail && plansAcknowledgement(ticket) ? [acknowledgementMessage(ticket, ackMail, receivedAt, settings.supportAddress)] : [])];
+    return store.putMessages(messages, ownClaim ? [{ ...ownClaim, ticketId: ticket.id }] : []);
+  }
 }
 
-function newTicket(
-  mail: InboundMail,
-  sender: string,
-  visible: string,
-  language: Ticket['language'],
-  decision: Extract<ThreadDecision, { kind: 'new' }>,
-  trust: SenderTrust,
-  settings: InboundDependencies['settings'],
-  now: Date,
-): Ticket {
-  const own = new Set(settings.ownAddresses);
-  const isOwn = (address: string) => own.has(address) || own.has(address.replace(/\+[^@]*@/, '@'));
-  const priority = priorityFor(mail.subject, visible);
-  const flags: TicketFlag[] = [];
-  if (trust === 'failed' || trust === 'unknown') flags.push('unverified-sender');
-  if (decision.strangerReference) flags.push('stranger-reference');
-  if (priority === 'urgent') flags.push('security-incident');
-  const tier: Tier = 'standard';
-  const createdAt = now.toISOString();
-  const dueAt = new Date(now.getTime() + firstResponseMinutes(settings.firstResponseMinutes, tier, priority) * 60_000);
+/** Whether the ticket's acknowledgement was ever claimed: only then is it listed among the ticket's messages. */
+function plansAcknowledgement(ticket: Ticket): boolean {
+  return ticket.ack.state !== 'not-needed' && ticket.ack.state !== 'rate-limited';
+}
+
+function acknowledgementFor(ticket: Ticket, mail: InboundMail, settings: InboundSettings): OutboundMail {
+  const references = mail.references.filter((id) => id.length <= MAX_ACK_REFERENCE_CHARS).slice(-MAX_ACK_REFERENCES);
+  return buildAcknowledgement({
+    ticket,
+    customer: ticket.customer,
+    ...(mail.messageId && mail.messageId.length <= MAX_ACK_REFERENCE_CHARS ? { customerMessageId: mail.messageId } : {}),
+    customerReferences: references,
+    support: { name: settings.supportDisplayName, address: settings.supportAddress },
+    replyAddress: replyAddressFor(settings.supportAddress, ticket, settings.replyTokenSecret),
+    messageId: ownMessageIdFor('ack', ticket.id, settings.supportAddress, settings.replyTokenSecret),
+  });
+}
+
+/** The acknowledgement as the ticket lists it; whether and when it went out is the ticket's `ack`. */
+function acknowledgementMessage(ticket: Ticket, mail: OutboundMail, receivedAt: string, supportAddress: string): TicketMessage {
   return {
-    id: newTicketId(),
-    ref: newTicketRef(),
-    subject: mail.subject.slice(0, MAX_STORED_SUBJECT_CHARS),
-    status: 'open',
-    customer: sender,
-    parties: [...new Set([sender, ...mail.cc.slice(0, MAX_STORED_ADDRESSES).map((a) => a.address).filter((address) => !isOwn(address))])].filter(Boolean),
-    flags,
-    ...(decision.strangerReference ? { referencedTicketId: decision.strangerReference.ticketId } : {}),
-    language,
-    tier,
-    priority,
-    createdAt,
-    updatedAt: createdAt,
-    firstResponseDueAt: dueAt.toISOString(),
-    messageCount: 1,
+    ticketId: ticket.id,
+    key: ACK_MESSAGE_KEY,
+    direction: 'outbound',
+    purpose: 'acknowledgement',
+    sendState: 'sending',
+    from: supportAddress,
+    to: [mail.to],
+    cc: [],
+    messageId: mail.messageId,
+    ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo } : {}),
+    subject: mail.subject,
+    text: mail.text,
+    attachments: [],
+    classification: { kind: 'auto-reply', reason: 'acknowledgement sent by Concierge' },
+    language: ticket.language,
+    receivedAt,
   };
+}
+
+/** Steps 2–3 of send-once for the acknowledgement its holder claimed. */
+async function sendAcknowledgement(ticket: Ticket, mail: OutboundMail, holder: string, allowance: AckAllowance, receivedAt: string, deps: InboundDependencies): Promise<AckResult> {
+  const { settings } = deps;
+  const result = await sendClaimed({
+    ledger: deps.store.acknowledgementLedger(ticket.id, acknowledgementMessage(ticket, mail, receivedAt, settings.supportAddress)),
+    holder,
+    mail,
+    sender: deps.mailSender,
+    wireMessageId: (sesMessageId) => sesMessageIdHeader(sesMessageId, settings.region),
+    now: deps.now ?? (() => new Date()),
+    afterRelease: () => deps.store.returnAckAllowance(allowance),
+  });
+  if (result.status === 'rejected') {
+    deps.log?.('acknowledgement refused by SES', { ticketId: ticket.id, error: result.error });
+    return 'rejected';
+  }
+  deps.log?.('acknowledgement sent', { ticketId: ticket.id, ackSesMessageId: result.sesMessageId });
+  return 'sent';
+}
+
+/** A redelivery of the mail that opened `ticket`: send the acknowledgement if an earlier attempt left it pending. */
+async function finishAcknowledgement(ticket: Ticket, mail: OutboundMail, allowance: AckAllowance, receivedAt: string, deps: InboundDependencies): Promise<AckResult> {
+  const holder = (deps.newClaimHolder ?? randomUUID)();
+  const nowMs = (deps.now ?? (() => new Date()))().getTime();
+  const ledger = deps.store.acknowledgementLedger(ticket.id, acknowledgementMessage(ticket, mail, receivedAt, deps.settings.supportAddress));
+  const claim = await ledger.claim(holder, nowMs, nowMs + ACK_CLAIM_LEASE_MS, allowance);
+  switch (claim.status) {
+    case 'claimed':
+      return sendAcknowledgement(ticket, mail, holder, allowance, receivedAt, deps);
+    case 'busy':
+      return 'claimed-elsewhere';
+    case 'abandoned':
+      deps.log?.('acknowledgement state unknown after an interrupted send; not sending again', { ticketId: ticket.id });
+      return 'unknown';
+    case 'over-ack-limit':
+      return 'rate-limited';
+    case 'settled':
+      return claim.record.state === 'sent' || claim.record.state === 'rejected' || claim.record.state === 'unknown' || claim.record.state === 'rate-limited' ? claim.record.state : 'not-needed';
+  }
+}
+
+async function recordDuplicateOrigin(delivery: InboundDelivery, rawKey: string, ticketId: string, deps: InboundDependencies): Promise<InboundResult> {
+  const receipt: InboundReceipt = {
+    sesMessageId: delivery.sesMessageId,
+    outcome: 'duplicate',
+    reason: 'same sender and Message-ID already received under another SES id',
+    ticketId,
+    rawS3Key: rawKey,
+    receivedAt: delivery.receivedAt,
+  };
+  await deps.store.recordReceipt(receipt);
+  deps.log?.('duplicate of mail already stored under another SES id', { sesMessageId: delivery.sesMessageId, ticketId });
+  return { outcome: 'duplicate', of: 'an earlier delivery of the same Message-ID', ticketId };
 }
 
 async function storeAttachments(mail: InboundMail, sesMessageId: string, deps: InboundDependencies): Promise<AttachmentMeta[]> {
@@ -338,116 +434,4 @@ async function storeAttachments(mail: InboundMail, sesMessageId: string, deps: I
   return stored;
 }
 
-async function afterConflict(
-  status: 'duplicate-delivery' | 'duplicate-origin' | 'ref-taken' | 'too-large',
-  delivery: InboundDelivery,
-  rawKey: string,
-  deps: InboundDependencies,
-): Promise<InboundResult> {
-  // A reference collision is only possible when opening a ticket, where the caller draws a new one.
-  if (status === 'duplicate-delivery' || status === 'ref-taken' || status === 'too-large') {
-    const receipt = await deps.store.getReceipt(delivery.sesMessageId);
-    if (!receipt) throw new Error(`delivery ${delivery.sesMessageId} conflicted but has no receipt`);
-    return finishDuplicate(receipt, deps);
-  }
-  await deps.store.recordReceiptOnly({
-    sesMessageId: delivery.sesMessageId,
-    outcome: 'duplicate',
-    reason: 'same sender and Message-ID already received under another SES id',
-    rawS3Key: rawKey,
-    ackState: 'not-needed',
-    receivedAt: delivery.receivedAt,
-  });
-  return { outcome: 'duplicate', of: 'an earlier delivery of the same Message-ID' };
-}
-
-/** A delivery seen before: nothing to store, but a crashed attempt may have left its acknowledgement unsent. */
-async function finishDuplicate(receipt: InboundReceipt, deps: InboundDependencies): Promise<InboundResult> {
-  if (receipt.ackState === 'sending') {
-    const nowMs = (deps.now ?? (() => new Date()))().getTime();
-    if (await deps.store.abandonStaleAcknowledgement(receipt.sesMessageId, nowMs)) {
-      deps.log?.('acknowledgement state unknown after an interrupted send; not sending again', { sesMessageId: receipt.sesMessageId });
-      return { outcome: 'duplicate', of: receipt.sesMessageId, acknowledgement: 'unknown' };
-    }
-    return { outcome: 'duplicate', of: receipt.sesMessageId, acknowledgement: 'claimed-elsewhere' };
-  }
-  if (receipt.outcome === 'ticket-created' && receipt.ackState === 'pending' && receipt.ticketId) {
-    const ticket = await deps.store.getTicket(receipt.ticketId);
-    const [first] = ticket ? await deps.store.listMessages(ticket.id) : [];
-    if (ticket && first) {
-      const acknowledgement = await acknowledge(
-        receipt.sesMessageId,
-        ticket,
-        { messageId: first.messageId, references: first.references ?? [] },
-        deps,
-      );
-      return { outcome: 'duplicate', of: receipt.sesMessageId, acknowledgement };
-    }
-  }
-  return { outcome: 'duplicate', of: receipt.sesMessageId };
-}
-
-/** Sends the acknowledgement for a new ticket at most once, within the sender's hourly allowance. */
-async function acknowledge(
-  sesMessageId: string,
-  ticket: Ticket,
-  customerMessage: { messageId: string | undefined; references: string[] },
-  deps: InboundDependencies,
-): Promise<AckResult> {
-  const { store, settings } = deps;
-  const nowMs = (deps.now ?? (() => new Date()))().getTime();
-  if (!(await store.claimAcknowledgement(sesMessageId, nowMs, ACK_CLAIM_LEASE_MS))) return 'claimed-elsewhere';
-  if (!(await store.reserveAcknowledgementQuota(ticket.customer, nowMs, settings.ackLimitPerSenderPerHour))) {
-    await store.setAckState(sesMessageId, 'rate-limited');
-    deps.log?.('acknowledgement withheld: sender over hourly limit', { sesMessageId, ticketId: ticket.id });
-    return 'rate-limited';
-  }
-  const domain = settings.supportAddress.slice(settings.supportAddress.lastIndexOf('@') + 1);
-  const ownMessageId = `<ack.${ticket.id}.${sesMessageId}@${domain}>`;
-  const mail = buildAcknowledgement({
-    ticket,
-    customer: ticket.customer,
-    ...(customerMessage.messageId ? { customerMessageId: customerMessage.messageId } : {}),
-    customerReferences: customerMessage.references,
-    support: { name: settings.supportDisplayName, address: settings.supportAddress },
-    replyAddress: replyAddressFor(settings.supportAddress, ticket, settings.replyTokenSecret),
-    messageId: ownMessageId,
-  });
-  let sent: { sesMessageId: string };
-  try {
-    sent = await deps.mailSender.send(mail);
-  } catch (error) {
-    if (error instanceof Error && PERMANENT_SEND_ERRORS.has(error.name)) {
-      await store.setAckState(sesMessageId, 'rejected', `${error.name}: ${error.message}`);
-      deps.log?.('acknowledgement refused by SES', { sesMessageId, ticketId: ticket.id, error: error.name });
-      return 'rejected';
-    }
-    await store.returnAcknowledgementQuota(ticket.customer, nowMs);
-    await store.releaseAcknowledgement(sesMessageId);
-    throw error;
-  }
-  const wireMessageId = sesMessageIdHeader(sent.sesMessageId, settings.region);
-  await store.recordAcknowledgementSent(
-    sesMessageId,
-    {
-      ticketId: ticket.id,
-      key: sent.sesMessageId,
-      direction: 'outbound',
-      from: settings.supportAddress,
-      to: [ticket.customer],
-      cc: [],
-      messageId: wireMessageId,
-      originalMessageId: ownMessageId,
-      ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo } : {}),
-      subject: mail.subject,
-      text: mail.text,
-      attachments: [],
-      classification: { kind: 'auto-reply', reason: 'acknowledgement sent by Concierge' },
-      language: ticket.language,
-      receivedAt: new Date(nowMs).toISOString(),
-    },
-    [messageIdKey(wireMessageId), messageIdKey(ownMessageId)],
-  );
-  deps.log?.('acknowledgement sent', { sesMessageId, ticketId: ticket.id, ackSesMessageId: sent.sesMessageId });
-  return 'sent';
-}
+export type { SenderTrust, ThreadDecision };

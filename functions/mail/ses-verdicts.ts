@@ -130,6 +130,37 @@ export function readSesStampedVerdicts(rawHeaderBlock: string): Verdicts | undef
   return verdicts;
 }
 
+/** Longest DKIM domain read: a domain name is at most 253 characters. */
+const DOMAIN_NAME = '([a-z0-9](?:[a-z0-9-]{0,62})(?:\\.[a-z0-9](?:[a-z0-9-]{0,62}))*)(?=[\\s;)]|$)';
+/** `header.d=example.com` names the signing domain; `header.i=[local]@example.com` an identity within it. */
+const DKIM_DOMAIN = new RegExp(`\\bheader\\.(?:d\\s*=\\s*|i\\s*=\\s*[^\\s@;()"]{0,64}@)${DOMAIN_NAME}`, 'i');
+
+/**
+ * Signing domains of the DKIM results SES reported as `pass` in its own Authentication-Results
+ * (`dkim=pass header.i=@example.com` or `header.d=example.com`), for DMARC-style alignment with the From
+ * domain. The sender controls text inside SES's header (its HELO name and MAIL FROM), so domains are read
+ * only when every dkim result in the value stands in a well-formed part of its own, as for the verdict.
+ */
+export function readSesDkimPassDomains(rawHeaderBlock: string): string[] {
+  const block = sesStampedBlock(parseHeaderFields(rawHeaderBlock));
+  if (!block) return [];
+  const authResults = block
+    .filter((field) => field.name === 'authentication-results')
+    .map((field) => parseAuthenticationResults(field.value))
+    .find((parsed) => parsed?.authservId === SES_AUTHSERV_ID);
+  if (!authResults) return [];
+  const inParts = authResults.parts.filter((entry) => entry.method === 'dkim');
+  const anywhere = authResults.anywhere.filter((entry) => entry.method === 'dkim');
+  if (inParts.length !== anywhere.length) return [];
+  const domains = new Set<string>();
+  for (const entry of inParts) {
+    if (entry.result !== 'pass') continue;
+    const domain = withoutComments(entry.text).match(DKIM_DOMAIN)?.[1];
+    if (domain) domains.add(domain.toLowerCase());
+  }
+  return [...domains];
+}
+
 /**
  * The block SES added: the fields from the very top while each is a name SES stamps and none repeats, closed by
  * X-SES-RECEIPT (plus the X-SES-DKIM-SIGNATURE right after it, which signs the receipt). A field SES does not

@@ -6,13 +6,40 @@ export type Priority = 'normal' | 'urgent';
 
 /**
  * Why a ticket needs a human's eye before anyone trusts it:
- * - `unverified-sender`: DMARC failed (or SPF and DKIM both failed); the From address may be forged.
+ * - `unverified-sender`: the From address is not proven by authentication aligned with its domain (see
+ *   mail/trust.ts); it may be forged.
  * - `stranger-reference`: the sender referred to a ticket they are not a party to.
  * - `security-incident`: account takeover, unauthorized withdrawal, frozen assets, lost 2FA.
  */
 export type TicketFlag = 'unverified-sender' | 'stranger-reference' | 'security-incident';
 
+/**
+ * State of one piece of mail the desk sends at most once (see outbound/send-once.ts):
+ * `pending` → `sending` (claimed by one holder until its lease runs out) → `sent`; `sending` goes back to
+ * `pending` only after a send that certainly failed, and only by its holder; a lease that ran out mid-send
+ * becomes `unknown`, never a second send. `rejected`: SES refused it for good. `rate-limited`: withheld by
+ * the hourly caps. `not-needed`: nothing to send.
+ */
+export type SendState = 'pending' | 'sending' | 'sent' | 'not-needed' | 'rate-limited' | 'rejected' | 'unknown';
+
+export interface OutboundSendRecord {
+  state: SendState;
+  /** Who holds the claim while `sending`; only the holder may release it or record the send. */
+  holder?: string;
+  /** Epoch milliseconds at which a `sending` claim may be declared abandoned. */
+  leaseUntil?: number;
+  /** The id SES returned, and the Message-ID it gave the mail (`<id@email.amazonses.com>`). */
+  sesMessageId?: string;
+  messageId?: string;
+  /** The Message-ID Concierge wrote, which SES replaced; it travels in References. */
+  ownMessageId?: string;
+  sentAt?: string;
+  /** Why SES refused it, when it did. */
+  error?: string;
+}
+
 export interface Ticket {
+  /** The ticket's reference (`K7Q3XM`): short, random-looking, unique; `id` and `ref` are the same value. */
   id: string;
   ref: string;
   subject: string;
@@ -34,6 +61,12 @@ export interface Ticket {
   firstResponseDueAt: string;
   firstRespondedAt?: string;
   messageCount: number;
+  /** The delivery that opened the ticket, and its origin (sender + Message-ID, or the SES id without one). */
+  openedBy: { sesMessageId: string; origin: string; receivedAt?: string };
+  /** The acknowledgement of the first message. */
+  ack: OutboundSendRecord;
+  /** When a follow-up last reopened the ticket from `closed` or `waiting-on-customer`. */
+  reopenedAt?: string;
 }
 
 export interface AttachmentMeta {
@@ -51,6 +84,16 @@ export interface TicketMessage {
   /** Unique per message: the SES message id for inbound mail and for mail we sent. */
   key: string;
   direction: MessageDirection;
+  /** For mail the desk sends: what it is. */
+  purpose?: 'acknowledgement';
+  /**
+   * For mail the desk sends: `sent` once SES accepted it (with `messageId` the id SES assigned); until then the
+   * claim's state, which lives with whatever holds the claim (an acknowledgement's is the ticket's `ack`).
+   */
+  sendState?: SendState;
+  sesMessageId?: string;
+  /** When SES accepted it. */
+  sentAt?: string;
   from: string;
   to: string[];
   cc: string[];
@@ -76,14 +119,13 @@ export interface TicketMessage {
   receivedAt: string;
 }
 
-export type InboundOutcome = 'ticket-created' | 'follow-up' | 'quarantined' | 'discarded' | 'duplicate';
-/**
- * `sending` is written before the send: a delivery that finds it with the lease run out cannot know whether
- * SES took the message, so it records `unknown` rather than risk a second acknowledgement.
- */
-export type AckState = 'pending' | 'sending' | 'sent' | 'not-needed' | 'rate-limited' | 'rejected' | 'unknown';
+export type InboundOutcome = 'quarantined' | 'discarded' | 'duplicate';
 
-/** One per SES message id: what became of it. Makes every effect of a delivery happen once. */
+/**
+ * What became of a delivery that made no ticket message: quarantined, discarded machine mail, or a second
+ * delivery of mail already stored under another SES id. Deliveries that did make a message are recorded by
+ * the message itself (its key holds the SES id) and by the ticket they opened.
+ */
 export interface InboundReceipt {
   sesMessageId: string;
   outcome: InboundOutcome;
@@ -93,11 +135,6 @@ export interface InboundReceipt {
   from?: string;
   subject?: string;
   rawS3Key: string;
-  ackState: AckState;
-  ackClaimedUntil?: number;
-  ackSesMessageId?: string;
-  /** Why SES refused the acknowledgement, when it did. */
-  ackError?: string;
   duplicateOf?: string;
   receivedAt: string;
 }

@@ -1,4 +1,4 @@
-import { createHmac, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
  * Ticket references are what customers see (`[#K7Q3XM]`). They are drawn at random from an alphabet without
@@ -9,14 +9,23 @@ import { createHmac, randomInt, randomUUID, timingSafeEqual } from 'node:crypto'
 export const TICKET_REF_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 export const TICKET_REF_LENGTH = 6;
 
-export function newTicketRef(): string {
+/**
+ * The reference of a ticket opened by mail of a given origin (sender + Message-ID, or the SES id when the mail
+ * has none): an HMAC under the desk's secret, so it is unguessable like a random draw yet the same for every
+ * delivery of the same mail, which makes the ticket's own conditional write the duplicate check. `attempt`
+ * moves on to the next candidate when a reference is already taken by another ticket. Each character takes
+ * five bits of the HMAC, and the alphabet has exactly 32 characters, so every reference is equally likely.
+ */
+export function ticketRefFor(origin: string, attempt: number, secret: string): string {
+  const digest = createHmac('sha256', secret).update(`ticket-ref:${attempt}:${origin}`).digest();
   let ref = '';
-  for (let i = 0; i < TICKET_REF_LENGTH; i += 1) ref += TICKET_REF_ALPHABET[randomInt(TICKET_REF_ALPHABET.length)];
+  for (let i = 0; i < TICKET_REF_LENGTH; i += 1) {
+    const bitOffset = i * 5;
+    const byte = bitOffset >> 3;
+    const pair = ((digest[byte] ?? 0) << 8) | (digest[byte + 1] ?? 0);
+    ref += TICKET_REF_ALPHABET[(pair >> (11 - (bitOffset & 7))) & 31];
+  }
   return ref;
-}
-
-export function newTicketId(): string {
-  return randomUUID();
 }
 
 const REF_CHARS = `[${TICKET_REF_ALPHABET}]{${TICKET_REF_LENGTH}}`;
@@ -106,6 +115,35 @@ export function messageIdKey(messageId: string): string {
   const domain = at === -1 ? '' : bare.slice(at + 1).toLowerCase();
   if (domain === 'amazonses.com' || domain.endsWith('.amazonses.com')) return `ses:${bare.slice(0, at)}`;
   return `id:${bare.slice(0, at)}@${domain}`;
+}
+
+const OWN_ID_SIGNATURE_LENGTH = 12;
+
+/**
+ * The Message-ID Concierge writes on mail it sends for a ticket: `<ack.k7q3xm.<signature>@domain>`. SES
+ * replaces it on the wire, but it travels in References, and a reply or a bounce that cites it names its
+ * ticket without a lookup; the signature keeps anyone else from minting one.
+ */
+export function ownMessageIdFor(purpose: 'ack', ticketId: string, supportAddress: string, secret: string): string {
+  const [, domain] = splitAddress(supportAddress);
+  return `<${purpose}.${ticketId.toLowerCase()}.${ownIdSignature(purpose, ticketId, secret)}@${domain}>`;
+}
+
+function ownIdSignature(purpose: string, ticketId: string, secret: string): string {
+  return base32(createHmac('sha256', secret).update(`own-message-id:${purpose}:${ticketId.toUpperCase()}`).digest()).slice(0, OWN_ID_SIGNATURE_LENGTH);
+}
+
+/** The ticket a Message-ID of Concierge's own names, when its signature is valid; otherwise undefined. */
+export function ticketOfOwnMessageId(messageId: string, supportAddress: string, secret: string): string | undefined {
+  const [, domain] = splitAddress(supportAddress);
+  const bare = messageId.trim().replace(/^<|>$/g, '');
+  if (bare.length > 200) return undefined;
+  const match = bare.match(new RegExp(`^(ack)\\.(${REF_CHARS})\\.([${BASE32}]{${OWN_ID_SIGNATURE_LENGTH}})@${escapeRegExp(domain)}$`, 'i'));
+  if (!match?.[1] || !match[2] || !match[3]) return undefined;
+  const ticketId = match[2].toUpperCase();
+  const expected = Buffer.from(ownIdSignature(match[1].toLowerCase(), ticketId, secret));
+  const given = Buffer.from(match[3].toLowerCase());
+  return expected.length === given.length && timingSafeEqual(expected, given) ? ticketId : undefined;
 }
 
 /** The Message-ID SES gives a message it sent with id `sesMessageId`. */

@@ -18,7 +18,9 @@ import { loadInboundConfig } from '../../functions/commons/config';
 import { S3RawMailStore } from '../../functions/inbound/raw-mail-store';
 import { receiveMessage, type InboundDependencies, type InboundResult } from '../../functions/inbound/receive-message';
 import { SesMailSender } from '../../functions/outbound/ses-mail-sender';
-import { DynamoTicketStore, type CapacityListener } from '../../functions/tickets/dynamodb-ticket-store';
+import { DynamoTicketStore } from '../../functions/adapters/dynamodb/ticket-store';
+
+type CapacityListener = (units: { read: number; write: number }) => void;
 import type { TestStack } from '../../tests/helpers/local-stack';
 import { LOCAL_ACCESS_KEY } from '../local/stack';
 import { envelopeSource, followUpMessage, newCustomerMessage, withFreshMessageId } from './corpus';
@@ -64,7 +66,8 @@ export async function createCapacityBench(stack: TestStack): Promise<CapacityBen
   });
   const s3 = new S3Client({ region: config.region, endpoint: stack.s3Endpoint, forcePathStyle: true, credentials });
   const ses = new SESClient({ region: config.region, endpoint: sesEndpoint, credentials });
-  const store = new DynamoTicketStore(documentClient, config.tableName, listener);
+  void listener;
+  const store = new DynamoTicketStore(documentClient, config.tableName);
   const dependencies: InboundDependencies = {
     store,
     rawMail: new S3RawMailStore(s3, config.rawMailBucket),
@@ -130,7 +133,7 @@ export async function createCapacityBench(stack: TestStack): Promise<CapacityBen
         created.push(first);
         if (first.result.outcome !== 'ticket-created') continue;
         // Unmetered: read the acknowledgement back as the customer's client would see it.
-        const ack = (await store.listMessages(first.result.ticketId)).find((message) => message.direction === 'outbound');
+        const ack = (await store.listMessages(first.result.ticketId)).items.find((message) => message.direction === 'outbound');
         if (!ack) continue;
         const reply = followUpMessage(
           { customer, customerMessageId: `<new.capacity.${index}@client.example>`, ackMessageId: ack.messageId, ackSubject: ack.subject },

@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import { createTableInput, TABLE_SCHEMA } from '../../functions/tickets/dynamodb-ticket-store';
+import { createTableInput, TABLE_SCHEMA } from '../../functions/adapters/dynamodb/table-schema';
 
 export interface DynamoDbLocal {
   endpoint: string;

@@ -1,7 +1,7 @@
 /**
- * The acknowledgement's state machine under failure, with the real store (DynamoDB Local), the S3 server and
- * the SES stand-in. Faults are injected at the seams a Lambda can die at; the SES endpoint counts what it
- * really accepted.
+ * The acknowledgement's send-once mechanism under failure, with the real store (DynamoDB Local), the S3
+ * server and the SES stand-in. Faults are injected at the seams a Lambda can die at; the SES endpoint counts
+ * what it really accepted.
  */
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
@@ -10,12 +10,14 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SESClient } from '@aws-sdk/client-ses';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoTicketStore } from '../../functions/adapters/dynamodb/ticket-store';
 import { loadInboundConfig } from '../../functions/commons/config';
 import { S3RawMailStore } from '../../functions/inbound/raw-mail-store';
-import { ACK_CLAIM_LEASE_MS, receiveMessage, type InboundDelivery, type InboundDependencies } from '../../functions/inbound/receive-message';
+import { ACK_CLAIM_LEASE_MS, receiveMessage, type InboundDelivery, type InboundDependencies, type InboundSettings } from '../../functions/inbound/receive-message';
 import type { OutboundMail } from '../../functions/outbound/acknowledgement';
 import { SesMailSender } from '../../functions/outbound/ses-mail-sender';
-import { DynamoTicketStore } from '../../functions/tickets/dynamodb-ticket-store';
+import type { SendOnceLedger, TicketStore } from '../../functions/ports/ticket-store';
+import type { TicketMessage } from '../../functions/tickets/model';
 import { LOCAL_ACCESS_KEY } from '../../scripts/local/stack';
 import { composeMessage, startTestStack, type TestStack } from '../helpers/local-stack';
 
@@ -23,7 +25,7 @@ let stack: TestStack;
 let s3: S3Client;
 let store: DynamoTicketStore;
 let realSender: SesMailSender;
-let settings: InboundDependencies['settings'];
+let settings: InboundSettings;
 
 beforeAll(async () => {
   stack = await startTestStack();
@@ -58,6 +60,19 @@ function deps(overrides: Partial<InboundDependencies> = {}): InboundDependencies
   return { store, rawMail: new S3RawMailStore(s3, stack.rawMailBucket), mailSender: realSender, settings, ...overrides };
 }
 
+/** The store with the acknowledgement's ledger wrapped by `wrap`. */
+function storeWithLedger(wrap: (ledger: SendOnceLedger) => SendOnceLedger): TicketStore {
+  const wrapped = Object.create(store) as DynamoTicketStore;
+  wrapped.acknowledgementLedger = (ticketId: string, message: TicketMessage) => wrap(store.acknowledgementLedger(ticketId, message));
+  return wrapped;
+}
+
+async function acknowledgementOf(ticketId: string) {
+  const ticket = await store.getTicket(ticketId);
+  const messages = (await store.listMessages(ticketId)).items;
+  return { ack: ticket?.ack, message: messages.find((message) => message.purpose === 'acknowledgement') };
+}
+
 describe('acknowledgement exactly once, or never twice', () => {
   it('a send that failed is retried by the redelivery, and sent once', async () => {
     // Prepare: SES is unreachable for the first attempt
@@ -72,15 +87,51 @@ describe('acknowledgement exactly once, or never twice', () => {
     // Assess
     expect(retried).toMatchObject({ outcome: 'duplicate', acknowledgement: 'sent' });
     expect(outboxCount() - before).toBe(1);
-    expect((await store.getReceipt(delivery.sesMessageId))?.ackState).toBe('sent');
+    const { message } = await acknowledgementOf(retried.outcome === 'duplicate' ? retried.ticketId! : '');
+    expect(message).toMatchObject({ sendState: 'sent', messageId: expect.stringMatching(/@email\.amazonses\.com>$/) });
   });
 
-  it('after SES accepted the send but the record failed, no redelivery sends again', async () => {
-    // Prepare: the store fails right after SES took the message, as a Lambda dying there would leave it
+  it('records what SES accepted even when the first write after the send fails', async () => {
+    // Prepare: the first attempt to record the send fails (a throttled or dropped write), later ones land
+    const delivery = await stored('flaky-record@customer.example');
+    const before = outboxCount();
+    let failures = 0;
+    const flakyStore = storeWithLedger((ledger) => ({
+      claim: ledger.claim.bind(ledger),
+      release: ledger.release.bind(ledger),
+      reject: ledger.reject.bind(ledger),
+      recordSent: async (holder, sent) => {
+        if (failures === 0) {
+          failures += 1;
+          throw Object.assign(new Error('connection reset'), { name: 'TimeoutError' });
+        }
+        return ledger.recordSent(holder, sent);
+      },
+    }));
+
+    // Act
+    const result = await receiveMessage(delivery, deps({ store: flakyStore }));
+    const redelivered = await receiveMessage(delivery, deps({ now: () => new Date(Date.now() + ACK_CLAIM_LEASE_MS + 1_000) }));
+
+    // Assess: recorded as sent, so a redelivery even after the lease neither sends nor calls it unknown
+    expect(failures).toBe(1);
+    expect(result).toMatchObject({ outcome: 'ticket-created', acknowledgement: 'sent' });
+    expect(redelivered).toMatchObject({ outcome: 'duplicate', acknowledgement: 'sent' });
+    expect(outboxCount() - before).toBe(1);
+    const { message } = await acknowledgementOf(result.outcome === 'ticket-created' ? result.ticketId : '');
+    expect(message?.sendState).toBe('sent');
+  });
+
+  it('after SES accepted the send but the function died before recording it, no redelivery sends again', async () => {
+    // Prepare: every record attempt fails, as a Lambda dying right after the send would leave it
     const delivery = await stored('crash@customer.example');
     const before = outboxCount();
-    const crashingStore = Object.create(store) as DynamoTicketStore;
-    crashingStore.recordAcknowledgementSent = async () => Promise.reject(new Error('function timed out'));
+    const crashingStore = storeWithLedger((ledger) => ({
+      claim: ledger.claim.bind(ledger),
+      release: ledger.release.bind(ledger),
+      reject: ledger.reject.bind(ledger),
+      recordSent: async () => Promise.reject(new Error('function timed out')),
+    }));
 
     // Act: the crashed attempt, a redelivery inside the lease, and one after it
     await expect(receiveMessage(delivery, deps({ store: crashingStore }))).rejects.toThrow('function timed out');
@@ -91,7 +142,28 @@ describe('acknowledgement exactly once, or never twice', () => {
     expect(outboxCount() - before).toBe(1);
     expect(insideLease).toMatchObject({ outcome: 'duplicate', acknowledgement: 'claimed-elsewhere' });
     expect(afterLease).toMatchObject({ outcome: 'duplicate', acknowledgement: 'unknown' });
-    expect((await store.getReceipt(delivery.sesMessageId))?.ackState).toBe('unknown');
+    expect((await store.getTicket(afterLease.outcome === 'duplicate' ? afterLease.ticketId! : ''))?.ack.state).toBe('unknown');
+  }, 30_000);
+
+  it('a claim is released only by its holder', async () => {
+    // Prepare: a ticket whose acknowledgement a first holder claimed and whose lease ran out
+    const delivery = await stored('two-holders@customer.example');
+    const failing = { send: async (): Promise<{ sesMessageId: string }> => Promise.reject(Object.assign(new Error('throttled'), { name: 'Throttling' })) };
+    await expect(receiveMessage(delivery, deps({ mailSender: failing }))).rejects.toThrow('throttled');
+    const ticketId = (await store.listTicketsByCustomer('two-holders@customer.example', 1)).items[0]!.id;
+    const { message } = await acknowledgementOf(ticketId);
+    const ledger = store.acknowledgementLedger(ticketId, message!);
+    const now = Date.now();
+    expect(await ledger.claim('holder-b', now, now + ACK_CLAIM_LEASE_MS)).toEqual({ status: 'claimed' });
+
+    // Act: a stale holder tries to give the claim back and to refuse it
+    await ledger.release('holder-a');
+    await ledger.reject('holder-a', 'stale');
+
+    // Assess: the claim is still holder-b's
+    expect((await store.getTicket(ticketId))?.ack).toMatchObject({ state: 'sending', holder: 'holder-b' });
+    await ledger.release('holder-b');
+    expect((await store.getTicket(ticketId))?.ack.state).toBe('pending');
   });
 
   it('a failed send gives its hourly slot back', async () => {

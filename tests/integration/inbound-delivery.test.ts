@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoTicketStore } from '../../functions/tickets/dynamodb-ticket-store';
+import { DynamoTicketStore } from '../../functions/adapters/dynamodb/ticket-store';
 import { LOCAL_ACCESS_KEY } from '../../scripts/local/stack';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

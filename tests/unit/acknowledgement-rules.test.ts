@@ -1,32 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { firstResponseMinutes, mayAcknowledge, senderTrust, truncateText } from '../../functions/inbound/receive-message';
+import { truncateText } from '../../functions/inbound/receive-message';
+import { firstResponseMinutes } from '../../functions/tickets/due-time';
 import { DEFAULT_FIRST_RESPONSE_MINUTES } from '../../functions/commons/config';
-import type { Verdicts } from '../../functions/mail/types';
 import { buildAcknowledgement, describeDuration } from '../../functions/outbound/acknowledgement';
-
-const pass: Verdicts = { spf: 'PASS', dkim: 'PASS', dmarc: 'PASS', spam: 'PASS', virus: 'PASS' };
-
-describe('sender trust', () => {
-  it.each<[Partial<Verdicts>, string]>([
-    [{}, 'aligned'],
-    [{ dmarc: 'FAIL' }, 'failed'],
-    [{ dmarc: 'GRAY', spf: 'FAIL', dkim: 'FAIL' }, 'failed'],
-    [{ dmarc: 'GRAY', dkim: 'GRAY' }, 'plausible'],
-    [{ dmarc: 'GRAY', spf: 'GRAY', dkim: 'GRAY' }, 'unknown'],
-    [{ dmarc: 'PROCESSING_FAILED', spf: 'PROCESSING_FAILED', dkim: 'PROCESSING_FAILED' }, 'unknown'],
-  ])('%j → %s', (overrides, expected) => {
-    expect(senderTrust({ ...pass, ...overrides })).toBe(expected);
-  });
-
-  it('acknowledges only when both scans passed and authentication neither failed nor is unknown', () => {
-    expect(mayAcknowledge(pass, 'aligned')).toBe(true);
-    expect(mayAcknowledge(pass, 'plausible')).toBe(true);
-    expect(mayAcknowledge(pass, 'unknown')).toBe(false);
-    expect(mayAcknowledge(pass, 'failed')).toBe(false);
-    expect(mayAcknowledge({ ...pass, spam: 'GRAY' }, 'aligned')).toBe(false);
-    expect(mayAcknowledge({ ...pass, virus: 'DISABLED' }, 'aligned')).toBe(false);
-  });
-});
 
 describe('first-response promise', () => {
   it('follows the policy per tier and priority', () => {

@@ -3,7 +3,9 @@ import type { Ticket } from '../../functions/tickets/model';
 import {
   isValidReplySignature,
   messageIdKey,
-  newTicketRef,
+  ownMessageIdFor,
+  ticketOfOwnMessageId,
+  ticketRefFor,
   replyAddressFor,
   replyTokenIn,
   sesMessageIdHeader,
@@ -17,7 +19,7 @@ const SUPPORT = { address: 'support@concierge.test', replyTokenSecret: SECRET };
 
 function ticketFixture(overrides: Partial<Ticket> = {}): Ticket {
   return {
-    id: '4f0c3a51-9a0e-4c55-9a49-111111111111',
+    id: 'K7Q3XM',
     ref: 'K7Q3XM',
     subject: 'Deposit',
     status: 'open',
@@ -31,17 +33,18 @@ function ticketFixture(overrides: Partial<Ticket> = {}): Ticket {
     updatedAt: '2026-11-21T10:00:00.000Z',
     firstResponseDueAt: '2026-11-22T10:00:00.000Z',
     messageCount: 1,
+    openedBy: { sesMessageId: 'ses-1', origin: 'dana@customer.example\nid:first@x' },
+    ack: { state: 'sent' },
     ...overrides,
   };
 }
 
-/** An in-memory lookup: threading is pure logic over three reads. Ids starting `ses:` are our outbound ones. */
+/** An in-memory lookup: threading is pure logic over two reads. Ids starting `ses:` are our outbound ones. */
 function lookupWith(ticket: Ticket, messageIds: Record<string, string> = {}): ThreadLookup {
   return {
-    ticketIdsForMessageIds: async (keys) =>
+    lookupMessageIds: async (keys) =>
       new Map(keys.filter((key) => messageIds[key]).map((key) => [key, { ticketId: messageIds[key]!, outbound: key.startsWith('ses:') }])),
     getTicket: async (id) => (id === ticket.id ? ticket : undefined),
-    getTicketByRef: async (ref) => (ref === ticket.ref ? ticket : undefined),
   };
 }
 
@@ -56,11 +59,25 @@ const base = {
 };
 
 describe('ticket references', () => {
-  it('are six characters from an alphabet without look-alikes, and not sequential', () => {
-    const refs = new Set(Array.from({ length: 2000 }, newTicketRef));
-    expect(refs.size).toBeGreaterThan(1995);
+  it('are six characters from an alphabet without look-alikes, spread evenly, and not sequential', () => {
+    const refs = Array.from({ length: 4000 }, (_, i) => ticketRefFor(`sender@x\nid:${i}@x`, 0, SECRET));
+    expect(new Set(refs).size).toBeGreaterThan(3990);
     for (const ref of refs) expect(ref).toMatch(new RegExp(`^[${TICKET_REF_ALPHABET}]{6}$`));
     expect(TICKET_REF_ALPHABET).not.toMatch(/[01IO]/);
+    // Every character position uses the whole alphabet (5 bits of the HMAC each, no modulo bias to speak of).
+    for (let position = 0; position < 6; position += 1) {
+      const counts = new Map<string, number>();
+      for (const ref of refs) counts.set(ref[position]!, (counts.get(ref[position]!) ?? 0) + 1);
+      expect(counts.size).toBe(32);
+      expect(Math.min(...counts.values())).toBeGreaterThan(4000 / 32 / 2);
+    }
+  });
+
+  it('are the same for every delivery of the same mail, another for the next attempt, and unguessable without the secret', () => {
+    const origin = 'dana@customer.example\nid:first@x';
+    expect(ticketRefFor(origin, 0, SECRET)).toBe(ticketRefFor(origin, 0, SECRET));
+    expect(ticketRefFor(origin, 1, SECRET)).not.toBe(ticketRefFor(origin, 0, SECRET));
+    expect(ticketRefFor(origin, 0, 'y'.repeat(40))).not.toBe(ticketRefFor(origin, 0, SECRET));
   });
 
   it('are read from a subject token in any case', () => {
@@ -88,7 +105,7 @@ describe('message id keys', () => {
   });
 
   it('tries In-Reply-To first, then References newest first', () => {
-    expect(candidateMessageIds(['<c@x>'], ['<a@x>', '<b@x>', '<c@x>'])).toEqual(['id:c@x', 'id:b@x', 'id:a@x']);
+    expect(candidateMessageIds(['<c@x>'], ['<a@x>', '<b@x>', '<c@x>'])).toEqual(['<c@x>', '<b@x>', '<a@x>']);
   });
 });
 
@@ -122,9 +139,9 @@ describe('resolveThread', () => {
     }
   });
 
-  it('does not let a failed or unknown sender use a party’s address by any route', async () => {
+  it('does not let a sender whose From is not proven use a party’s address by any route', async () => {
     const address = replyAddressFor('support@concierge.test', ticket, SECRET);
-    for (const senderTrust of ['failed', 'unknown'] as const) {
+    for (const senderTrust of ['failed', 'unknown', 'unaligned'] as const) {
       for (const input of [
         { ...base, senderTrust, subject: '[#K7Q3XM]' },
         { ...base, senderTrust, recipients: [address] },
@@ -135,10 +152,15 @@ describe('resolveThread', () => {
     }
   });
 
-  it('takes a subject token only with DMARC alignment, but headers with SPF or DKIM alone', async () => {
-    const plausible = { ...base, senderTrust: 'plausible' as const };
-    expect((await resolveThread({ ...plausible, subject: '[#K7Q3XM]' }, lookupWith(ticket), SUPPORT)).kind).toBe('new');
-    expect((await resolveThread({ ...plausible, inReplyTo: ['<known@x>'] }, lookupWith(ticket, { 'id:known@x': ticket.id }), SUPPORT)).kind).toBe('existing');
+  it('knows its own signed ids without a lookup, and refuses a forged one', async () => {
+    const own = ownMessageIdFor('ack', ticket.id, 'support@concierge.test', SECRET);
+    expect(ticketOfOwnMessageId(own, 'support@concierge.test', SECRET)).toBe(ticket.id);
+    expect(ticketOfOwnMessageId(own.replace(/\.([a-z2-7]+)@/, '.aaaaaaaaaaaa@'), 'support@concierge.test', SECRET)).toBeUndefined();
+    expect(ticketOfOwnMessageId(own, 'support@other.test', SECRET)).toBeUndefined();
+    const noIndex = lookupWith(ticket);
+    expect(await resolveThread({ ...base, references: ['<unknown@x>', own] }, noIndex, SUPPORT)).toMatchObject({ kind: 'existing', via: 'headers' });
+    const bounce = { ...base, sender: 'mailer-daemon@mx.example', machineGenerated: true, senderTrust: 'unknown' as const };
+    expect(await resolveThread({ ...bounce, references: [own] }, noIndex, SUPPORT)).toMatchObject({ kind: 'existing' });
   });
 
   it('does not let a stranger in by calling their mail an auto-reply', async () => {

@@ -1,0 +1,44 @@
+/** Helpers every entity adapter shares: item ⇄ entity, DynamoDB's refusals turned into answers. */
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+
+/** How long idempotency records live: far longer than any SES or Lambda redelivery. */
+export const IDEMPOTENCY_RECORD_DAYS = 30;
+
+export const epochSeconds = (days: number, nowMs = Date.now()) => Math.floor(nowMs / 1000) + days * 86_400;
+
+const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'type', 'expiresAt']);
+
+/** An entity as stored, minus the key attributes. The store wrote it, so its shape is trusted here. */
+export function fromItem<T>(item: Record<string, unknown>): T {
+  return Object.fromEntries(Object.entries(item).filter(([key]) => !KEY_ATTRIBUTES.has(key))) as T;
+}
+
+/** Items returned with a failed condition come back in DynamoDB's wire format, even through the document client. */
+export function oldItemOf(item: unknown): Record<string, unknown> | undefined {
+  if (!item || typeof item !== 'object') return undefined;
+  const values = Object.values(item as Record<string, unknown>);
+  const looksMarshalled = values.length > 0 && values.every((value) => value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 1 && /^(S|N|B|SS|NS|BS|M|L|NULL|BOOL)$/.test(Object.keys(value)[0] ?? ''));
+  return looksMarshalled ? unmarshall(item as never) : (item as Record<string, unknown>);
+}
+
+/** DynamoDB refuses an item over 400 KB with a ValidationException; retrying cannot help. */
+export function isItemTooLarge(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ValidationException' && /item size/i.test(error.message);
+}
+
+export interface CancellationReason {
+  Code?: string;
+  Item?: unknown;
+}
+
+/** The reasons of a cancelled transaction, or undefined when `error` is something else. */
+export function cancellationReasons(error: unknown): CancellationReason[] | undefined {
+  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
+  return ((error as { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? []) as CancellationReason[];
+}
+
+export const failedCondition = (reasons: CancellationReason[], index: number) => reasons[index]?.Code === 'ConditionalCheckFailed';
+
+export function isConditionFailure(error: unknown): error is Error & { Item?: unknown } {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}

@@ -1,0 +1,122 @@
+/** Message items (inbound and outbound) and the Message-ID index that threading reads. */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BatchGetCommand, BatchWriteCommand, TransactWriteCommand, type BatchGetCommandOutput, type BatchWriteCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { FollowUpResult, IndexedMessageId, MessageIdClaim } from '../../ports/ticket-store';
+import type { TicketMessage } from '../../tickets/model';
+import { cancellationReasons, failedCondition, isItemTooLarge, oldItemOf } from './items';
+import { messageIdIndexKey, messageKey, ticketKey } from './keys';
+
+/** BatchGetItem reads at most 100 keys and BatchWriteItem writes at most 25 items per request. */
+const BATCH_GET_LIMIT = 100;
+const BATCH_WRITE_LIMIT = 25;
+/** Unprocessed items are retried this many times, with growing pauses, before the write is failed. */
+const UNPROCESSED_RETRY_DELAYS_MS = [50, 200, 800, 2_000];
+
+export function messageItem(message: TicketMessage): Record<string, unknown> {
+  return { ...messageKey(message.ticketId, message.receivedAt, message.key), type: 'message', ...message };
+}
+
+export function messageIdItem(claim: MessageIdClaim): Record<string, unknown> {
+  return { ...messageIdIndexKey(claim.key), type: 'message-id', ticketId: claim.ticketId, sender: claim.sender, sesMessageId: claim.sesMessageId, ...(claim.outbound ? { outbound: true } : {}) };
+}
+
+export async function lookupMessageIds(client: DynamoDBDocumentClient, tableName: string, keys: readonly string[]): Promise<Map<string, IndexedMessageId>> {
+  const found = new Map<string, IndexedMessageId>();
+  const unique = [...new Set(keys)];
+  const byPk = new Map(unique.map((key) => [messageIdIndexKey(key).pk, key]));
+  for (let start = 0; start < unique.length; start += BATCH_GET_LIMIT) {
+    let pending: Record<string, unknown>[] | undefined = unique.slice(start, start + BATCH_GET_LIMIT).map(messageIdIndexKey);
+    for (let attempt = 0; pending && pending.length > 0; attempt += 1) {
+      if (attempt > 0) await sleep(UNPROCESSED_RETRY_DELAYS_MS[Math.min(attempt, UNPROCESSED_RETRY_DELAYS_MS.length) - 1] ?? 2_000);
+      const result: BatchGetCommandOutput = await client.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending } } }));
+      for (const item of result.Responses?.[tableName] ?? []) {
+        const key = byPk.get(String(item.pk));
+        if (!key) continue;
+        found.set(key, {
+          ticketId: String(item.ticketId),
+          ...(item.outbound === true ? { outbound: true } : {}),
+          ...(typeof item.sender === 'string' ? { sender: item.sender } : {}),
+          ...(typeof item.sesMessageId === 'string' ? { sesMessageId: item.sesMessageId } : {}),
+        });
+      }
+      pending = result.UnprocessedKeys?.[tableName]?.Keys;
+      if (attempt >= UNPROCESSED_RETRY_DELAYS_MS.length && pending?.length) throw new Error('DynamoDB left keys unprocessed after retries');
+    }
+  }
+  return found;
+}
+
+/** Unconditional, idempotent puts of items whose keys depend only on the delivery. */
+export async function putItems(client: DynamoDBDocumentClient, tableName: string, items: Record<string, unknown>[]): Promise<'recorded' | 'too-large'> {
+  try {
+    for (let start = 0; start < items.length; start += BATCH_WRITE_LIMIT) {
+      let pending: unknown[] | undefined = items.slice(start, start + BATCH_WRITE_LIMIT).map((Item) => ({ PutRequest: { Item } }));
+      for (let attempt = 0; pending && pending.length > 0; attempt += 1) {
+        if (attempt > UNPROCESSED_RETRY_DELAYS_MS.length) throw new Error('DynamoDB left items unprocessed after retries');
+        if (attempt > 0) await sleep(UNPROCESSED_RETRY_DELAYS_MS[attempt - 1] ?? 2_000);
+        const result: BatchWriteCommandOutput = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending as never } }));
+        pending = result.UnprocessedItems?.[tableName];
+      }
+    }
+    return 'recorded';
+  } catch (error) {
+    if (isItemTooLarge(error)) return 'too-large';
+    throw error;
+  }
+}
+
+/**
+ * One transaction: the message (once per delivery: its key holds the SES id), the ticket's counters and
+ * status, and the message's own Message-ID (once per sender and Message-ID: a second SES id carrying the same
+ * mail finds the index entry written by the first).
+ */
+export async function appendFollowUp(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  message: TicketMessage,
+  ownMessageId: MessageIdClaim | undefined,
+  options: { reopen: boolean },
+): Promise<FollowUpResult> {
+  const statusUpdate = options.reopen ? ', #status = :open, reopenedAt = :now' : '';
+  const items: Record<string, unknown>[] = [
+    { Put: { TableName: tableName, Item: messageItem(message), ConditionExpression: 'attribute_not_exists(pk)' } },
+    {
+      Update: {
+        TableName: tableName,
+        Key: ticketKey(message.ticketId),
+        UpdateExpression: `SET updatedAt = :now, messageCount = messageCount + :one${statusUpdate}`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ...(options.reopen ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
+        ExpressionAttributeValues: { ':now': message.receivedAt, ':one': 1, ...(options.reopen ? { ':open': 'open' } : {}) },
+      },
+    },
+  ];
+  if (ownMessageId) {
+    items.push({
+      Put: {
+        TableName: tableName,
+        Item: messageIdItem(ownMessageId),
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    });
+  }
+  try {
+    await client.send(new TransactWriteCommand({ TransactItems: items as never }));
+    return { status: 'recorded' };
+  } catch (error) {
+    if (isItemTooLarge(error)) return { status: 'too-large' };
+    const reasons = cancellationReasons(error);
+    if (!reasons) throw error;
+    if (failedCondition(reasons, 0)) return { status: 'duplicate-delivery' };
+    if (ownMessageId && failedCondition(reasons, 2)) {
+      const indexed = oldItemOf(reasons[2]?.Item);
+      // The index entry tells a redelivery (same SES id, whatever time its event carries) from the same mail
+      // under another SES id; another sender's mail that took this Message-ID first keeps it.
+      if (indexed?.sesMessageId === ownMessageId.sesMessageId) return { status: 'duplicate-delivery' };
+      if (indexed?.sender === ownMessageId.sender) return { status: 'duplicate-origin' };
+      return appendFollowUp(client, tableName, message, undefined, options);
+    }
+    throw error;
+  }
+}

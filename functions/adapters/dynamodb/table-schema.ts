@@ -1,0 +1,44 @@
+/**
+ * The single table's key attributes and indexes, free of the AWS SDK so that `cdk synth` and the local stack
+ * can create the table without loading it. Access patterns are listed in docs/data-model.md.
+ */
+
+/**
+ * Attributes copied into both ticket indexes besides the keys. Only attributes that never change after a
+ * ticket is created: an update that touches none of an index's projected attributes writes nothing to it.
+ * Listings read the current ticket by key after the index query.
+ */
+const IMMUTABLE_TICKET_ATTRIBUTES = ['id', 'customer', 'createdAt'] as const;
+
+export const TABLE_SCHEMA = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'expiresAt',
+  customerIndex: { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projectedAttributes: IMMUTABLE_TICKET_ATTRIBUTES as readonly string[] },
+  recentIndex: { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projectedAttributes: IMMUTABLE_TICKET_ATTRIBUTES as readonly string[] },
+} as const;
+
+export type IndexDefinition = (typeof TABLE_SCHEMA)['customerIndex'] | (typeof TABLE_SCHEMA)['recentIndex'];
+
+/** The CreateTable request for the local stack, in the SDK's shape but built without importing it. */
+export function createTableInput(tableName: string) {
+  const { customerIndex, recentIndex } = TABLE_SCHEMA;
+  const attributes = ['pk', 'sk', customerIndex.partitionKey, customerIndex.sortKey, recentIndex.partitionKey, recentIndex.sortKey];
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST' as const,
+    AttributeDefinitions: attributes.map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' as const },
+      { AttributeName: 'sk', KeyType: 'RANGE' as const },
+    ],
+    GlobalSecondaryIndexes: [customerIndex, recentIndex].map((index) => ({
+      IndexName: index.name,
+      KeySchema: [
+        { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+        { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+      ],
+      Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.projectedAttributes] },
+    })),
+  };
+}

@@ -1,0 +1,69 @@
+/** The TicketStore port on one DynamoDB table: each entity's reads and writes live in its own module. */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AckAllowance, FollowUpResult, IndexedMessageId, MessageIdClaim, OpenTicketResult, Page, SendOnceLedger, TicketStore } from '../../ports/ticket-store';
+import type { InboundReceipt, Ticket, TicketMessage } from '../../tickets/model';
+import { returnAckAllowance } from './ack-allowance';
+import * as listings from './listings';
+import { appendFollowUp, lookupMessageIds, messageIdItem, messageItem, putItems } from './messages';
+import { getReceipt, recordReceipt } from './receipts';
+import { getTicket, openTicket, TicketAckLedger } from './tickets';
+
+export class DynamoTicketStore implements TicketStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  lookupMessageIds(keys: readonly string[]): Promise<Map<string, IndexedMessageId>> {
+    return keys.length === 0 ? Promise.resolve(new Map()) : lookupMessageIds(this.client, this.tableName, keys);
+  }
+
+  getTicket(ticketId: string): Promise<Ticket | undefined> {
+    return getTicket(this.client, this.tableName, ticketId);
+  }
+
+  openTicket(ticket: Ticket, allowance?: AckAllowance): Promise<OpenTicketResult> {
+    return openTicket(this.client, this.tableName, ticket, allowance, this.now());
+  }
+
+  putMessages(messages: readonly TicketMessage[], messageIds: readonly MessageIdClaim[]): Promise<'recorded' | 'too-large'> {
+    return putItems(this.client, this.tableName, [...messages.map(messageItem), ...messageIds.map(messageIdItem)]);
+  }
+
+  appendFollowUp(message: TicketMessage, ownMessageId: MessageIdClaim | undefined, options: { reopen: boolean }): Promise<FollowUpResult> {
+    return appendFollowUp(this.client, this.tableName, message, ownMessageId, options);
+  }
+
+  recordReceipt(receipt: InboundReceipt): Promise<boolean> {
+    return recordReceipt(this.client, this.tableName, receipt);
+  }
+
+  getReceipt(sesMessageId: string): Promise<InboundReceipt | undefined> {
+    return getReceipt(this.client, this.tableName, sesMessageId);
+  }
+
+  acknowledgementLedger(ticketId: string, message: TicketMessage): SendOnceLedger {
+    return new TicketAckLedger(this.client, this.tableName, ticketId, message);
+  }
+
+  returnAckAllowance(allowance: AckAllowance): Promise<void> {
+    return returnAckAllowance(this.client, this.tableName, allowance);
+  }
+
+  listTicketsByCustomer(customer: string, limit: number, cursor?: string): Promise<Page<Ticket>> {
+    return listings.listTicketsByCustomer(this.client, this.tableName, customer, limit, cursor);
+  }
+
+  listRecentTickets(limit: number, cursor?: string, now?: Date): Promise<Page<Ticket>> {
+    return listings.listRecentTickets(this.client, this.tableName, limit, cursor, now);
+  }
+
+  listMessages(ticketId: string, limit?: number, cursor?: string): Promise<Page<TicketMessage>> {
+    return listings.listMessages(this.client, this.tableName, ticketId, limit, cursor);
+  }
+
+  listQuarantined(monthIso: string, limit: number): Promise<InboundReceipt[]> {
+    return listings.listQuarantined(this.client, this.tableName, monthIso, limit);
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Send exactly once, or never twice: the one mechanism behind every mail the desk sends for a ticket
+ * (acknowledgements today; staff notifications, relayed replies and SLA warnings reuse it).
+ *
+ * 1. claim: the record goes `pending → sending` for one holder with a lease (a ticket's creator claims its
+ *    acknowledgement in the very write that creates the ticket);
+ * 2. send through SES;
+ * 3. record: `sending → sent` with the ids SES returned, retried until it lands, because once SES has accepted
+ *    the mail this record is the only thing that keeps a redelivery from sending it again;
+ * a send that certainly failed goes back to `pending` for the retry, a permanent refusal is `rejected`, and a
+ * claim whose holder vanished mid-send becomes `unknown` at the next look (see SendOnceLedger.claim). Every
+ * change after the claim is conditional on the holder, so a slow holder and a retry never undo each other.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { MailSender } from '../ports/mail-sender';
+import type { SendOnceLedger } from '../ports/ticket-store';
+import type { OutboundMail } from './acknowledgement';
+
+/**
+ * SES errors that retrying cannot fix (a malformed or refused recipient): recorded instead of thrown, so the
+ * delivery is not retried into the dead-letter queue over one outbound mail.
+ */
+export const PERMANENT_SEND_ERRORS: ReadonlySet<string> = new Set(['InvalidParameterValue', 'MessageRejected', 'MailFromDomainNotVerifiedException']);
+
+/** Waits between attempts to record an accepted send: about 7 s in all, well inside the function's timeout. */
+export const RECORD_RETRY_DELAYS_MS: readonly number[] = [100, 300, 1_000, 2_000, 4_000];
+
+export type SendOnceResult = { status: 'sent'; sesMessageId: string } | { status: 'rejected'; error: string };
+
+export interface SendOnceInput {
+  ledger: SendOnceLedger;
+  holder: string;
+  mail: OutboundMail;
+  sender: MailSender;
+  /** The Message-ID SES gives a message with this SES id (region-specific). */
+  wireMessageId: (sesMessageId: string) => string;
+  now: () => Date;
+  /** Runs after a send that certainly failed, once the claim is released (e.g. give an hourly slot back). */
+  afterRelease?: () => Promise<void>;
+  recordRetryDelaysMs?: readonly number[];
+}
+
+/** Steps 2 and 3 for a holder that has claimed the record. Throws (for a retry) only when the send certainly failed. */
+export async function sendClaimed(input: SendOnceInput): Promise<SendOnceResult> {
+  const { ledger, holder, mail } = input;
+  let sesMessageId: string;
+  try {
+    ({ sesMessageId } = await input.sender.send(mail));
+  } catch (error) {
+    if (error instanceof Error && PERMANENT_SEND_ERRORS.has(error.name)) {
+      const reason = `${error.name}: ${error.message}`.slice(0, 500);
+      await ledger.reject(holder, reason);
+      return { status: 'rejected', error: reason };
+    }
+    await ledger.release(holder);
+    await input.afterRelease?.();
+    throw error;
+  }
+  const sent = { sesMessageId, messageId: input.wireMessageId(sesMessageId), ownMessageId: mail.messageId, sentAt: input.now().toISOString() };
+  await recordWithRetries(() => ledger.recordSent(holder, sent), input.recordRetryDelaysMs ?? RECORD_RETRY_DELAYS_MS);
+  return { status: 'sent', sesMessageId };
+}
+
+async function recordWithRetries(record: () => Promise<void>, delaysMs: readonly number[]): Promise<void> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      await record();
+      return;
+    } catch (error) {
+      const delay = delaysMs[attempt];
+      if (delay === undefined) throw error;
+      await sleep(delay);
+    }
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * What the use cases need from storage, in the desk's own terms. One DynamoDB adapter implements it
+ * (adapters/dynamodb/ticket-store.ts); the rules that decide what to store live in the use cases and the
+ * domain modules, the adapter only makes each write atomic and idempotent.
+ */
+import type { InboundReceipt, OutboundSendRecord, Ticket, TicketMessage } from '../tickets/model';
+
+export interface IndexedMessageId {
+  ticketId: string;
+  /** The id of mail Concierge sent (the one SES assigned): a bounce citing it may attach without being a party. */
+  outbound?: boolean;
+  /** Who sent the message with this id and under which SES id, for recognising the same mail re-delivered. */
+  sender?: string;
+  sesMessageId?: string;
+}
+
+/** Room for one more acknowledgement in the current clock hour: to this address, and from the whole desk. */
+export interface AckAllowance {
+  sender: string;
+  /** `yyyy-mm-ddThh` (UTC). */
+  hour: string;
+  perSenderLimit: number;
+  deskLimit: number;
+}
+
+export type OpenTicketResult =
+  | { status: 'opened' }
+  /** A ticket with this reference exists: the same mail delivered before, or another mail's reference. */
+  | { status: 'exists'; existing: Ticket }
+  /** The hourly acknowledgement caps are reached; nothing was written. */
+  | { status: 'over-ack-limit' }
+  /** DynamoDB refused an item over 400 KB; the caller quarantines rather than retrying forever. */
+  | { status: 'too-large' };
+
+export type FollowUpResult =
+  | { status: 'recorded' }
+  /** This SES delivery was stored before. */
+  | { status: 'duplicate-delivery' }
+  /** The same sender's mail with this Message-ID was stored under another SES id. */
+  | { status: 'duplicate-origin' }
+  | { status: 'too-large' };
+
+export interface MessageIdClaim {
+  /** Normalised Message-ID (see tickets/references.ts messageIdKey). */
+  key: string;
+  ticketId: string;
+  sender: string;
+  sesMessageId: string;
+  outbound?: boolean;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; present when there is more. */
+  next?: string;
+}
+
+export interface TicketStore {
+  /** Which tickets the given normalised Message-IDs belong to (one batched read). */
+  lookupMessageIds(keys: readonly string[]): Promise<Map<string, IndexedMessageId>>;
+  getTicket(ticketId: string): Promise<Ticket | undefined>;
+
+  /**
+   * Writes a new ticket unless one with its reference exists. With `allowance`, also counts one
+   * acknowledgement against the hourly caps, atomically with the ticket (the acknowledgement's claim is part
+   * of the ticket: `ticket.ack` is written as given).
+   */
+  openTicket(ticket: Ticket, allowance?: AckAllowance): Promise<OpenTicketResult>;
+  /** Idempotent writes that follow a ticket's creation: its messages and Message-ID index entries. */
+  putMessages(messages: readonly TicketMessage[], messageIds: readonly MessageIdClaim[]): Promise<'recorded' | 'too-large'>;
+  /** Adds a message to a ticket (reopening it when asked), atomically and once per delivery and origin. */
+  appendFollowUp(message: TicketMessage, ownMessageId: MessageIdClaim | undefined, options: { reopen: boolean }): Promise<FollowUpResult>;
+  /** Records a delivery that made no message. False when it was recorded before. */
+  recordReceipt(receipt: InboundReceipt): Promise<boolean>;
+
+  /**
+   * The acknowledgement's send-once record (see outbound/send-once.ts): the claim on the ticket, the outcome
+   * on `message`, the acknowledgement as the ticket lists it.
+   */
+  acknowledgementLedger(ticketId: string, message: TicketMessage): SendOnceLedger;
+  /** Takes back one acknowledgement counted in `allowance`'s hour (after a send that certainly failed). */
+  returnAckAllowance(allowance: AckAllowance): Promise<void>;
+
+  listTicketsByCustomer(customer: string, limit: number, cursor?: string): Promise<Page<Ticket>>;
+  listRecentTickets(limit: number, cursor?: string, now?: Date): Promise<Page<Ticket>>;
+  listMessages(ticketId: string, limit?: number, cursor?: string): Promise<Page<TicketMessage>>;
+  listQuarantined(monthIso: string, limit: number): Promise<InboundReceipt[]>;
+  getReceipt(sesMessageId: string): Promise<InboundReceipt | undefined>;
+}
+
+export type ClaimResult =
+  | { status: 'claimed' }
+  /** Another holder's claim is still running. */
+  | { status: 'busy' }
+  /** Sent, refused, withheld or not needed: nothing to do. */
+  | { status: 'settled'; record: OutboundSendRecord }
+  /** A claim ran out mid-send: whether SES took the mail is unknowable; recorded as `unknown`. */
+  | { status: 'abandoned' }
+  | { status: 'over-ack-limit' };
+
+/** The record behind one piece of mail sent at most once. Every change after the claim is the holder's alone. */
+export interface SendOnceLedger {
+  /** `pending` → `sending` for `holder` until `leaseUntil`; a `sending` record past its lease → `unknown`. */
+  claim(holder: string, nowMs: number, leaseUntil: number, allowance?: AckAllowance): Promise<ClaimResult>;
+  /** SES accepted the mail: record it as sent, with its ids (retried by the caller until it lands). */
+  recordSent(holder: string, sent: { sesMessageId: string; messageId: string; ownMessageId: string; sentAt: string }): Promise<void>;
+  /** A send that certainly failed: back to `pending` so a retry may send. */
+  release(holder: string): Promise<void>;
+  /** SES refused the mail for good. */
+  reject(holder: string, error: string): Promise<void>;
+}

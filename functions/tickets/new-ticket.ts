@@ -1,0 +1,65 @@
+/** How a ticket opened by a message looks: plain data in, plain data out, no I/O. */
+import type { FirstResponsePolicy } from '../commons/config';
+import type { SenderTrust } from '../mail/trust';
+import type { InboundMail, Language } from '../mail/types';
+import { firstResponseDueAt } from './due-time';
+import type { OutboundSendRecord, Ticket, TicketFlag, Tier } from './model';
+import { priorityFor } from './priority';
+import type { ThreadDecision } from './threading';
+
+export const MAX_STORED_SUBJECT_CHARS = 998;
+/** Addresses a ticket lets write into it: the customer and the people they copied, at most this many. */
+export const MAX_TICKET_PARTIES = 50;
+
+export interface NewTicketInput {
+  ref: string;
+  mail: Pick<InboundMail, 'subject' | 'cc'>;
+  sender: string;
+  visibleText: string;
+  language: Language;
+  decision: Extract<ThreadDecision, { kind: 'new' }>;
+  trust: SenderTrust;
+  /** The desk's own addresses: never a party, or the desk would write into its own tickets. */
+  ownAddresses: readonly string[];
+  firstResponse: FirstResponsePolicy;
+  openedBy: Ticket['openedBy'];
+  ack: OutboundSendRecord;
+  now: Date;
+}
+
+/**
+ * The ticket a person's message opens. Anything short of a From address proven by aligned authentication is
+ * flagged `unverified-sender`; a message that referred to a ticket its sender is not a party to is flagged
+ * `stranger-reference`; security incidents are urgent whatever the tier.
+ */
+export function newTicket(input: NewTicketInput): Ticket {
+  const own = new Set(input.ownAddresses);
+  const isOwn = (address: string) => own.has(address) || own.has(address.replace(/\+[^@]*@/, '@'));
+  const priority = priorityFor(input.mail.subject, input.visibleText);
+  const flags: TicketFlag[] = [];
+  if (input.trust !== 'aligned') flags.push('unverified-sender');
+  if (input.decision.strangerReference) flags.push('stranger-reference');
+  if (priority === 'urgent') flags.push('security-incident');
+  const tier: Tier = 'standard';
+  const createdAt = input.now.toISOString();
+  const copied = input.mail.cc.map((entry) => entry.address).filter((address) => address && !isOwn(address));
+  return {
+    id: input.ref,
+    ref: input.ref,
+    subject: input.mail.subject.slice(0, MAX_STORED_SUBJECT_CHARS),
+    status: 'open',
+    customer: input.sender,
+    parties: [...new Set([input.sender, ...copied])].filter(Boolean).slice(0, MAX_TICKET_PARTIES),
+    flags,
+    ...(input.decision.strangerReference ? { referencedTicketId: input.decision.strangerReference.ticketId } : {}),
+    language: input.language,
+    tier,
+    priority,
+    createdAt,
+    updatedAt: createdAt,
+    firstResponseDueAt: firstResponseDueAt(input.firstResponse, tier, priority, input.now),
+    messageCount: 1,
+    openedBy: input.openedBy,
+    ack: input.ack,
+  };
+}
