@@ -1,4 +1,5 @@
 /** Helpers every entity adapter shares: item ⇄ entity, DynamoDB's refusals turned into answers. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 
 /** How long idempotency records live: far longer than any SES or Lambda redelivery. */
@@ -41,4 +42,26 @@ export const failedCondition = (reasons: CancellationReason[], index: number) =>
 
 export function isConditionFailure(error: unknown): error is Error & { Item?: unknown } {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+/** Pauses before retrying a transaction that lost a race on an item (jittered, about 1.5 s at most in all). */
+const CONFLICT_RETRY_DELAYS_MS = [10, 30, 80, 160, 320, 640];
+
+/**
+ * Runs a transaction again when DynamoDB cancelled it only because another transaction was using one of its
+ * items at the same moment (`TransactionConflict`): concurrent deliveries share the hourly counters and a
+ * ticket's item. Conditions that failed are answers, not conflicts, and are returned to the caller at once.
+ */
+export async function retryOnConflict<T>(transaction: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await transaction();
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      const conflictOnly = reasons !== undefined && reasons.some((reason) => reason.Code === 'TransactionConflict') && !reasons.some((reason) => reason.Code === 'ConditionalCheckFailed');
+      const delay = CONFLICT_RETRY_DELAYS_MS[attempt];
+      if (!conflictOnly || delay === undefined) throw error;
+      await sleep(delay / 2 + Math.random() * delay);
+    }
+  }
 }

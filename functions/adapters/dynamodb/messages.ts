@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchGetCommand, BatchWriteCommand, TransactWriteCommand, type BatchGetCommandOutput, type BatchWriteCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FollowUpResult, IndexedMessageId, MessageIdClaim } from '../../ports/ticket-store';
 import type { TicketMessage } from '../../tickets/model';
-import { cancellationReasons, failedCondition, isItemTooLarge, oldItemOf } from './items';
+import { cancellationReasons, failedCondition, isItemTooLarge, oldItemOf, retryOnConflict } from './items';
 import { messageIdIndexKey, messageKey, ticketKey } from './keys';
 
 /** BatchGetItem reads at most 100 keys and BatchWriteItem writes at most 25 items per request. */
@@ -102,7 +102,7 @@ export async function appendFollowUp(
     });
   }
   try {
-    await client.send(new TransactWriteCommand({ TransactItems: items as never }));
+    await retryOnConflict(() => client.send(new TransactWriteCommand({ TransactItems: items as never })));
     return { status: 'recorded' };
   } catch (error) {
     if (isItemTooLarge(error)) return { status: 'too-large' };

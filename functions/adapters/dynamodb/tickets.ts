@@ -5,7 +5,7 @@ import { messageIdItem, messageItem, putItems } from './messages';
 import type { AckAllowance, ClaimResult, OpenTicketResult, SendOnceLedger } from '../../ports/ticket-store';
 import type { OutboundSendRecord, Ticket, TicketMessage } from '../../tickets/model';
 import { ackAllowanceUpdates } from './ack-allowance';
-import { cancellationReasons, failedCondition, fromItem, isConditionFailure, isItemTooLarge, oldItemOf } from './items';
+import { cancellationReasons, failedCondition, fromItem, isConditionFailure, isItemTooLarge, oldItemOf, retryOnConflict } from './items';
 import { customerIndexKey, messageKey, recentIndexKey, ticketKey } from './keys';
 
 export function ticketItem(ticket: Ticket): Record<string, unknown> {
@@ -34,7 +34,7 @@ export async function openTicket(client: DynamoDBDocumentClient, tableName: stri
     if (!allowance) {
       await client.send(new PutCommand(put));
     } else {
-      await client.send(new TransactWriteCommand({ TransactItems: [{ Put: put }, ...ackAllowanceUpdates(tableName, allowance, nowMs)] }));
+      await retryOnConflict(() => client.send(new TransactWriteCommand({ TransactItems: [{ Put: put }, ...ackAllowanceUpdates(tableName, allowance, nowMs)] })));
     }
     return { status: 'opened' };
   } catch (error) {
@@ -82,7 +82,7 @@ export class TicketAckLedger implements SendOnceLedger {
     let old: Record<string, unknown> | undefined;
     try {
       if (!allowance) await this.client.send(new UpdateCommand(update));
-      else await this.client.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, ...ackAllowanceUpdates(this.tableName, allowance, nowMs)] }));
+      else await retryOnConflict(() => this.client.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, ...ackAllowanceUpdates(this.tableName, allowance, nowMs)] })));
       return { status: 'claimed' };
     } catch (error) {
       if (isConditionFailure(error)) old = oldItemOf(error.Item);
