@@ -36,7 +36,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { API_ROUTES } from '../functions/api/routes';
-import { TABLE_SCHEMA } from '../functions/tickets/dynamodb-ticket-store';
+import { TABLE_SCHEMA } from '../functions/adapters/dynamodb/table-schema';
 import { ConciergeFunction } from './concierge-function';
 import type { ConciergeParameters } from './parameters';
 
