@@ -47,6 +47,8 @@ export class ConciergeStack extends Stack {
       sending,
       supportAddresses: p.supportAddresses,
       notificationSender: p.notificationSender,
+      ackLimitPerHour: p.ackLimitPerHour,
+      ackLimitPerSenderPerHour: p.ackLimitPerSenderPerHour,
       logRetention,
     });
     const receiving = new Receiving(this, 'Receiving', { recipients: p.supportAddresses, rawMail, inbound: inbound.fn });

@@ -18,6 +18,10 @@ export interface InboundProps {
   readonly supportAddresses: readonly string[];
   /** Sender of staff notifications: mail from it is the desk's own. */
   readonly notificationSender: string;
+  /** Acknowledgements the whole desk sends in a sliding hour. */
+  readonly ackLimitPerHour: number;
+  /** Acknowledgements one sender receives in a sliding hour. */
+  readonly ackLimitPerSenderPerHour: number;
   readonly logRetention: RetentionDays;
 }
 
@@ -53,6 +57,8 @@ export class Inbound extends ResourceGroup {
       environment: {
         SUPPORT_ADDRESS: sendingAddress,
         OWN_ADDRESSES: [...otherSupportAddresses, props.notificationSender].join(','),
+        ACK_LIMIT_PER_HOUR: String(props.ackLimitPerHour),
+        ACK_LIMIT_PER_SENDER_PER_HOUR: String(props.ackLimitPerSenderPerHour),
       },
     });
     acknowledgeFunctionBaseline(this.fn);

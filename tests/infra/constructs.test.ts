@@ -1,6 +1,6 @@
 /**
  * The stack's parts on their own terms: logical IDs that survive the split into constructs, the table built
- * from the SDK-free schema.
+ * from the SDK-free schema, and the parameters that reach the functions.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,11 +21,16 @@ const ENV = { account: '123456789012', region: 'eu-west-1' };
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 
-function synthesize(): Resources {
-  const app = new App({ context: { ...cdkContext, 'aws:cdk:bundling-stacks': [] } });
+function synthesize(extraContext: Record<string, unknown> = {}): Resources {
+  const app = new App({ context: { ...cdkContext, 'aws:cdk:bundling-stacks': [], ...extraContext } });
   const stack = new ConciergeStack(app, 'Concierge', { parameters: readParameters((key) => app.node.tryGetContext(key)), env: ENV });
   return Template.fromStack(stack).toJSON().Resources as Resources;
 }
+
+const inboundEnvironment = (resources: Resources) => {
+  const inbound = Object.entries(resources).find(([id, resource]) => resource.Type === 'AWS::Lambda::Function' && id.startsWith('Inbound'));
+  return (inbound?.[1].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+};
 
 describe('logical IDs', () => {
   /**
@@ -136,5 +141,54 @@ describe('ticket table from the table schema', () => {
       NonKeyAttributes: ['ref', 'subject', 'status'],
     });
     expect(indexes.find((index) => index.IndexName === TABLE_SCHEMA.recentIndex.name)?.Projection).toEqual({ ProjectionType: 'ALL' });
+  });
+});
+
+describe('SES identity', () => {
+  it('with manageSesIdentity=false, creates no identity and prints no DKIM records; otherwise three', () => {
+    const synth = (manageSesIdentity: string) => {
+      const app = new App({ context: { ...cdkContext, manageSesIdentity, 'aws:cdk:bundling-stacks': [] } });
+      const stack = new ConciergeStack(app, 'Concierge', { parameters: readParameters((key) => app.node.tryGetContext(key)), env: ENV });
+      const template = Template.fromStack(stack).toJSON() as { Resources: Resources; Outputs: Record<string, { Value: unknown }> };
+      return {
+        identities: Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::SES::EmailIdentity').length,
+        dkimOutputs: Object.keys(template.Outputs).filter((id) => id.startsWith('DkimCname')),
+      };
+    };
+    expect(synth('false')).toEqual({ identities: 0, dkimOutputs: [] });
+    expect(synth('true')).toEqual({ identities: 1, dkimOutputs: ['DkimCname1', 'DkimCname2', 'DkimCname3'] });
+  });
+});
+
+describe('acknowledgement caps', () => {
+  it('gives inbound the desk-wide and per-sender hourly caps, 200 and 5 when the context names neither', () => {
+    // Prepare
+    const context = { ...cdkContext };
+    delete context.ackLimitPerHour;
+    delete context.ackLimitPerSenderPerHour;
+
+    // Act
+    const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+    const stack = new ConciergeStack(app, 'Concierge', { parameters: readParameters((key) => app.node.tryGetContext(key)), env: ENV });
+
+    // Assess
+    expect(inboundEnvironment(Template.fromStack(stack).toJSON().Resources as Resources)).toMatchObject({
+      ACK_LIMIT_PER_HOUR: '200',
+      ACK_LIMIT_PER_SENDER_PER_HOUR: '5',
+    });
+  });
+
+  it('takes both caps from the context, as `-c key=value` passes them (strings)', () => {
+    expect(inboundEnvironment(synthesize({ ackLimitPerHour: '50', ackLimitPerSenderPerHour: '2' }))).toMatchObject({
+      ACK_LIMIT_PER_HOUR: '50',
+      ACK_LIMIT_PER_SENDER_PER_HOUR: '2',
+    });
+  });
+
+  it('refuses a cap of zero and a per-sender cap above the desk-wide one, naming the parameter', () => {
+    const read = (extra: Record<string, unknown>) => () => readParameters((key) => ({ ...cdkContext, ...extra })[key]);
+    expect(read({ ackLimitPerHour: 0 })).toThrow(/ackLimitPerHour/);
+    expect(read({ ackLimitPerHour: 'many' })).toThrow(/ackLimitPerHour/);
+    expect(read({ ackLimitPerHour: 3, ackLimitPerSenderPerHour: 5 })).toThrow(/ackLimitPerSenderPerHour \(5\) is above ackLimitPerHour \(3\)/);
   });
 });
