@@ -17,6 +17,10 @@ export const parametersSchema = z.object({
   retentionDays: z.coerce.number().int().min(1).max(3650).default(90),
   /** Days quarantined mail is kept. */
   quarantineRetentionDays: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Acknowledgements the whole desk sends in a sliding hour: the per-sender cap keys on a From address anyone can forge. */
+  ackLimitPerHour: z.coerce.number().int().min(1).max(1_000_000).default(200),
+  /** Acknowledgements one sender receives in a sliding hour. */
+  ackLimitPerSenderPerHour: z.coerce.number().int().min(1).max(1_000).default(5),
   /** Create the SES domain identity (false when the domain is already verified in this account and region). */
   manageSesIdentity: z
     .union([z.boolean(), z.enum(['true', 'false'])])
@@ -38,6 +42,11 @@ export function readParameters(context: (key: string) => unknown): ConciergePara
     if (!address.endsWith(`@${parsed.data.mailDomain.toLowerCase()}`)) {
       throw new Error(`Concierge parameters: ${address} is not an address at mailDomain ${parsed.data.mailDomain}`);
     }
+  }
+  if (parsed.data.ackLimitPerSenderPerHour > parsed.data.ackLimitPerHour) {
+    throw new Error(
+      `Concierge parameters: ackLimitPerSenderPerHour (${parsed.data.ackLimitPerSenderPerHour}) is above ackLimitPerHour (${parsed.data.ackLimitPerHour}), the cap for the whole desk`,
+    );
   }
   return parsed.data;
 }
