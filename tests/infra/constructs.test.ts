@@ -125,11 +125,13 @@ describe('ticket table from the table schema', () => {
     }
   });
 
-  it('projects only the named attributes of an index that lists them (INCLUDE)', () => {
+  it('projects only the named attributes of an index that lists them (INCLUDE), every attribute otherwise (ALL)', () => {
     // Prepare
+    const { projectedAttributes: _, ...recentIndexWithoutProjection } = TABLE_SCHEMA.recentIndex;
     const schema: TableSchema = {
       ...TABLE_SCHEMA,
       customerIndex: { ...TABLE_SCHEMA.customerIndex, projectedAttributes: ['ref', 'subject', 'status'] },
+      recentIndex: recentIndexWithoutProjection,
     };
 
     // Act
@@ -141,6 +143,11 @@ describe('ticket table from the table schema', () => {
       NonKeyAttributes: ['ref', 'subject', 'status'],
     });
     expect(indexes.find((index) => index.IndexName === TABLE_SCHEMA.recentIndex.name)?.Projection).toEqual({ ProjectionType: 'ALL' });
+  });
+
+  it('deploys the ticket indexes with only attributes that never change after creation', () => {
+    const indexes = tableOf(TABLE_SCHEMA).GlobalSecondaryIndexes as Array<{ IndexName: string; Projection: { ProjectionType: string; NonKeyAttributes?: string[] } }>;
+    for (const index of indexes) expect(index.Projection).toEqual({ ProjectionType: 'INCLUDE', NonKeyAttributes: ['id', 'customer', 'createdAt'] });
   });
 });
 
