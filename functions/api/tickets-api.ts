@@ -1,14 +1,43 @@
 import { z } from 'zod';
-import type { DynamoTicketStore } from '../tickets/dynamodb-ticket-store';
+import type { DynamoTicketStore, Page } from '../tickets/dynamodb-ticket-store';
 import type { Ticket, TicketMessage } from '../tickets/model';
 import { isTicketRef } from '../tickets/references';
+import { messageListCursorAfter, messageListPosition, ticketListCursorAfter, ticketListPosition } from './cursor';
 import { BadRequestError, NotFoundError } from './errors';
 
+/** What the API reads; the DynamoDB store provides it. */
+export type TicketReader = Pick<DynamoTicketStore, 'getTicket' | 'getTicketByRef' | 'listTicketsByCustomer' | 'listRecentTickets' | 'listMessagesPage'>;
+
 export const MAX_LIST_LIMIT = 100;
+export const DEFAULT_LIST_LIMIT = 25;
+export const MAX_MESSAGE_LIMIT = 50;
+export const DEFAULT_MESSAGE_LIMIT = 20;
+
+/**
+ * The most JSON one page carries. Lambda answers at most 6 MB and API Gateway 10 MB; one message may hold
+ * 100 KB of text besides its addresses and attachment names, and one subject is as long as the sender made
+ * it. A page ends at whichever comes first, its limit or this budget, and always holds at least one item.
+ */
+export const PAGE_BUDGET_BYTES = 1024 * 1024;
+
+const pageLimit = (max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^\d{1,4}$/, `expected a whole number from 1 to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(1, `expected a whole number from 1 to ${max}`).max(max, `expected a whole number from 1 to ${max}`))
+    .optional()
+    .transform((value) => value ?? fallback);
 
 export const listTicketsQuerySchema = z.object({
   customer: z.email('customer must be an email address').transform((v) => v.toLowerCase()).optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_LIST_LIMIT).default(25),
+  limit: pageLimit(MAX_LIST_LIMIT, DEFAULT_LIST_LIMIT),
+  cursor: z.string().optional(),
+});
+
+export const showTicketQuerySchema = z.object({
+  limit: pageLimit(MAX_MESSAGE_LIMIT, DEFAULT_MESSAGE_LIMIT),
+  cursor: z.string().optional(),
 });
 
 const ticketIdSchema = z.string().refine((value) => z.uuid().safeParse(value).success || isTicketRef(value), {
@@ -58,16 +87,46 @@ export function parseOrBadRequest<T extends z.ZodType>(schema: T, input: unknown
   return parsed.data;
 }
 
-export async function listTickets(store: DynamoTicketStore, query: unknown) {
-  const { customer, limit } = parseOrBadRequest(listTicketsQuerySchema, query);
-  const tickets = customer ? await store.listTicketsByCustomer(customer, limit) : await store.listRecentTickets(limit);
-  return { tickets: tickets.map(ticketSummary) };
+/**
+ * The views of a store page that fit `budget` bytes of JSON (at least one), and whether anything was left
+ * out, by the store or by the budget.
+ */
+export function fitToBudget<T, V>(page: Page<T>, view: (item: T) => V, budget = PAGE_BUDGET_BYTES): { items: T[]; views: V[]; more: boolean } {
+  const items: T[] = [];
+  const views: V[] = [];
+  let used = 0;
+  for (const item of page.items) {
+    const rendered = view(item);
+    used += Buffer.byteLength(JSON.stringify(rendered), 'utf8') + 1;
+    if (items.length > 0 && used > budget) return { items, views, more: true };
+    items.push(item);
+    views.push(rendered);
+  }
+  return { items, views, more: page.more };
 }
 
-export async function showTicket(store: DynamoTicketStore, idOrRef: unknown) {
+export async function listTickets(store: TicketReader, query: unknown) {
+  const { customer, limit, cursor } = parseOrBadRequest(listTicketsQuerySchema, query);
+  const after = cursor === undefined ? undefined : ticketListPosition(cursor, customer);
+  const page = customer ? await store.listTicketsByCustomer(customer, limit, after) : await store.listRecentTickets(limit, after ? { after } : {});
+  const { items, views, more } = fitToBudget(page, ticketSummary);
+  const last = items.at(-1);
+  return { tickets: views, ...(more && last ? { next: ticketListCursorAfter(last, customer) } : {}) };
+}
+
+export async function showTicket(store: TicketReader, idOrRef: unknown, query: unknown) {
   const id = parseOrBadRequest(ticketIdSchema, idOrRef);
+  const { limit, cursor } = parseOrBadRequest(showTicketQuerySchema, query);
   const ticket = isTicketRef(id) ? await store.getTicketByRef(id) : await store.getTicket(id);
   if (!ticket) throw new NotFoundError(`no ticket ${id}`);
-  const messages = await store.listMessages(ticket.id);
-  return { ...ticketSummary(ticket), parties: ticket.parties, messages: messages.map(messageView) };
+  const after = cursor === undefined ? undefined : messageListPosition(cursor, ticket.id);
+  const page = await store.listMessagesPage(ticket.id, limit, after);
+  const { items, views, more } = fitToBudget(page, messageView);
+  const last = items.at(-1);
+  return {
+    ...ticketSummary(ticket),
+    parties: ticket.parties,
+    messages: views,
+    ...(more && last ? { next: messageListCursorAfter(ticket.id, last) } : {}),
+  };
 }

@@ -469,62 +469,139 @@ export class DynamoTicketStore {
     this.track(result.ConsumedCapacity, 'write');
   }
 
-  /** One page of a GSI partition, newest first. */
-  private async queryIndexNewestFirst(index: { name: string; partitionKey: string }, partition: string, limit: number): Promise<Record<string, unknown>[]> {
-    const result = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: index.name,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': index.partitionKey },
-        ExpressionAttributeValues: { ':pk': partition },
-        ScanIndexForward: false,
-        Limit: limit,
-      }),
-    );
-    return result.Items ?? [];
-  }
-
-  async listTicketsByCustomer(customer: string, limit: number): Promise<Ticket[]> {
-    const items = await this.queryIndexNewestFirst(TABLE_SCHEMA.customerIndex, customerPartition(customer), limit);
-    return items.map((item) => fromItem<Ticket>(item));
-  }
-
-  /** Newest tickets across customers, walking back month by month (at most `months`). */
-  async listRecentTickets(limit: number, now = new Date(), months = 12): Promise<Ticket[]> {
-    const tickets: Ticket[] = [];
-    const cursor = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-    for (let month = 0; month < months && tickets.length < limit; month += 1) {
-      const items = await this.queryIndexNewestFirst(TABLE_SCHEMA.recentIndex, ticketMonthPartition(cursor.toISOString()), limit - tickets.length);
-      tickets.push(...items.map((item) => fromItem<Ticket>(item)));
-      cursor.setUTCMonth(cursor.getUTCMonth() - 1);
-    }
-    return tickets;
-  }
-
-  async listQuarantined(monthIso: string, limit: number): Promise<InboundReceipt[]> {
-    const items = await this.queryIndexNewestFirst(TABLE_SCHEMA.recentIndex, quarantineMonthPartition(monthIso), limit);
-    return items.map((item) => fromItem<InboundReceipt>(item));
-  }
-
-  /** A ticket's messages in the order they arrived. */
-  async listMessages(ticketId: string): Promise<TicketMessage[]> {
-    const messages: TicketMessage[] = [];
-    let startKey: Record<string, unknown> | undefined;
+  /**
+   * Up to `limit` items of one partition (of the table or an index), walking on past DynamoDB's 1 MB pages.
+   * `startKey` is always built by this store from validated positions, never taken from a caller.
+   */
+  private async queryPartition(
+    partition: { index?: string; partitionKey: string; value: string; sortKeyPrefix?: string },
+    limit: number,
+    options: { newestFirst: boolean; startKey?: Record<string, unknown> },
+  ): Promise<{ items: Record<string, unknown>[]; exhausted: boolean }> {
+    const items: Record<string, unknown>[] = [];
+    let startKey = options.startKey;
     do {
       const result = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': ticketKey(ticketId).pk, ':prefix': MESSAGE_SK_PREFIX },
+          ...(partition.index ? { IndexName: partition.index } : {}),
+          KeyConditionExpression: partition.sortKeyPrefix ? '#pk = :pk AND begins_with(#sk, :prefix)' : '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': partition.partitionKey, ...(partition.sortKeyPrefix ? { '#sk': TABLE_SCHEMA.sortKey } : {}) },
+          ExpressionAttributeValues: { ':pk': partition.value, ...(partition.sortKeyPrefix ? { ':prefix': partition.sortKeyPrefix } : {}) },
+          ScanIndexForward: !options.newestFirst,
+          Limit: limit - items.length,
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          ReturnConsumedCapacity: this.capacity,
         }),
       );
-      messages.push(...(result.Items ?? []).map((item) => fromItem<TicketMessage>(item)));
+      this.track(result.ConsumedCapacity, 'read');
+      items.push(...(result.Items ?? []));
       startKey = result.LastEvaluatedKey;
-    } while (startKey);
-    return messages;
+    } while (startKey && items.length < limit);
+    return { items, exhausted: !startKey };
   }
+
+  /** One page of a GSI partition, newest first. */
+  private async queryIndexNewestFirst(
+    index: { name: string; partitionKey: string },
+    partition: string,
+    limit: number,
+    startKey?: Record<string, unknown>,
+  ): Promise<{ items: Record<string, unknown>[]; exhausted: boolean }> {
+    return this.queryPartition({ index: index.name, partitionKey: index.partitionKey, value: partition }, limit, {
+      newestFirst: true,
+      ...(startKey ? { startKey } : {}),
+    });
+  }
+
+  /** A customer's tickets, newest first: `limit` of them after `after`, and whether more follow. */
+  async listTicketsByCustomer(customer: string, limit: number, after?: TicketPosition): Promise<Page<Ticket>> {
+    const startKey = after && {
+      ...ticketKey(after.id),
+      ...customerIndexKey(customer, after.createdAt, after.id),
+    };
+    // One more than asked, so the last page is known to be the last.
+    const { items } = await this.queryIndexNewestFirst(TABLE_SCHEMA.customerIndex, customerPartition(customer), limit + 1, startKey);
+    return pageOf(items.map((item) => fromItem<Ticket>(item)), limit);
+  }
+
+  /**
+   * Newest tickets across customers, `limit` of them after `after`, walking back month by month through the
+   * `months` months up to `now`.
+   */
+  async listRecentTickets(limit: number, options: { after?: TicketPosition; now?: Date; months?: number } = {}): Promise<Page<Ticket>> {
+    const now = options.now ?? new Date();
+    const months = options.months ?? RECENT_TICKET_MONTHS;
+    const oldest = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - (months - 1), 1);
+    const after = options.after;
+    const month = after ? new Date(`${after.createdAt.slice(0, 7)}-01T00:00:00Z`) : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+    const tickets: Ticket[] = [];
+    let startKey: Record<string, unknown> | undefined = after && { ...ticketKey(after.id), ...recentIndexKey(after.createdAt, after.id) };
+    while (month.getTime() >= oldest && tickets.length <= limit) {
+      const { items } = await this.queryIndexNewestFirst(
+        TABLE_SCHEMA.recentIndex,
+        ticketMonthPartition(month.toISOString()),
+        limit + 1 - tickets.length,
+        startKey,
+      );
+      tickets.push(...items.map((item) => fromItem<Ticket>(item)));
+      startKey = undefined;
+      month.setUTCMonth(month.getUTCMonth() - 1);
+    }
+    return pageOf(tickets, limit);
+  }
+
+  async listQuarantined(monthIso: string, limit: number): Promise<InboundReceipt[]> {
+    const { items } = await this.queryIndexNewestFirst(TABLE_SCHEMA.recentIndex, quarantineMonthPartition(monthIso), limit);
+    return items.map((item) => fromItem<InboundReceipt>(item));
+  }
+
+  /** A ticket's messages in the order they arrived: `limit` of them after `after`, and whether more follow. */
+  async listMessagesPage(ticketId: string, limit: number, after?: MessagePosition): Promise<Page<TicketMessage>> {
+    const startKey = after && messageKey(ticketId, after.receivedAt, after.key);
+    const { items } = await this.queryPartition(
+      { partitionKey: TABLE_SCHEMA.partitionKey, value: ticketKey(ticketId).pk, sortKeyPrefix: MESSAGE_SK_PREFIX },
+      limit + 1,
+      { newestFirst: false, ...(startKey ? { startKey } : {}) },
+    );
+    return pageOf(items.map((item) => fromItem<TicketMessage>(item)), limit);
+  }
+
+  /** All of a ticket's messages in the order they arrived. */
+  async listMessages(ticketId: string): Promise<TicketMessage[]> {
+    const messages: TicketMessage[] = [];
+    for (;;) {
+      const last = messages.at(-1);
+      const page = await this.listMessagesPage(ticketId, 100, last && { receivedAt: last.receivedAt, key: last.key });
+      messages.push(...page.items);
+      if (!page.more) return messages;
+    }
+  }
+}
+
+/** How far back `GET /tickets` without a customer looks. */
+export const RECENT_TICKET_MONTHS = 12;
+
+/** Where a listing of tickets stopped: the last ticket returned. */
+export interface TicketPosition {
+  createdAt: string;
+  id: string;
+}
+
+/** Where a listing of messages stopped: the last message returned. */
+export interface MessagePosition {
+  receivedAt: string;
+  key: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** True when items follow the last one returned. */
+  more: boolean;
+}
+
+function pageOf<T>(items: T[], limit: number): Page<T> {
+  return { items: items.slice(0, limit), more: items.length > limit };
 }
 
 const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'type', 'expiresAt']);
