@@ -133,7 +133,7 @@ describe('GET /tickets pages', () => {
     const pages: TicketList[] = [];
     let path: string | undefined = first;
     while (path) {
-      const { status, body } = await stack.api<TicketList>(path);
+      const { status, body }: { status: number; body: TicketList } = await stack.api<TicketList>(path);
       expect(status).toBe(200);
       pages.push(body);
       path = body.next ? `${first}&cursor=${body.next}` : undefined;
@@ -208,7 +208,7 @@ describe('GET /tickets/{id} pages its messages', () => {
     expect(first.messages).toHaveLength(2);
     expect(first.next).toBeDefined();
     const second = (await stack.api<TicketPage>(`/tickets/${longTicketId}?limit=2&cursor=${first.next}`)).body;
-    expect(second.messages[0]?.receivedAt >= first.messages[1]!.receivedAt).toBe(true);
+    expect(second.messages[0]!.receivedAt >= first.messages[1]!.receivedAt).toBe(true);
     expect(second.messages).not.toContainEqual(first.messages[1]);
     const elsewhere = await stack.api<{ error: string }>(`/tickets/${ticketIds[0]}?cursor=${first.next}`);
     expect(elsewhere).toEqual({ status: 400, body: { error: 'cursor: it belongs to another ticket' } });
