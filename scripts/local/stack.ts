@@ -85,6 +85,7 @@ const splitList = (value: string | undefined) =>
 export function verdictRulesFromEnv(env: NodeJS.ProcessEnv): LocalVerdictRules {
   return {
     failAuthDomains: splitList(env.LOCAL_FAIL_AUTH_DOMAINS),
+    noDmarcDomains: splitList(env.LOCAL_NO_DMARC_DOMAINS),
     spamDomains: splitList(env.LOCAL_SPAM_DOMAINS),
     virusDomains: splitList(env.LOCAL_VIRUS_DOMAINS),
   };
