@@ -8,7 +8,7 @@ import type { SesReceiptEvent } from '../../functions/inbound/ses-event';
 import { startApiServer, lambdaContext } from './api-server';
 import { ensureTable, startDynamoDbLocal } from './dynamodb-local';
 import { startLocalS3 } from './s3-server';
-import { startLocalSesEndpoint } from './ses-endpoint';
+import { startLocalSesEndpoint } from './ses/server';
 import { startSmtpReceiver, type LocalVerdictRules } from './smtp-receiver';
 
 export interface LocalStackOptions {
