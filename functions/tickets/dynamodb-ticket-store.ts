@@ -471,13 +471,13 @@ export class DynamoTicketStore {
 
   /**
    * Up to `limit` items of one partition (of the table or an index), walking on past DynamoDB's 1 MB pages.
-   * `startKey` is always built by this store from validated positions, never taken from a caller.
+   * `startKey` is built by this store's key functions from a validated position, never taken as given.
    */
   private async queryPartition(
     partition: { index?: string; partitionKey: string; value: string; sortKeyPrefix?: string },
     limit: number,
     options: { newestFirst: boolean; startKey?: Record<string, unknown> },
-  ): Promise<{ items: Record<string, unknown>[]; exhausted: boolean }> {
+  ): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let startKey = options.startKey;
     do {
@@ -498,7 +498,7 @@ export class DynamoTicketStore {
       items.push(...(result.Items ?? []));
       startKey = result.LastEvaluatedKey;
     } while (startKey && items.length < limit);
-    return { items, exhausted: !startKey };
+    return items;
   }
 
   /** One page of a GSI partition, newest first. */
@@ -507,7 +507,7 @@ export class DynamoTicketStore {
     partition: string,
     limit: number,
     startKey?: Record<string, unknown>,
-  ): Promise<{ items: Record<string, unknown>[]; exhausted: boolean }> {
+  ): Promise<Record<string, unknown>[]> {
     return this.queryPartition({ index: index.name, partitionKey: index.partitionKey, value: partition }, limit, {
       newestFirst: true,
       ...(startKey ? { startKey } : {}),
@@ -521,7 +521,7 @@ export class DynamoTicketStore {
       ...customerIndexKey(customer, after.createdAt, after.id),
     };
     // One more than asked, so the last page is known to be the last.
-    const { items } = await this.queryIndexNewestFirst(TABLE_SCHEMA.customerIndex, customerPartition(customer), limit + 1, startKey);
+    const items = await this.queryIndexNewestFirst(TABLE_SCHEMA.customerIndex, customerPartition(customer), limit + 1, startKey);
     return pageOf(items.map((item) => fromItem<Ticket>(item)), limit);
   }
 
@@ -538,7 +538,7 @@ export class DynamoTicketStore {
     const tickets: Ticket[] = [];
     let startKey: Record<string, unknown> | undefined = after && { ...ticketKey(after.id), ...recentIndexKey(after.createdAt, after.id) };
     while (month.getTime() >= oldest && tickets.length <= limit) {
-      const { items } = await this.queryIndexNewestFirst(
+      const items = await this.queryIndexNewestFirst(
         TABLE_SCHEMA.recentIndex,
         ticketMonthPartition(month.toISOString()),
         limit + 1 - tickets.length,
@@ -552,14 +552,14 @@ export class DynamoTicketStore {
   }
 
   async listQuarantined(monthIso: string, limit: number): Promise<InboundReceipt[]> {
-    const { items } = await this.queryIndexNewestFirst(TABLE_SCHEMA.recentIndex, quarantineMonthPartition(monthIso), limit);
+    const items = await this.queryIndexNewestFirst(TABLE_SCHEMA.recentIndex, quarantineMonthPartition(monthIso), limit);
     return items.map((item) => fromItem<InboundReceipt>(item));
   }
 
   /** A ticket's messages in the order they arrived: `limit` of them after `after`, and whether more follow. */
   async listMessagesPage(ticketId: string, limit: number, after?: MessagePosition): Promise<Page<TicketMessage>> {
     const startKey = after && messageKey(ticketId, after.receivedAt, after.key);
-    const { items } = await this.queryPartition(
+    const items = await this.queryPartition(
       { partitionKey: TABLE_SCHEMA.partitionKey, value: ticketKey(ticketId).pk, sortKeyPrefix: MESSAGE_SK_PREFIX },
       limit + 1,
       { newestFirst: false, ...(startKey ? { startKey } : {}) },
