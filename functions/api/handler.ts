@@ -5,33 +5,65 @@ import { loadApiConfig } from '../commons/config';
 import { createDocumentClient } from '../commons/clients/dynamodb';
 import { logger } from '../commons/logger';
 import { DynamoTicketStore } from '../adapters/dynamodb/ticket-store';
-import { HttpError, NotFoundError } from './errors';
+import { BadRequestError, HttpError, MethodNotAllowedError, NotFoundError } from './errors';
+import { routeForPath, routeForResource, type ApiRoute } from './routes';
 import { listTickets, showTicket } from './tickets-api';
 
 const config = loadApiConfig();
 const store = new DynamoTicketStore(createDocumentClient(), config.tableName);
 
-type Route = (event: APIGatewayProxyEvent) => Promise<unknown>;
+type Action = (query: Record<string, string>, pathParameters: Record<string, string>) => Promise<unknown>;
 
-/** Routes by API Gateway resource template, so the same table serves AWS and the local server. */
-const routes: Record<string, Route> = {
+const actions: Record<`${ApiRoute['method']} ${ApiRoute['resource']}`, Action> = {
   'GET /health': async () => ({ status: 'ok' }),
-  'GET /tickets': (event) => listTickets(store, event.queryStringParameters ?? {}),
-  'GET /tickets/{id}': (event) => showTicket(store, event.pathParameters?.id, event.queryStringParameters ?? {}),
+  'GET /tickets': (query) => listTickets(store, query),
+  'GET /tickets/{id}': (query, path) => showTicket(store, path.id, query),
 };
 
-function json(statusCode: number, body: unknown): APIGatewayProxyResult {
-  return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) };
+function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
+  return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body) };
+}
+
+/**
+ * The route for an event. API Gateway names the resource template it matched; a catch-all resource, or the
+ * local server for a method no route has, leaves only the path to go by.
+ */
+function resolve(event: APIGatewayProxyEvent): { route: ApiRoute; pathParameters: Record<string, string> } {
+  const pathParameters = Object.fromEntries(Object.entries(event.pathParameters ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const match = routeForResource(event.httpMethod, event.resource, pathParameters) ?? routeForPath(event.httpMethod, event.path);
+  switch (match.kind) {
+    case 'route':
+      return match;
+    case 'method-not-allowed':
+      throw new MethodNotAllowedError(event.httpMethod, event.path, match.allowed);
+    case 'malformed-path':
+      throw new BadRequestError('the path is not valid percent-encoding');
+    case 'not-found':
+      throw new NotFoundError(`no route ${event.httpMethod} ${event.path}`);
+  }
+}
+
+/** Query parameters the route accepts, each once; anything else is a 400 that names it. */
+function queryOf(event: APIGatewayProxyEvent, route: ApiRoute): Record<string, string> {
+  const accepted: readonly string[] = route.query;
+  const query = event.queryStringParameters ?? {};
+  for (const name of Object.keys({ ...query, ...event.multiValueQueryStringParameters })) {
+    if (!accepted.includes(name)) {
+      throw new BadRequestError(`unknown query parameter '${name}'${accepted.length > 0 ? `; ${route.resource} accepts ${accepted.join(', ')}` : ''}`);
+    }
+    if ((event.multiValueQueryStringParameters?.[name]?.length ?? 0) > 1) throw new BadRequestError(`query parameter '${name}' is given more than once`);
+  }
+  return Object.fromEntries(Object.entries(query).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
 async function api(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   try {
-    const route = routes[`${event.httpMethod} ${event.resource}`];
-    if (!route) throw new NotFoundError(`no route ${event.httpMethod} ${event.path}`);
-    return json(200, await route(event));
+    const { route, pathParameters } = resolve(event);
+    const action = actions[`${route.method} ${route.resource}`];
+    return json(200, await action(queryOf(event, route), pathParameters));
   } catch (error) {
     // Only errors marked safe reach the caller; anything else is logged and answered with a generic 500.
-    if (error instanceof HttpError) return json(error.statusCode, { error: error.message });
+    if (error instanceof HttpError) return json(error.statusCode, { error: error.message }, error.headers);
     logger.error('request failed', { error: error as Error, resource: event.resource });
     return json(500, { error: 'internal error' });
   }

@@ -1,27 +1,47 @@
 import { z } from 'zod';
-import { InvalidCursorError } from '../adapters/dynamodb/listings';
-import type { TicketStore } from '../ports/ticket-store';
+import type { Page, TicketStore } from '../ports/ticket-store';
 import type { Ticket, TicketMessage } from '../tickets/model';
 import { isTicketRef } from '../tickets/references';
+import { messageListCursorAfter, messageListPosition, ticketListCursorAfter, ticketListPosition } from './cursor';
 import { BadRequestError, NotFoundError } from './errors';
 
+/** What the API reads; the DynamoDB store provides it. */
+export type TicketReader = Pick<TicketStore, 'getTicket' | 'listTicketsByCustomer' | 'listRecentTickets' | 'listMessagesPage'>;
+
 export const MAX_LIST_LIMIT = 100;
+export const DEFAULT_LIST_LIMIT = 25;
+export const MAX_MESSAGE_LIMIT = 50;
+export const DEFAULT_MESSAGE_LIMIT = 20;
 
-export const MAX_MESSAGE_PAGE = 50;
+/**
+ * The most JSON one page carries. Lambda answers at most 6 MB and API Gateway 10 MB; one message may hold
+ * 100 KB of text besides its addresses and attachment names, and one subject is as long as the sender made
+ * it. A page ends at whichever comes first, its limit or this budget, and always holds at least one item.
+ */
+export const PAGE_BUDGET_BYTES = 1024 * 1024;
 
-export const listTicketsQuerySchema = z.strictObject({
+const pageLimit = (max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^\d{1,4}$/, `expected a whole number from 1 to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(1, `expected a whole number from 1 to ${max}`).max(max, `expected a whole number from 1 to ${max}`))
+    .optional()
+    .transform((value) => value ?? fallback);
+
+export const listTicketsQuerySchema = z.object({
   customer: z.email('customer must be an email address').transform((v) => v.toLowerCase()).optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_LIST_LIMIT).default(25),
-  cursor: z.string().min(1).max(2_048).optional(),
+  limit: pageLimit(MAX_LIST_LIMIT, DEFAULT_LIST_LIMIT),
+  cursor: z.string().optional(),
 });
 
-export const showTicketQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(MAX_MESSAGE_PAGE).default(25),
-  cursor: z.string().min(1).max(2_048).optional(),
+export const showTicketQuerySchema = z.object({
+  limit: pageLimit(MAX_MESSAGE_LIMIT, DEFAULT_MESSAGE_LIMIT),
+  cursor: z.string().optional(),
 });
 
 const ticketIdSchema = z.string().refine((value) => isTicketRef(value), {
-  message: 'expected a ticket reference (6 characters, e.g. K7Q3XM)',
+  message: 'expected a ticket id: its reference, 6 characters such as K7Q3XM',
 });
 
 export function ticketSummary(ticket: Ticket) {
@@ -71,13 +91,6 @@ function messageView(message: TicketMessage, ticket: Ticket) {
   };
 }
 
-function withCursorErrors<T>(work: () => Promise<T>): Promise<T> {
-  return work().catch((error: unknown) => {
-    if (error instanceof InvalidCursorError) throw new BadRequestError(`cursor: ${error.message}`);
-    throw error;
-  });
-}
-
 export function parseOrBadRequest<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
@@ -86,23 +99,47 @@ export function parseOrBadRequest<T extends z.ZodType>(schema: T, input: unknown
   return parsed.data;
 }
 
-export async function listTickets(store: TicketStore, query: unknown) {
-  const { customer, limit, cursor } = parseOrBadRequest(listTicketsQuerySchema, query);
-  const page = await withCursorErrors(() => (customer ? store.listTicketsByCustomer(customer, limit, cursor) : store.listRecentTickets(limit, cursor)));
-  return { tickets: page.items.map(ticketSummary), ...(page.next ? { next: page.next } : {}) };
+/**
+ * The views of a store page that fit `budget` bytes of JSON (at least one), and whether anything was left
+ * out, by the store or by the budget.
+ */
+export function fitToBudget<T, V>(page: Page<T>, view: (item: T) => V, budget = PAGE_BUDGET_BYTES): { items: T[]; views: V[]; more: boolean } {
+  const items: T[] = [];
+  const views: V[] = [];
+  let used = 0;
+  for (const item of page.items) {
+    const rendered = view(item);
+    used += Buffer.byteLength(JSON.stringify(rendered), 'utf8') + 1;
+    if (items.length > 0 && used > budget) return { items, views, more: true };
+    items.push(item);
+    views.push(rendered);
+  }
+  return { items, views, more: page.more };
 }
 
-export async function showTicket(store: TicketStore, idOrRef: unknown, query: unknown = {}) {
-  const id = parseOrBadRequest(ticketIdSchema, idOrRef).toUpperCase();
+export async function listTickets(store: TicketReader, query: unknown) {
+  const { customer, limit, cursor } = parseOrBadRequest(listTicketsQuerySchema, query);
+  const after = cursor === undefined ? undefined : ticketListPosition(cursor, customer);
+  const page = customer ? await store.listTicketsByCustomer(customer, limit, after) : await store.listRecentTickets(limit, after ? { after } : {});
+  const { items, views, more } = fitToBudget(page, ticketSummary);
+  const last = items.at(-1);
+  return { tickets: views, ...(more && last ? { next: ticketListCursorAfter(last, customer) } : {}) };
+}
+
+export async function showTicket(store: TicketReader, idOrRef: unknown, query: unknown) {
+  const id = parseOrBadRequest(ticketIdSchema, idOrRef);
   const { limit, cursor } = parseOrBadRequest(showTicketQuerySchema, query);
-  const ticket = await store.getTicket(id);
+  const ticket = await store.getTicket(id.toUpperCase());
   if (!ticket) throw new NotFoundError(`no ticket ${id}`);
-  const page = await withCursorErrors(() => store.listMessages(ticket.id, limit, cursor));
+  const after = cursor === undefined ? undefined : messageListPosition(cursor, ticket.id);
+  const page = await store.listMessagesPage(ticket.id, limit, after);
+  const { items, views, more } = fitToBudget(page, (message) => messageView(message, ticket));
+  const last = items.at(-1);
   return {
     ...ticketSummary(ticket),
     parties: ticket.parties,
     ...(ticket.ack.error ? { acknowledgementError: ticket.ack.error } : {}),
-    messages: page.items.map((message) => messageView(message, ticket)),
-    ...(page.next ? { nextMessages: page.next } : {}),
+    messages: views,
+    ...(more && last ? { next: messageListCursorAfter(ticket.id, last) } : {}),
   };
 }

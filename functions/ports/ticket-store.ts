@@ -51,8 +51,20 @@ export interface MessageIdClaim {
 
 export interface Page<T> {
   items: T[];
-  /** Opaque; present when there is more. */
-  next?: string;
+  /** True when items follow the last one returned. */
+  more: boolean;
+}
+
+/** Where a listing of tickets stopped: the last ticket returned. */
+export interface TicketPosition {
+  createdAt: string;
+  id: string;
+}
+
+/** Where a listing of messages stopped: the last message returned. */
+export interface MessagePosition {
+  receivedAt: string;
+  key: string;
 }
 
 export interface TicketStore {
@@ -81,9 +93,14 @@ export interface TicketStore {
   /** Takes back one acknowledgement counted in `allowance`'s hour (after a send that certainly failed). */
   returnAckAllowance(allowance: AckAllowance): Promise<void>;
 
-  listTicketsByCustomer(customer: string, limit: number, cursor?: string): Promise<Page<Ticket>>;
-  listRecentTickets(limit: number, cursor?: string, now?: Date): Promise<Page<Ticket>>;
-  listMessages(ticketId: string, limit?: number, cursor?: string): Promise<Page<TicketMessage>>;
+  /** A customer's tickets, newest first: `limit` of them after `after`, and whether more follow. */
+  listTicketsByCustomer(customer: string, limit: number, after?: TicketPosition): Promise<Page<Ticket>>;
+  /** Newest tickets across customers, walking back month by month through `months` months up to `now`. */
+  listRecentTickets(limit: number, options?: { after?: TicketPosition; now?: Date; months?: number }): Promise<Page<Ticket>>;
+  /** A ticket's messages in the order they arrived: `limit` of them after `after`, and whether more follow. */
+  listMessagesPage(ticketId: string, limit: number, after?: MessagePosition): Promise<Page<TicketMessage>>;
+  /** All of a ticket's messages in the order they arrived. */
+  listMessages(ticketId: string): Promise<TicketMessage[]>;
   listQuarantined(monthIso: string, limit: number): Promise<InboundReceipt[]>;
   getReceipt(sesMessageId: string): Promise<InboundReceipt | undefined>;
 }

@@ -133,7 +133,7 @@ export async function createCapacityBench(stack: TestStack): Promise<CapacityBen
         created.push(first);
         if (first.result.outcome !== 'ticket-created') continue;
         // Unmetered: read the acknowledgement back as the customer's client would see it.
-        const ack = (await store.listMessages(first.result.ticketId)).items.find((message) => message.direction === 'outbound');
+        const ack = (await store.listMessages(first.result.ticketId)).find((message) => message.direction === 'outbound');
         if (!ack) continue;
         const reply = followUpMessage(
           { customer, customerMessageId: `<new.capacity.${index}@client.example>`, ackMessageId: ack.messageId, ackSubject: ack.subject },

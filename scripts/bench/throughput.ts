@@ -124,7 +124,7 @@ export async function openTicketsForFollowUps(
       if (result.outcome !== 'ticket-created' || result.acknowledgement !== 'sent') {
         throw new Error(`seeding ticket for ${customer} gave ${JSON.stringify(result)}`);
       }
-      const ack = (await store.listMessages(result.ticketId)).items.find((message) => message.direction === 'outbound');
+      const ack = (await store.listMessages(result.ticketId)).find((message) => message.direction === 'outbound');
       if (!ack) throw new Error(`no acknowledgement recorded on ticket ${result.ticketId}`);
       targets[index] = { customer, customerMessageId, ackMessageId: ack.messageId, ackSubject: ack.subject };
     }

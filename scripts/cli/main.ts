@@ -29,8 +29,33 @@ interface TicketSummary {
   priority?: string;
 }
 
+interface TicketMessageView {
+  direction: string;
+  from: string;
+  to: string[];
+  messageId: string;
+  subject: string;
+  text: string;
+  classification: { kind: string; reason: string };
+  receivedAt: string;
+}
+
 interface TicketDetail extends TicketSummary {
-  messages: Array<{ direction: string; from: string; to: string[]; messageId: string; subject: string; text: string; classification: { kind: string; reason: string }; receivedAt: string }>;
+  messages: TicketMessageView[];
+  /** Set when more messages follow: pass it back as `?cursor=`. */
+  next?: string;
+}
+
+/** `tickets show` stops here and says so: a ticket this long is a case for the JSON API, not a terminal. */
+const MAX_MESSAGE_PAGES = 1000;
+
+function printMessages(messages: TicketMessageView[]): void {
+  for (const message of messages) {
+    print();
+    print(`— ${message.receivedAt} ${message.direction} ${message.from} → ${message.to.join(', ')} (${message.classification.kind})`);
+    print(`  ${message.subject}`);
+    print(message.text.split('\n').map((line) => `  ${line}`).join('\n'));
+  }
 }
 
 function apiUrlOption() {
@@ -110,39 +135,59 @@ Examples:
   const tickets = program.command('tickets').description('list and read tickets');
   tickets
     .command('list')
-    .description('newest tickets, or one customer\'s')
+    .description('newest tickets, or one customer\'s, a page at a time')
     .option('--customer <email>', 'only tickets opened by this address')
-    .option('--limit <n>', 'how many (1-100)', positiveInt, 25)
+    .option('--limit <n>', 'how many on this page (1-100)', positiveInt, 25)
+    .option('--cursor <cursor>', 'continue after the previous page (the cursor it printed)')
     .option('--json', 'print the API response as JSON')
     .addOption(apiUrlOption())
     .addOption(signOption())
-    .action(async (options: { customer?: string; limit: number; json?: boolean; api: string; sign?: boolean }) => {
-      const query = new URLSearchParams({ limit: String(options.limit), ...(options.customer ? { customer: options.customer } : {}) });
-      const body = await getJson<{ tickets: TicketSummary[] }>(options.api, `tickets?${query}`, options.sign);
+    .action(async (options: { customer?: string; limit: number; cursor?: string; json?: boolean; api: string; sign?: boolean }) => {
+      const query = new URLSearchParams({
+        limit: String(options.limit),
+        ...(options.customer ? { customer: options.customer } : {}),
+        ...(options.cursor ? { cursor: options.cursor } : {}),
+      });
+      const body = await getJson<{ tickets: TicketSummary[]; next?: string }>(options.api, `tickets?${query}`, options.sign);
       if (options.json) return print(JSON.stringify(body, null, 2));
       if (body.tickets.length === 0) return print('No tickets.');
       table([
         ['REF', 'STATUS', 'PRIORITY', 'CUSTOMER', 'UPDATED', 'FLAGS', 'SUBJECT'],
         ...body.tickets.map((t) => [t.ref, t.status, t.priority ?? '', t.customer, t.updatedAt, t.flags.join(',') || '-', t.subject]),
       ]);
+      if (body.next) {
+        const again = ['npx concierge tickets list', ...(options.customer ? ['--customer', options.customer] : []), '--limit', String(options.limit), '--cursor', body.next];
+        print();
+        print(`More tickets: ${again.join(' ')}`);
+      }
     });
   tickets
     .command('show')
-    .description('one ticket with its messages')
+    .description('one ticket with all its messages (read a page at a time from the API)')
     .argument('<id|ref>', 'ticket id (UUID) or reference (e.g. K7Q3XM)')
-    .option('--json', 'print the API response as JSON')
+    .option('--json', 'print the ticket with every message as JSON')
     .addOption(apiUrlOption())
     .addOption(signOption())
     .action(async (idOrRef: string, options: { json?: boolean; api: string; sign?: boolean }) => {
-      const ticket = await getJson<TicketDetail>(options.api, `tickets/${encodeURIComponent(idOrRef.replace(/^\[?#/, '').replace(/\]$/, ''))}`, options.sign);
-      if (options.json) return print(JSON.stringify(ticket, null, 2));
-      print(`[#${ticket.ref}] ${ticket.subject}`);
-      print(`id ${ticket.id} · ${ticket.status} · ${ticket.priority ?? ''} · customer ${ticket.customer} · flags ${ticket.flags.join(',') || '-'}`);
-      for (const message of ticket.messages) {
-        print();
-        print(`— ${message.receivedAt} ${message.direction} ${message.from} → ${message.to.join(', ')} (${message.classification.kind})`);
-        print(`  ${message.subject}`);
-        print(message.text.split('\n').map((line) => `  ${line}`).join('\n'));
+      const path = `tickets/${encodeURIComponent(idOrRef.replace(/^\[?#/, '').replace(/\]$/, ''))}`;
+      let page = await getJson<TicketDetail>(options.api, path, options.sign);
+      const { next: _first, ...ticket } = { ...page, messages: [...page.messages] };
+      if (!options.json) {
+        print(`[#${ticket.ref}] ${ticket.subject}`);
+        print(`id ${ticket.id} · ${ticket.status} · ${ticket.priority ?? ''} · customer ${ticket.customer} · flags ${ticket.flags.join(',') || '-'}`);
+        printMessages(page.messages);
+      }
+      for (let pages = 1; page.next; pages += 1) {
+        if (pages >= MAX_MESSAGE_PAGES) {
+          if (!options.json) print(`\n(more messages than ${pages} pages; see them with --json or the API: ${path}?cursor=${page.next})`);
+          break;
+        }
+        page = await getJson<TicketDetail>(options.api, `${path}?${new URLSearchParams({ cursor: page.next })}`, options.sign);
+        ticket.messages.push(...page.messages);
+        if (!options.json) printMessages(page.messages);
+      }
+      if (options.json) {
+        print(JSON.stringify(page.next ? { ...ticket, next: page.next } : ticket, null, 2));
       }
     });
 
@@ -176,7 +221,26 @@ Examples:
   return program;
 }
 
+let closedOutputHandled = false;
+
+/**
+ * A reader that stops reading (`concierge tickets list | head -1`) closes the pipe: that is the reader's
+ * choice, not a failure, so the CLI stops at once and quietly instead of dying on an unhandled EPIPE.
+ */
+function stopQuietlyWhenOutputCloses(): void {
+  if (closedOutputHandled) return;
+  closedOutputHandled = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(0);
+      if (stream !== process.stderr) process.stderr.write(`concierge: cannot write output: ${error.message}\n`);
+      process.exit(1);
+    });
+  }
+}
+
 export async function run(argv: string[]): Promise<number> {
+  stopQuietlyWhenOutputCloses();
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -3,15 +3,12 @@ import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import type { Verdict } from '../../functions/mail/types';
 import type { SesReceiptEvent } from '../../functions/inbound/ses-event';
 import { envelopeFromHeader } from '../cli/smtp-send';
+import { authenticationHeaders, localVerdicts, type LocalVerdictRules, type LocalVerdicts } from './receiving-verdicts';
+
+export { localVerdicts, type LocalVerdictRules } from './receiving-verdicts';
 
 /** SES receiving accepts messages up to 40 MB including headers. */
 export const SES_MAX_RECEIVED_BYTES = 40 * 1024 * 1024;
-
-export interface LocalVerdictRules {
-  failAuthDomains: string[];
-  spamDomains: string[];
-  virusDomains: string[];
-}
 
 export interface SmtpReceiverOptions {
   host?: string;
@@ -37,23 +34,6 @@ function newSesInboundId(): string {
   return [...randomBytes(40)].map((byte) => alphabet[byte % alphabet.length]).join('');
 }
 
-function domainOf(address: string): string {
-  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
-}
-
-export function localVerdicts(rules: LocalVerdictRules, domains: string[]) {
-  const listed = (list: string[]) => domains.some((domain) => list.includes(domain));
-  const auth: Verdict = listed(rules.failAuthDomains) ? 'FAIL' : 'PASS';
-  return {
-    spf: auth,
-    dkim: auth,
-    dmarc: auth,
-    spam: (listed(rules.spamDomains) ? 'FAIL' : 'PASS') as Verdict,
-    virus: (listed(rules.virusDomains) ? 'FAIL' : 'PASS') as Verdict,
-    ...(auth === 'FAIL' ? { dmarcPolicy: 'reject' as const } : {}),
-  };
-}
-
 /** The header block SES prepends to a message it stores, with the same names and shapes. */
 function sesStamp(options: {
   sesMessageId: string;
@@ -62,12 +42,10 @@ function sesStamp(options: {
   recipient: string;
   heloName: string;
   clientIp: string;
-  verdicts: ReturnType<typeof localVerdicts>;
+  verdicts: LocalVerdicts;
   now: Date;
 }): string {
   const { verdicts } = options;
-  const fromDomain = options.envelopeFrom ? domainOf(options.envelopeFrom) : options.heloName;
-  const lower = (v: Verdict) => v.toLowerCase();
   return [
     `Return-Path: <${options.envelopeFrom}>`,
     `Received: from ${options.heloName} (${options.heloName} [${options.clientIp}])`,
@@ -76,11 +54,7 @@ function sesStamp(options: {
     ` ${options.now.toUTCString().replace('GMT', '+0000 (UTC)')}`,
     `X-SES-Spam-Verdict: ${verdicts.spam}`,
     `X-SES-Virus-Verdict: ${verdicts.virus}`,
-    `Received-SPF: ${lower(verdicts.spf)} (spfCheck: local verdict for ${fromDomain}) client-ip=${options.clientIp}; envelope-from=${options.envelopeFrom}; helo=${options.heloName};`,
-    'Authentication-Results: amazonses.com;',
-    ` spf=${lower(verdicts.spf)} (spfCheck: local verdict for ${fromDomain}) client-ip=${options.clientIp}; envelope-from=${options.envelopeFrom}; helo=${options.heloName};`,
-    ` dkim=${lower(verdicts.dkim)} header.i=@${fromDomain};`,
-    ` dmarc=${lower(verdicts.dmarc)}${verdicts.dmarcPolicy ? ` (p=${verdicts.dmarcPolicy.toUpperCase()} sp=${verdicts.dmarcPolicy.toUpperCase()} pct=100)` : ''} header.from=${fromDomain};`,
+    ...authenticationHeaders(verdicts, options),
     `X-SES-RECEIPT: ${randomBytes(96).toString('base64')}`,
     `X-SES-DKIM-SIGNATURE: a=rsa-sha256; q=dns/txt; b=${randomBytes(96).toString('base64')}; c=relaxed/simple; s=local; d=amazonses.com; t=${Math.floor(options.now.getTime() / 1000)}; v=1; bh=${randomBytes(32).toString('base64')}; h=From:To:Cc:Bcc:Subject:Date:Message-ID:MIME-Version:Content-Type:X-SES-RECEIPT;`,
     '',
@@ -126,14 +100,14 @@ export async function startSmtpReceiver(options: SmtpReceiverOptions): Promise<S
     const envelopeFrom = mailFrom ? mailFrom.address.toLowerCase() : '';
     const recipients = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
     const headerFrom = envelopeFromHeader(message)?.toLowerCase();
-    const domains = [envelopeFrom, headerFrom].filter((a): a is string => Boolean(a)).map(domainOf);
-    const verdicts = localVerdicts(options.verdicts, domains);
+    const heloName = session.hostNameAppearsAs || 'localhost';
+    const verdicts = localVerdicts(options.verdicts, { envelopeFrom, heloName, ...(headerFrom ? { headerFrom } : {}) });
     const stamp = sesStamp({
       sesMessageId,
       region: options.region,
       envelopeFrom,
       recipient: recipients[0] ?? '',
-      heloName: session.hostNameAppearsAs || 'localhost',
+      heloName,
       clientIp: session.remoteAddress,
       verdicts,
       now,

@@ -8,7 +8,7 @@ import type { SesReceiptEvent } from '../../functions/inbound/ses-event';
 import { startApiServer, lambdaContext } from './api-server';
 import { ensureTable, startDynamoDbLocal } from './dynamodb-local';
 import { startLocalS3 } from './s3-server';
-import { startLocalSesEndpoint } from './ses-endpoint';
+import { startLocalSesEndpoint } from './ses/server';
 import { startSmtpReceiver, type LocalVerdictRules } from './smtp-receiver';
 
 export interface LocalStackOptions {
@@ -85,6 +85,7 @@ const splitList = (value: string | undefined) =>
 export function verdictRulesFromEnv(env: NodeJS.ProcessEnv): LocalVerdictRules {
   return {
     failAuthDomains: splitList(env.LOCAL_FAIL_AUTH_DOMAINS),
+    noDmarcDomains: splitList(env.LOCAL_NO_DMARC_DOMAINS),
     spamDomains: splitList(env.LOCAL_SPAM_DOMAINS),
     virusDomains: splitList(env.LOCAL_VIRUS_DOMAINS),
   };

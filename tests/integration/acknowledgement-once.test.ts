@@ -69,7 +69,7 @@ function storeWithLedger(wrap: (ledger: SendOnceLedger) => SendOnceLedger): Tick
 
 async function acknowledgementOf(ticketId: string) {
   const ticket = await store.getTicket(ticketId);
-  const messages = (await store.listMessages(ticketId)).items;
+  const messages = await store.listMessages(ticketId);
   return { ack: ticket?.ack, message: messages.find((message) => message.purpose === 'acknowledgement') };
 }
 

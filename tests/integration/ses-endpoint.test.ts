@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ListIdentitiesCommand, SESClient, SendEmailCommand, SendRawEmailCommand } from '@aws-sdk/client-ses';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startLocalSesEndpoint, type LocalSesEndpoint, type LocalSesEnvelope, type LocalSesMessageSummary, type LocalSesOptions } from '../../scripts/local/ses-endpoint';
+import { startLocalSesEndpoint, type LocalSesEndpoint, type LocalSesEnvelope, type LocalSesMessageSummary, type LocalSesOptions } from '../../scripts/local/ses/server';
 
 const SES_ID = /^0100[0-9a-f]{12}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-000000$/;
 

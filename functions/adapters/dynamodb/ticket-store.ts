@@ -1,6 +1,6 @@
 /** The TicketStore port on one DynamoDB table: each entity's reads and writes live in its own module. */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AckAllowance, FollowUpResult, IndexedMessageId, MessageIdClaim, OpenTicketResult, Page, SendOnceLedger, TicketStore } from '../../ports/ticket-store';
+import type { AckAllowance, FollowUpResult, IndexedMessageId, MessageIdClaim, MessagePosition, OpenTicketResult, Page, SendOnceLedger, TicketPosition, TicketStore } from '../../ports/ticket-store';
 import type { InboundReceipt, Ticket, TicketMessage } from '../../tickets/model';
 import { returnAckAllowance } from './ack-allowance';
 import * as listings from './listings';
@@ -51,16 +51,20 @@ export class DynamoTicketStore implements TicketStore {
     return returnAckAllowance(this.client, this.tableName, allowance);
   }
 
-  listTicketsByCustomer(customer: string, limit: number, cursor?: string): Promise<Page<Ticket>> {
-    return listings.listTicketsByCustomer(this.client, this.tableName, customer, limit, cursor);
+  listTicketsByCustomer(customer: string, limit: number, after?: TicketPosition): Promise<Page<Ticket>> {
+    return listings.listTicketsByCustomer(this.client, this.tableName, customer, limit, after);
   }
 
-  listRecentTickets(limit: number, cursor?: string, now?: Date): Promise<Page<Ticket>> {
-    return listings.listRecentTickets(this.client, this.tableName, limit, cursor, now);
+  listRecentTickets(limit: number, options?: { after?: TicketPosition; now?: Date; months?: number }): Promise<Page<Ticket>> {
+    return listings.listRecentTickets(this.client, this.tableName, limit, options);
   }
 
-  listMessages(ticketId: string, limit?: number, cursor?: string): Promise<Page<TicketMessage>> {
-    return listings.listMessages(this.client, this.tableName, ticketId, limit, cursor);
+  listMessagesPage(ticketId: string, limit: number, after?: MessagePosition): Promise<Page<TicketMessage>> {
+    return listings.listMessagesPage(this.client, this.tableName, ticketId, limit, after);
+  }
+
+  listMessages(ticketId: string): Promise<TicketMessage[]> {
+    return listings.listMessages(this.client, this.tableName, ticketId);
   }
 
   listQuarantined(monthIso: string, limit: number): Promise<InboundReceipt[]> {
