@@ -71,6 +71,7 @@ export interface CostBench {
   close(): void;
 }
 
+/** The SDK clients the use case is given; each one is metered. */
 interface BenchClients {
   documentClient: DynamoDBDocumentClient;
   s3: S3Client;
@@ -98,18 +99,18 @@ export async function createCostBench(stack: TestStack): Promise<CostBench> {
   const sesEndpoint = process.env.AWS_ENDPOINT_URL_SES;
   if (!sesEndpoint) throw new Error('AWS_ENDPOINT_URL_SES is not set: start the local stack first');
 
-  const dynamo = new DynamoDBClient({ region: config.region, endpoint: stack.dynamoEndpoint, credentials });
   const reference = new DynamoDBClient({ region: config.region, endpoint: stack.dynamoEndpoint, credentials });
   const clients: BenchClients = {
     // As createDocumentClient() in functions/commons/clients/dynamodb.ts, with the endpoint spelled out.
-    documentClient: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+    documentClient: DynamoDBDocumentClient.from(new DynamoDBClient({ region: config.region, endpoint: stack.dynamoEndpoint, credentials }), {
+      marshallOptions: { removeUndefinedValues: true },
+    }),
     s3: new S3Client({ region: config.region, endpoint: stack.s3Endpoint, forcePathStyle: true, credentials }),
     ses: new SESClient({ region: config.region, endpoint: sesEndpoint, credentials }),
   };
+  // Every client the use case is given is metered; a document client shares its base client's stack.
   const meter = new AwsMeter(reference);
-  meter.attach(dynamo);
-  meter.attach(clients.s3);
-  meter.attach(clients.ses);
+  for (const client of Object.values(clients)) meter.attach(client);
   const dependencies = inboundDependencies(clients, config, replyTokenSecret);
   const lookups = new DynamoTicketStore(clients.documentClient, config.tableName);
 
@@ -170,10 +171,8 @@ export async function createCostBench(stack: TestStack): Promise<CostBench> {
     },
     tables: () => meter.tableDefinitions(),
     close() {
-      clients.documentClient.destroy();
+      for (const client of Object.values(clients)) client.destroy();
       reference.destroy();
-      clients.s3.destroy();
-      clients.ses.destroy();
     },
   };
 }
