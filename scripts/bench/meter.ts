@@ -61,8 +61,9 @@ export class AwsMeter {
 
   /** Meters every request sent through `client` (any AWS SDK v3 client; a document client shares its base client's stack). */
   attach(client: { middlewareStack: AnyStack }): void {
-    const askForCapacity: InitializeMiddleware<Input, Input> = (next) => async (args) => {
-      if (this.recording && args.input.ReturnConsumedCapacity === undefined) args.input = { ...args.input, ReturnConsumedCapacity: 'TOTAL' };
+    const askForCapacity: InitializeMiddleware<Input, Input> = (next, context) => async (args) => {
+      const capacityOperation = context.clientName === 'DynamoDBClient' && CAPACITY_OPERATIONS.has((context.commandName ?? '').replace(/Command$/, ''));
+      if (this.recording && capacityOperation && args.input.ReturnConsumedCapacity === undefined) args.input = { ...args.input, ReturnConsumedCapacity: 'TOTAL' };
       return next(args);
     };
     client.middlewareStack.add(askForCapacity, { step: 'initialize', name: 'awsMeterCapacityRequest', override: true });
@@ -133,7 +134,7 @@ export class AwsMeter {
         throw error;
       }
       const bill = await this.billRead(operation, input, result.output);
-      this.record({ service: 'DynamoDB', operation, readUnits: bill.read, indexWrites: [], ...reported(operation, result.output) });
+      this.record({ service: 'DynamoDB', operation, readUnits: bill.read, ...reported(operation, result.output) });
       return result;
     }
 

@@ -4,6 +4,7 @@
  */
 import { CreateTableCommand, DynamoDBClient, PutItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsMeter } from '../../scripts/bench/meter';
 import { LOCAL_ACCESS_KEY } from '../../scripts/local/stack';
@@ -128,6 +129,23 @@ describe('AwsMeter on DynamoDB Local', () => {
       ['GetItem', 2],
       ['GetItem', 0.5],
       ['Query', 1],
+    ]);
+  });
+
+  it('counts the calls of any other client, failed ones too', async () => {
+    const s3 = new S3Client({ region: 'us-east-1', endpoint: stack.s3Endpoint, forcePathStyle: true, credentials: { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_ACCESS_KEY } });
+    meter.attach(s3);
+    try {
+      await s3.send(new PutObjectCommand({ Bucket: stack.rawMailBucket, Key: 'meter/one', Body: 'x' }));
+      await (await s3.send(new GetObjectCommand({ Bucket: stack.rawMailBucket, Key: 'meter/one' }))).Body?.transformToString();
+      await expect(s3.send(new GetObjectCommand({ Bucket: stack.rawMailBucket, Key: 'meter/none' }))).rejects.toThrow();
+    } finally {
+      s3.destroy();
+    }
+    expect(meter.take().map((call) => [call.service, call.operation, call.failed])).toEqual([
+      ['S3', 'PutObject', undefined],
+      ['S3', 'GetObject', undefined],
+      ['S3', 'GetObject', 'NoSuchKey'],
     ]);
   });
 
