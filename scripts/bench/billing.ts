@@ -177,8 +177,8 @@ export interface WriteBill {
  * - newly in the index: one put; no longer in it: one delete;
  * - an index key value changed: a delete of the old entry plus a put of the new one;
  * - same key, and none of the projected attributes changed: nothing; otherwise one write of the larger entry.
- * Each index write is sized by the index entry, at the standard rate: index maintenance is not part of the
- * table's transaction.
+ * Each index write is sized by the index entry and billed at the standard rate, also when the table write was
+ * transactional: GSI.Writes prices index writes per table write and names no transactional surcharge.
  */
 export function billIndexWrite(before: Item | undefined, after: Item | undefined, index: IndexDefinition, table: TableDefinition): IndexBill | undefined {
   const old = indexEntry(before, index, table);
