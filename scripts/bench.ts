@@ -3,18 +3,21 @@
  * between them are meaningful on a noisy shared machine.
  *
  *   1. bundle size and cold import time of `inbound`, next to a hello-world handler bundled the same way;
- *   2. messages per second through the real handler on the local stack, for a mixed corpus, sequentially,
+ *   2. cold start against its floor, peak memory for 25 MB messages, handler CPU against parse-only
+ *      (scripts/bench/cold-start.ts, memory.ts, cpu.ts, run when this tree has them);
+ *   3. messages per second through the real handler on the local stack, for a mixed corpus, sequentially,
  *      concurrently and over SMTP;
- *   3. cost per message kind: AWS requests, and DynamoDB request units billed by AWS's rules.
+ *   4. cost per message kind: AWS requests, and DynamoDB request units billed by AWS's rules.
  *
  * Options: --cold-runs N (15), --messages N per throughput phase (300), --concurrency N (4),
- * --smtp-messages N (60), --cost-samples N (20), --only bundle,throughput,cost (all), --json FILE (the
- * headline figures as JSON, see `BenchFigures`). The report goes to stdout, progress to stderr.
+ * --smtp-messages N (60), --cost-samples N (20), --only with a comma-separated list of phases (all of
+ * bundle, cold-start, memory, cpu, throughput, cost), --json FILE (the headline figures as JSON, see
+ * `BenchFigures`). The report goes to stdout, progress to stderr.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { InboundResult } from '../functions/inbound/receive-message';
 import { startTestStack, type TestStack } from '../tests/helpers/local-stack';
@@ -46,7 +49,7 @@ const { values: args } = parseArgs({
   },
   strict: true,
 });
-const PHASES = ['bundle', 'throughput', 'cost'] as const;
+const PHASES = ['bundle', 'cold-start', 'memory', 'cpu', 'throughput', 'cost'] as const;
 type Phase = (typeof PHASES)[number];
 function phases(value: string | undefined): Set<Phase> {
   if (value === undefined) return new Set(PHASES);
@@ -80,6 +83,7 @@ export interface BenchFigures {
   parseOnlyCpuMsPerMessage?: number;
 }
 const figures: BenchFigures = { generatedAt: new Date().toISOString() };
+const round = (value: number) => Number(value.toFixed(2));
 
 /** Goals for cost per message; a figure over its goal is marked in the report. */
 const COST_GOALS: Readonly<Record<MessageKind, { writeUnits?: number; requests: number }>> = {
@@ -129,7 +133,82 @@ async function benchBundles(workDir: string): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 2. Throughput
+// 2. Cold start, memory, CPU
+
+/**
+ * What the bench uses of scripts/bench/cold-start.ts, memory.ts and cpu.ts. They come from a parallel line of
+ * work, so they are loaded only when present: the bench runs and typechecks with or without them. Once they
+ * are in the tree for good, these can become static imports of their own types.
+ */
+interface ColdStartBench {
+  measureColdStart(options: { runs?: number; progress?: (line: string) => void }): Promise<ColdStartResult>;
+  formatColdStart(figures: ColdStartResult): string;
+}
+interface ColdStartResult {
+  inbound: { toFloor: number };
+  api: { toFloor: number };
+}
+interface MemoryBench {
+  measurePeakMemory(progress: (line: string) => void): Promise<Record<'attachment25MB' | 'text25MB', { ratio: number; messageBytes: number; outcome: string }>>;
+}
+interface CpuBench {
+  measureCpu(options: { progress?: (line: string) => void }): Promise<{ messages: number; handlerCpuMsPerMessage: number; parseOnlyCpuMsPerMessage: number; ratio: number }>;
+}
+
+async function optionalBench<T>(name: 'cold-start' | 'memory' | 'cpu'): Promise<T | undefined> {
+  const file = join(PROJECT_ROOT, 'scripts/bench', `${name}.ts`);
+  if (!existsSync(file)) return undefined;
+  return (await import(pathToFileURL(file).href)) as T;
+}
+
+const notInTree = (name: string) => print(`  scripts/bench/${name}.ts is not in this tree: skipped.`);
+
+/** Each of these starts its own stand-ins, so it runs before the local stack, not beside it. */
+async function benchPerformance(): Promise<void> {
+  if (!['cold-start', 'memory', 'cpu'].some((phase) => options.phases.has(phase as Phase))) return;
+  print('2. Cold start, memory and CPU');
+  if (options.phases.has('cold-start')) {
+    const coldStart = await optionalBench<ColdStartBench>('cold-start');
+    if (!coldStart) notInTree('cold-start');
+    else {
+      progress(`cold start: ${options.coldRuns} fresh processes per side`);
+      const result = await coldStart.measureColdStart({ runs: options.coldRuns, progress });
+      print(coldStart.formatColdStart(result).replace(/^/gm, '  '));
+      print(`  goals: inbound ≤ 1.3× its floor, api ≤ 1.2×`);
+      figures.coldStart = { inbound: { toFloor: round(result.inbound.toFloor) }, api: { toFloor: round(result.api.toFloor) } };
+    }
+  }
+  if (options.phases.has('memory')) {
+    const memory = await optionalBench<MemoryBench>('memory');
+    if (!memory) notInTree('memory');
+    else {
+      progress('memory: one 25 MB message per case, each in a fresh process');
+      const result = await memory.measurePeakMemory(progress);
+      for (const [name, figure] of Object.entries(result)) {
+        print(`  peak memory, ${name}: ×${fixed(figure.ratio, 2)} the message (${kib(figure.messageBytes)}), goal ≤ 2; outcome ${figure.outcome}`);
+      }
+      figures.peakMemoryToMessageSize = { attachment25MB: round(result.attachment25MB.ratio), text25MB: round(result.text25MB.ratio) };
+    }
+  }
+  if (options.phases.has('cpu')) {
+    const cpu = await optionalBench<CpuBench>('cpu');
+    if (!cpu) notInTree('cpu');
+    else {
+      progress('cpu: handler and parse-only over the same corpus');
+      const result = await cpu.measureCpu({ progress });
+      print(
+        `  CPU per message over ${result.messages} messages: handler ${fixed(result.handlerCpuMsPerMessage, 2)} ms, mailparser parse-only` +
+          ` ${fixed(result.parseOnlyCpuMsPerMessage, 2)} ms, ×${fixed(result.ratio, 2)} (goal ≤ 4)`,
+      );
+      figures.handlerCpuMsPerMessage = round(result.handlerCpuMsPerMessage);
+      figures.parseOnlyCpuMsPerMessage = round(result.parseOnlyCpuMsPerMessage);
+    }
+  }
+  print();
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Throughput
 
 function outcomeTable(runs: Array<{ label: string; run: RunResult }>): string {
   const labels = [...new Set(runs.flatMap(({ run }) => [...run.outcomes.keys()]))].sort();
@@ -177,7 +256,7 @@ async function benchThroughput(stack: TestStack, cost: CostBench): Promise<void>
   const smtp = await sendAllSmtp(stack, smtpCorpus, tick('throughput SMTP', smtpCorpus.length));
 
   const mixLine = (c: Record<Kind, number>) => KINDS.map((kind) => `${c[kind]} ${kind}`).join(', ');
-  print('2. Throughput through the inbound path (local stack: DynamoDB Local in memory, s3rver, SES stand-in)');
+  print('3. Throughput through the inbound path (local stack: DynamoDB Local in memory, s3rver, SES stand-in)');
   print('  Each message: raw mail PUT into the local S3, then the real `inbound` handler invoked with an SES event');
   print('  (tests/helpers/local-stack.ts deliver). All services and the handler share this machine\'s CPUs, and');
   print('  "concurrency" means N invocations in flight in one Node process (Lambda would run N containers).');
@@ -217,10 +296,10 @@ async function benchThroughput(stack: TestStack, cost: CostBench): Promise<void>
 }
 
 // ---------------------------------------------------------------------------------------------
-// 3. Cost per message
+// 4. Cost per message
 
 const perMessage = (rows: readonly CostRow[], pick: (row: CostRow) => number) =>
-  Object.fromEntries(rows.map((row) => [row.kind, Number(pick(row).toFixed(2))])) as Record<MessageKind, number>;
+  Object.fromEntries(rows.map((row) => [row.kind, round(pick(row))])) as Record<MessageKind, number>;
 
 function describeTables(tables: Map<string, TableDefinition>): string[] {
   return [...tables.entries()].map(([name, table]) => {
@@ -237,7 +316,7 @@ const withGoal = (value: number, goal: number | undefined, digits = 1) => (goal 
 async function benchCost(cost: CostBench): Promise<void> {
   progress(`cost: ${options.costSamples} samples per kind`);
   const rows = await cost.run(options.costSamples, corpusFiles().bounces, progress);
-  print('3. Cost per message (AWS requests; DynamoDB request units by AWS\'s billing rules)');
+  print('4. Cost per message (AWS requests; DynamoDB request units by AWS\'s billing rules)');
   print('  receiveMessage() called directly - the use case the handler calls - with dependencies built as the handler');
   print('  builds them; middleware on its DynamoDB, S3 and SES clients counts every API call and bills DynamoDB from the');
   print('  items themselves (scripts/bench/billing.ts): size rounded up per 1 KB (reads per 4 KB), ×2 in a transaction,');
@@ -319,6 +398,7 @@ async function main(): Promise<void> {
   try {
     // Before the stack starts, so Java and the stand-ins do not compete with the cold imports.
     if (options.phases.has('bundle')) await benchBundles(workDir);
+    await benchPerformance();
 
     if (options.phases.has('throughput') || options.phases.has('cost')) {
       progress('starting the local stack (DynamoDB Local in memory, s3rver, SES stand-in, SMTP receiver, API)');
@@ -326,8 +406,6 @@ async function main(): Promise<void> {
       cost = await createCostBench(stack);
       if (options.phases.has('throughput')) await benchThroughput(stack, cost);
       if (options.phases.has('cost')) await benchCost(cost);
-      // Wiring point for cold start, memory and CPU (scripts/bench/cold-start.ts, memory.ts, cpu.ts): each runs
-      // here as a phase of its own, prints its section and fills its group of `figures` (see BenchFigures).
     }
   } finally {
     progress('stopping the local stack');
