@@ -136,9 +136,9 @@ async function benchBundles(workDir: string): Promise<void> {
 // 2. Cold start, memory, CPU
 
 /**
- * What the bench uses of scripts/bench/cold-start.ts, memory.ts and cpu.ts. They come from a parallel line of
- * work, so they are loaded only when present: the bench runs and typechecks with or without them. Once they
- * are in the tree for good, these can become static imports of their own types.
+ * What the bench uses of scripts/bench/cold-start.ts, memory.ts and cpu.ts. They are loaded only when present,
+ * so the bench runs and typechecks in a tree without them; where they are always present, these can become
+ * static imports of their own types.
  */
 interface ColdStartBench {
   measureColdStart(options: { runs?: number; progress?: (line: string) => void }): Promise<ColdStartResult>;
