@@ -3,22 +3,27 @@
  * between them are meaningful on a noisy shared machine.
  *
  *   1. bundle size and cold import time of `inbound`, next to a hello-world handler bundled the same way;
- *   2. messages per second through the real handler on the local stack, for a mixed corpus, sequentially,
+ *   2. cold start against its floor, peak memory for 25 MB messages, handler CPU against parse-only
+ *      (scripts/bench/cold-start.ts, memory.ts, cpu.ts, run when this tree has them);
+ *   3. messages per second through the real handler on the local stack, for a mixed corpus, sequentially,
  *      concurrently and over SMTP;
- *   3. DynamoDB capacity units per message kind.
+ *   4. cost per message kind: AWS requests, and DynamoDB request units billed by AWS's rules.
  *
  * Options: --cold-runs N (15), --messages N per throughput phase (300), --concurrency N (4),
- * --smtp-messages N (60), --capacity-samples N (20). The report goes to stdout, progress to stderr.
+ * --smtp-messages N (60), --cost-samples N (20), --only with a comma-separated list of phases (all of
+ * bundle, cold-start, memory, cpu, throughput, cost), --json FILE (the headline figures as JSON, see
+ * `BenchFigures`). The report goes to stdout, progress to stderr.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { InboundResult } from '../functions/inbound/receive-message';
 import { startTestStack, type TestStack } from '../tests/helpers/local-stack';
 import { bundle, compareColdImports, writeHelloWorld, type BuiltBundle, type ColdSummary } from './bench/bundle';
-import { createCapacityBench, type CapacityBench, type CapacityRow } from './bench/capacity';
+import type { TableDefinition } from './bench/billing';
+import { createCostBench, MESSAGE_KIND_LABELS, type CostBench, type CostRow, type MessageKind } from './bench/capacity';
 import { buildCorpus, corpusFiles, KINDS, MIX, planMix, type CorpusItem, type Kind } from './bench/corpus';
 import { clearAcknowledgementQuotas, deliverAll, openTicketsForFollowUps, sendAllSmtp, type RunResult } from './bench/throughput';
 import { fixed, kib, progress, table, thousands } from './bench/stats';
@@ -38,16 +43,53 @@ const { values: args } = parseArgs({
     messages: { type: 'string' },
     concurrency: { type: 'string' },
     'smtp-messages': { type: 'string' },
-    'capacity-samples': { type: 'string' },
+    'cost-samples': { type: 'string' },
+    only: { type: 'string' },
+    json: { type: 'string' },
   },
   strict: true,
 });
+const PHASES = ['bundle', 'cold-start', 'memory', 'cpu', 'throughput', 'cost'] as const;
+type Phase = (typeof PHASES)[number];
+function phases(value: string | undefined): Set<Phase> {
+  if (value === undefined) return new Set(PHASES);
+  const chosen = value.split(',').map((name) => name.trim());
+  const unknown = chosen.filter((name) => !(PHASES as readonly string[]).includes(name));
+  if (unknown.length > 0 || chosen.length === 0) throw new Error(`--only takes a comma-separated list of ${PHASES.join(', ')}; got ${value}`);
+  return new Set(chosen as Phase[]);
+}
 const options = {
   coldRuns: positive('cold-runs', args['cold-runs'], 15),
   messages: positive('messages', args.messages, 300),
   concurrency: positive('concurrency', args.concurrency, 4),
   smtpMessages: positive('smtp-messages', args['smtp-messages'], 60),
-  capacitySamples: positive('capacity-samples', args['capacity-samples'], 20),
+  costSamples: positive('cost-samples', args['cost-samples'], 20),
+  phases: phases(args.only),
+  jsonFile: args.json,
+};
+
+/**
+ * The headline figures `--json FILE` writes, per message, means over the samples. Each group appears once the
+ * phase that measures it ran.
+ */
+export interface BenchFigures {
+  generatedAt: string;
+  writeUnitsPerMessage?: Record<MessageKind, number>;
+  readUnitsPerMessage?: Record<MessageKind, number>;
+  awsRequestsPerMessage?: Record<MessageKind, number>;
+  coldStart?: { inbound: { toFloor: number }; api: { toFloor: number } };
+  peakMemoryToMessageSize?: { attachment25MB: number; text25MB: number };
+  handlerCpuMsPerMessage?: number;
+  parseOnlyCpuMsPerMessage?: number;
+}
+const figures: BenchFigures = { generatedAt: new Date().toISOString() };
+const round = (value: number) => Number(value.toFixed(2));
+
+/** Goals for cost per message; a figure over its goal is marked in the report. */
+const COST_GOALS: Readonly<Record<MessageKind, { writeUnits?: number; requests: number }>> = {
+  newTicket: { writeUnits: 10, requests: 6 },
+  followUp: { writeUnits: 6, requests: 4 },
+  bounce: { requests: 2 },
 };
 
 const out: string[] = [];
@@ -91,7 +133,82 @@ async function benchBundles(workDir: string): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 2. Throughput
+// 2. Cold start, memory, CPU
+
+/**
+ * What the bench uses of scripts/bench/cold-start.ts, memory.ts and cpu.ts. They are loaded only when present,
+ * so the bench runs and typechecks in a tree without them; where they are always present, these can become
+ * static imports of their own types.
+ */
+interface ColdStartBench {
+  measureColdStart(options: { runs?: number; progress?: (line: string) => void }): Promise<ColdStartResult>;
+  formatColdStart(figures: ColdStartResult): string;
+}
+interface ColdStartResult {
+  inbound: { toFloor: number };
+  api: { toFloor: number };
+}
+interface MemoryBench {
+  measurePeakMemory(progress: (line: string) => void): Promise<Record<'attachment25MB' | 'text25MB', { ratio: number; messageBytes: number; outcome: string }>>;
+}
+interface CpuBench {
+  measureCpu(options: { progress?: (line: string) => void }): Promise<{ messages: number; handlerCpuMsPerMessage: number; parseOnlyCpuMsPerMessage: number; ratio: number }>;
+}
+
+async function optionalBench<T>(name: 'cold-start' | 'memory' | 'cpu'): Promise<T | undefined> {
+  const file = join(PROJECT_ROOT, 'scripts/bench', `${name}.ts`);
+  if (!existsSync(file)) return undefined;
+  return (await import(pathToFileURL(file).href)) as T;
+}
+
+const notInTree = (name: string) => print(`  scripts/bench/${name}.ts is not in this tree: skipped.`);
+
+/** Each of these starts its own stand-ins, so it runs before the local stack, not beside it. */
+async function benchPerformance(): Promise<void> {
+  if (!['cold-start', 'memory', 'cpu'].some((phase) => options.phases.has(phase as Phase))) return;
+  print('2. Cold start, memory and CPU');
+  if (options.phases.has('cold-start')) {
+    const coldStart = await optionalBench<ColdStartBench>('cold-start');
+    if (!coldStart) notInTree('cold-start');
+    else {
+      progress(`cold start: ${options.coldRuns} fresh processes per side`);
+      const result = await coldStart.measureColdStart({ runs: options.coldRuns, progress });
+      print(coldStart.formatColdStart(result).replace(/^/gm, '  '));
+      print(`  goals: inbound ≤ 1.3× its floor, api ≤ 1.2×`);
+      figures.coldStart = { inbound: { toFloor: round(result.inbound.toFloor) }, api: { toFloor: round(result.api.toFloor) } };
+    }
+  }
+  if (options.phases.has('memory')) {
+    const memory = await optionalBench<MemoryBench>('memory');
+    if (!memory) notInTree('memory');
+    else {
+      progress('memory: one 25 MB message per case, each in a fresh process');
+      const result = await memory.measurePeakMemory(progress);
+      for (const [name, figure] of Object.entries(result)) {
+        print(`  peak memory, ${name}: ×${fixed(figure.ratio, 2)} the message (${kib(figure.messageBytes)}), goal ≤ 2; outcome ${figure.outcome}`);
+      }
+      figures.peakMemoryToMessageSize = { attachment25MB: round(result.attachment25MB.ratio), text25MB: round(result.text25MB.ratio) };
+    }
+  }
+  if (options.phases.has('cpu')) {
+    const cpu = await optionalBench<CpuBench>('cpu');
+    if (!cpu) notInTree('cpu');
+    else {
+      progress('cpu: handler and parse-only over the same corpus');
+      const result = await cpu.measureCpu({ progress });
+      print(
+        `  CPU per message over ${result.messages} messages: handler ${fixed(result.handlerCpuMsPerMessage, 2)} ms, mailparser parse-only` +
+          ` ${fixed(result.parseOnlyCpuMsPerMessage, 2)} ms, ×${fixed(result.ratio, 2)} (goal ≤ 4)`,
+      );
+      figures.handlerCpuMsPerMessage = round(result.handlerCpuMsPerMessage);
+      figures.parseOnlyCpuMsPerMessage = round(result.parseOnlyCpuMsPerMessage);
+    }
+  }
+  print();
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Throughput
 
 function outcomeTable(runs: Array<{ label: string; run: RunResult }>): string {
   const labels = [...new Set(runs.flatMap(({ run }) => [...run.outcomes.keys()]))].sort();
@@ -107,30 +224,30 @@ function kindBreakdown(run: RunResult): string {
     .join('\n');
 }
 
-async function benchThroughput(stack: TestStack, capacity: CapacityBench): Promise<void> {
+async function benchThroughput(stack: TestStack, cost: CostBench): Promise<void> {
   const files = corpusFiles();
   const counts = planMix(options.messages);
   const smtpCounts = planMix(options.smtpMessages);
   const deliver = (raw: string, sender: string): Promise<InboundResult> => stack.deliver(raw, { source: sender });
-  const store = capacity.store;
+  const acknowledgementOf = (ticketId: string) => cost.acknowledgementOf(ticketId);
 
   // Warm-up, untimed: JIT and connection pools, so the first timed phase does not pay for them alone.
   progress('throughput: warm-up (untimed)');
   const warmCounts = planMix(24);
-  const warmTargets = await openTicketsForFollowUps(warmCounts['follow-up'], 'warm', deliver, store);
+  const warmTargets = await openTicketsForFollowUps(warmCounts['follow-up'], 'warm', deliver, acknowledgementOf);
   await deliverAll(stack, buildCorpus(warmCounts, 'warm', files, warmTargets), options.concurrency);
 
   // Tickets the follow-ups of each phase answer, opened beforehand and untimed.
   progress(`throughput: opening ${counts['follow-up'] * 2 + smtpCounts['follow-up']} tickets for the follow-ups (untimed)`);
-  const sequentialCorpus = buildCorpus(counts, 'seq', files, await openTicketsForFollowUps(counts['follow-up'], 'seq', deliver, store));
-  const concurrentCorpus = buildCorpus(counts, 'conc', files, await openTicketsForFollowUps(counts['follow-up'], 'conc', deliver, store));
-  const smtpCorpus = buildCorpus(smtpCounts, 'smtp', files, await openTicketsForFollowUps(smtpCounts['follow-up'], 'smtp', deliver, store));
+  const sequentialCorpus = buildCorpus(counts, 'seq', files, await openTicketsForFollowUps(counts['follow-up'], 'seq', deliver, acknowledgementOf));
+  const concurrentCorpus = buildCorpus(counts, 'conc', files, await openTicketsForFollowUps(counts['follow-up'], 'conc', deliver, acknowledgementOf));
+  const smtpCorpus = buildCorpus(smtpCounts, 'smtp', files, await openTicketsForFollowUps(smtpCounts['follow-up'], 'smtp', deliver, acknowledgementOf));
 
   const every = Math.max(25, Math.ceil(options.messages / 4));
   const tick = (label: string, total: number) => (done: number) => {
     if (done % every === 0 || done === total) progress(`${label}: ${done}/${total}`);
   };
-  const resetQuotas = () => clearAcknowledgementQuotas(capacity.documentClient, stack.tableName);
+  const resetQuotas = () => clearAcknowledgementQuotas(cost.documentClient, stack.tableName);
   await resetQuotas();
   const sequential = await deliverAll(stack, sequentialCorpus, 1, tick('throughput sequential', sequentialCorpus.length));
   await resetQuotas();
@@ -139,7 +256,7 @@ async function benchThroughput(stack: TestStack, capacity: CapacityBench): Promi
   const smtp = await sendAllSmtp(stack, smtpCorpus, tick('throughput SMTP', smtpCorpus.length));
 
   const mixLine = (c: Record<Kind, number>) => KINDS.map((kind) => `${c[kind]} ${kind}`).join(', ');
-  print('2. Throughput through the inbound path (local stack: DynamoDB Local in memory, s3rver, SES stand-in)');
+  print('3. Throughput through the inbound path (local stack: DynamoDB Local in memory, s3rver, SES stand-in)');
   print('  Each message: raw mail PUT into the local S3, then the real `inbound` handler invoked with an SES event');
   print('  (tests/helpers/local-stack.ts deliver). All services and the handler share this machine\'s CPUs, and');
   print('  "concurrency" means N invocations in flight in one Node process (Lambda would run N containers).');
@@ -179,32 +296,73 @@ async function benchThroughput(stack: TestStack, capacity: CapacityBench): Promi
 }
 
 // ---------------------------------------------------------------------------------------------
-// 3. Capacity units
+// 4. Cost per message
 
-async function benchCapacity(capacity: CapacityBench): Promise<void> {
-  progress(`capacity: ${options.capacitySamples} samples per kind`);
-  const rows: CapacityRow[] = await capacity.run(options.capacitySamples, corpusFiles().bounces, progress);
-  print('3. DynamoDB capacity units per message (DynamoDB Local, ReturnConsumedCapacity TOTAL)');
-  print('  receiveMessage() called directly - the use case the handler calls - with a DynamoTicketStore that has a');
-  print('  capacity listener; S3 and SES are the local stand-ins. Units as DynamoDB reports them (on-demand: RRU/WRU).');
+const perMessage = (rows: readonly CostRow[], pick: (row: CostRow) => number) =>
+  Object.fromEntries(rows.map((row) => [row.kind, round(pick(row))])) as Record<MessageKind, number>;
+
+function describeTables(tables: Map<string, TableDefinition>): string[] {
+  return [...tables.entries()].map(([name, table]) => {
+    const indexes = table.indexes.map((index) => {
+      const projection = index.projection.type === 'INCLUDE' ? `INCLUDE ${index.projection.nonKeyAttributes.join(', ')}` : index.projection.type;
+      return `${index.name} (${[index.partitionKey, index.sortKey].filter(Boolean).join('/')}, ${projection})`;
+    });
+    return `  table ${name}: key ${[table.partitionKey, table.sortKey].filter(Boolean).join('/')}; indexes ${indexes.join('; ') || 'none'}`;
+  });
+}
+
+const withGoal = (value: number, goal: number | undefined, digits = 1) => (goal === undefined ? fixed(value, digits) : `${fixed(value, digits)}${value > goal ? ' !' : ''} (≤ ${goal})`);
+
+async function benchCost(cost: CostBench): Promise<void> {
+  progress(`cost: ${options.costSamples} samples per kind`);
+  const rows = await cost.run(options.costSamples, corpusFiles().bounces, progress);
+  print('4. Cost per message (AWS requests; DynamoDB request units by AWS\'s billing rules)');
+  print('  receiveMessage() called directly - the use case the handler calls - with dependencies built as the handler');
+  print('  builds them; middleware on its DynamoDB, S3 and SES clients counts every API call and bills DynamoDB from the');
+  print('  items themselves (scripts/bench/billing.ts): size rounded up per 1 KB (reads per 4 KB), ×2 in a transaction,');
+  print('  the larger of before and after, plus a write of the projected entry for every index the item enters, leaves');
+  print('  or changes in. Items are read before and after each write through a separate, unmetered client.');
+  print('  "Local reported" is DynamoDB Local\'s ConsumedCapacity for the same requests, which under-counts transactions');
+  print('  and leaves out index writes. "!" marks a figure over its goal.');
+  for (const line of describeTables(await cost.tables())) print(line);
   print();
   print(
-    table([
-      ['message kind', 'samples', 'read mean', 'write mean', 'read max', 'write max', 'outcomes'],
-      ...rows.map((row) => [
-        row.kind,
-        String(row.samples),
-        fixed(row.readMean, 2),
-        fixed(row.writeMean, 2),
-        fixed(row.readMax, 1),
-        fixed(row.writeMax, 1),
-        [...row.outcomes.entries()].map(([label, count]) => `${count} ${label}`).join('; '),
-      ]),
-    ], [6]),
+    table(
+      [
+        ['message kind', 'samples', 'AWS requests', 'write units', 'write max', 'read units', 'local reported W/R', 'outcomes'],
+        ...rows.map((row) => [
+          MESSAGE_KIND_LABELS[row.kind],
+          String(row.samples),
+          withGoal(row.requests, COST_GOALS[row.kind].requests),
+          withGoal(row.writeUnits, COST_GOALS[row.kind].writeUnits),
+          fixed(row.writeUnitsMax, 0),
+          fixed(row.readUnits, 1),
+          `${fixed(row.reportedWriteUnits, 1)} / ${fixed(row.reportedReadUnits, 1)}`,
+          [...row.outcomes.entries()].map(([label, count]) => `${count} ${label}`).join('; '),
+        ]),
+      ],
+      [7],
+    ),
   );
-  print('  (a request that fails its condition also consumes units; none does on these paths, and the store does');
-  print('  not see such units, so they are not counted.)');
   print();
+  for (const row of rows) {
+    print(`  ${MESSAGE_KIND_LABELS[row.kind]}, per message, in the order first made:`);
+    print(
+      table(
+        [
+          ['request', 'calls', 'write units', 'read units'],
+          ...row.operations.map((operation) => [operation.name, fixed(operation.calls, 2), fixed(operation.writeUnits, 1), fixed(operation.readUnits, 1)]),
+        ],
+        [],
+        '    ',
+      ),
+    );
+    if (row.indexWrites.length > 0) print(`    index writes: ${row.indexWrites.map((write) => `${write.name} ×${fixed(write.perMessage, 2)}`).join('; ')}`);
+    print();
+  }
+  figures.writeUnitsPerMessage = perMessage(rows, (row) => row.writeUnits);
+  figures.readUnitsPerMessage = perMessage(rows, (row) => row.readUnits);
+  figures.awsRequestsPerMessage = perMessage(rows, (row) => row.requests);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -215,16 +373,16 @@ async function main(): Promise<void> {
   print(`Concierge bench — node ${process.version} (${process.platform} ${process.arch}), CPU ${cpuList[0]?.model.trim() ?? 'unknown'} × ${cpuList.length}, ${new Date().toISOString()}`);
   print(
     `options: --cold-runs ${options.coldRuns} --messages ${options.messages} --concurrency ${options.concurrency}` +
-      ` --smtp-messages ${options.smtpMessages} --capacity-samples ${options.capacitySamples}`,
+      ` --smtp-messages ${options.smtpMessages} --cost-samples ${options.costSamples} --only ${[...options.phases].join(',')}`,
   );
   print();
 
   const workDir = mkdtempSync(join(tmpdir(), 'concierge-bench-'));
   let stack: TestStack | undefined;
-  let capacity: CapacityBench | undefined;
+  let cost: CostBench | undefined;
   const cleanUp = async () => {
-    capacity?.close();
-    capacity = undefined;
+    cost?.close();
+    cost = undefined;
     const running = stack;
     stack = undefined;
     await running?.teardown();
@@ -239,13 +397,16 @@ async function main(): Promise<void> {
 
   try {
     // Before the stack starts, so Java and the stand-ins do not compete with the cold imports.
-    await benchBundles(workDir);
+    if (options.phases.has('bundle')) await benchBundles(workDir);
+    await benchPerformance();
 
-    progress('starting the local stack (DynamoDB Local in memory, s3rver, SES stand-in, SMTP receiver, API)');
-    stack = await startTestStack();
-    capacity = await createCapacityBench(stack);
-    await benchThroughput(stack, capacity);
-    await benchCapacity(capacity);
+    if (options.phases.has('throughput') || options.phases.has('cost')) {
+      progress('starting the local stack (DynamoDB Local in memory, s3rver, SES stand-in, SMTP receiver, API)');
+      stack = await startTestStack();
+      cost = await createCostBench(stack);
+      if (options.phases.has('throughput')) await benchThroughput(stack, cost);
+      if (options.phases.has('cost')) await benchCost(cost);
+    }
   } finally {
     progress('stopping the local stack');
     await cleanUp();
@@ -253,6 +414,10 @@ async function main(): Promise<void> {
     process.off('SIGTERM', onSignal);
   }
   print(`wall time: ${fixed((performance.now() - wallStarted) / 1000, 1)} s`);
+  if (options.jsonFile) {
+    writeFileSync(options.jsonFile, `${JSON.stringify(figures, null, 2)}\n`);
+    print(`figures written to ${options.jsonFile}`);
+  }
   process.stdout.write(`${out.join('\n')}\n`);
 }
 

@@ -1,11 +1,11 @@
 /**
- * DynamoDB capacity units per message, measured on DynamoDB Local (which returns ConsumedCapacity).
+ * Cost per message: AWS requests and DynamoDB request units, billed by AWS's rules (`billing.ts`).
  *
- * This calls `receiveMessage`, the same use case the `inbound` handler calls for each record of its SES
- * event, with the same kind of dependencies the handler assembles at import (`functions/inbound/handler.ts`)
- * and the same configuration (`loadInboundConfig()` over the environment the local stack set). The only
- * difference is the `DynamoTicketStore`'s capacity listener, which makes every request ask for
- * `ReturnConsumedCapacity: TOTAL` and reports the units; the handler's store has none.
+ * This calls `receiveMessage`, the use case the `inbound` handler calls for each record of its SES event,
+ * with dependencies built as the handler builds them (`inboundDependencies` below, the one place to follow
+ * when their shape changes) and the same configuration (`loadInboundConfig()` over the environment the local
+ * stack set). Its DynamoDB, S3 and SES clients carry the meter (`meter.ts`); nothing else differs. Writing
+ * the raw message into S3 is the SES S3 action's part and is not counted.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -14,39 +14,84 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SESClient } from '@aws-sdk/client-ses';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { readSecret } from '../../functions/commons/clients/secrets';
-import { loadInboundConfig } from '../../functions/commons/config';
+import { loadInboundConfig, type InboundConfig } from '../../functions/commons/config';
 import { S3RawMailStore } from '../../functions/inbound/raw-mail-store';
 import { receiveMessage, type InboundDependencies, type InboundResult } from '../../functions/inbound/receive-message';
 import { SesMailSender } from '../../functions/outbound/ses-mail-sender';
 import { DynamoTicketStore } from '../../functions/adapters/dynamodb/ticket-store';
-
-type CapacityListener = (units: { read: number; write: number }) => void;
 import type { TestStack } from '../../tests/helpers/local-stack';
 import { LOCAL_ACCESS_KEY } from '../local/stack';
 import { envelopeSource, followUpMessage, newCustomerMessage, withFreshMessageId } from './corpus';
+import type { TableDefinition } from './billing';
+import { AwsMeter, type MeteredCall } from './meter';
 import { mean } from './stats';
+import { outcomeLabel } from './throughput';
 
-export interface CapacityRow {
-  kind: string;
+export type MessageKind = 'newTicket' | 'followUp' | 'bounce';
+export const MESSAGE_KINDS: readonly MessageKind[] = ['newTicket', 'followUp', 'bounce'];
+export const MESSAGE_KIND_LABELS: Readonly<Record<MessageKind, string>> = {
+  newTicket: 'new ticket (incl. acknowledgement)',
+  followUp: 'follow-up to the acknowledgement',
+  bounce: 'bounce (sisimai bsd sample)',
+};
+
+/** One metered message. */
+export interface CostSample {
+  result: InboundResult;
+  calls: MeteredCall[];
+}
+
+/** Per-message means over the samples of one kind. */
+export interface CostRow {
+  kind: MessageKind;
   samples: number;
   /** Outcomes seen, with counts (every sample should have the expected one). */
   outcomes: Map<string, number>;
-  readMean: number;
-  writeMean: number;
-  readMax: number;
-  writeMax: number;
+  requests: number;
+  writeUnits: number;
+  writeUnitsMax: number;
+  readUnits: number;
+  /** What DynamoDB Local reported for the same requests. */
+  reportedWriteUnits: number;
+  reportedReadUnits: number;
+  /** `Service.Operation` → calls, write and read units per message, in the order the use case first made them. */
+  operations: Array<{ name: string; calls: number; writeUnits: number; readUnits: number }>;
+  /** `ENTITY → index write` → times per message. */
+  indexWrites: Array<{ name: string; perMessage: number }>;
 }
 
-export interface CapacityBench {
-  /** The metered store; it records units only inside `measure`, so it can be used for look-ups too. */
-  store: DynamoTicketStore;
+export interface CostBench {
+  /** For the bench's own housekeeping; metered only while a message is measured. */
   documentClient: DynamoDBDocumentClient;
-  measure(kind: string, raw: Buffer, source: string): Promise<{ result: InboundResult; read: number; write: number }>;
-  run(samples: number, bounceFiles: readonly string[], onProgress: (line: string) => void): Promise<CapacityRow[]>;
+  /** Unmetered look-up of the acknowledgement a ticket's customer received, as their client would see it. */
+  acknowledgementOf(ticketId: string): Promise<{ messageId: string; subject: string } | undefined>;
+  run(samples: number, bounceFiles: readonly string[], onProgress: (line: string) => void): Promise<CostRow[]>;
+  /** The keys and index projections the bill used, read from the live table. */
+  tables(): Promise<Map<string, TableDefinition>>;
   close(): void;
 }
 
-export async function createCapacityBench(stack: TestStack): Promise<CapacityBench> {
+/** The SDK clients the use case is given; each one is metered. */
+interface BenchClients {
+  documentClient: DynamoDBDocumentClient;
+  s3: S3Client;
+  ses: SESClient;
+}
+
+/**
+ * `receiveMessage`'s dependencies, as `functions/inbound/handler.ts` builds them, over the bench's clients.
+ * When the use case's dependency shape changes, this function is the one place to follow it.
+ */
+function inboundDependencies(clients: BenchClients, config: InboundConfig, replyTokenSecret: string): InboundDependencies {
+  return {
+    store: new DynamoTicketStore(clients.documentClient, config.tableName),
+    rawMail: new S3RawMailStore(clients.s3, config.rawMailBucket),
+    mailSender: new SesMailSender(clients.ses, config.sesConfigurationSet),
+    settings: { ...config, replyTokenSecret },
+  };
+}
+
+export async function createCostBench(stack: TestStack): Promise<CostBench> {
   const config = loadInboundConfig();
   // As the handler does: the local stack sets the secret itself; on AWS it would name a Secrets Manager secret.
   const replyTokenSecret = 'value' in config.replyTokenSecret ? config.replyTokenSecret.value : await readSecret(config.replyTokenSecret.secretArn);
@@ -54,33 +99,25 @@ export async function createCapacityBench(stack: TestStack): Promise<CapacityBen
   const sesEndpoint = process.env.AWS_ENDPOINT_URL_SES;
   if (!sesEndpoint) throw new Error('AWS_ENDPOINT_URL_SES is not set: start the local stack first');
 
-  const meter = { recording: false, read: 0, write: 0 };
-  const listener: CapacityListener = ({ read, write }) => {
-    if (!meter.recording) return;
-    meter.read += read;
-    meter.write += write;
+  const reference = new DynamoDBClient({ region: config.region, endpoint: stack.dynamoEndpoint, credentials });
+  const clients: BenchClients = {
+    // As createDocumentClient() in functions/commons/clients/dynamodb.ts, with the endpoint spelled out.
+    documentClient: DynamoDBDocumentClient.from(new DynamoDBClient({ region: config.region, endpoint: stack.dynamoEndpoint, credentials }), {
+      marshallOptions: { removeUndefinedValues: true },
+    }),
+    s3: new S3Client({ region: config.region, endpoint: stack.s3Endpoint, forcePathStyle: true, credentials }),
+    ses: new SESClient({ region: config.region, endpoint: sesEndpoint, credentials }),
   };
-  // As createDocumentClient() in functions/commons/clients/dynamodb.ts, with the endpoint spelled out.
-  const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ region: config.region, endpoint: stack.dynamoEndpoint, credentials }), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-  const s3 = new S3Client({ region: config.region, endpoint: stack.s3Endpoint, forcePathStyle: true, credentials });
-  const ses = new SESClient({ region: config.region, endpoint: sesEndpoint, credentials });
-  void listener;
-  const store = new DynamoTicketStore(documentClient, config.tableName);
-  const dependencies: InboundDependencies = {
-    store,
-    rawMail: new S3RawMailStore(s3, config.rawMailBucket),
-    mailSender: new SesMailSender(ses, config.sesConfigurationSet),
-    settings: { ...config, replyTokenSecret },
-  };
+  // Every client the use case is given is metered; a document client shares its base client's stack.
+  const meter = new AwsMeter(reference);
+  for (const client of Object.values(clients)) meter.attach(client);
+  const dependencies = inboundDependencies(clients, config, replyTokenSecret);
+  const lookups = new DynamoTicketStore(clients.documentClient, config.tableName);
 
-  const measure = async (kind: string, raw: Buffer, source: string) => {
+  const measure = async (kind: MessageKind, raw: Buffer, source: string): Promise<CostSample> => {
     const sesMessageId = randomBytes(20).toString('hex');
-    // The SES S3 action's part: not DynamoDB, not metered.
-    await s3.send(new PutObjectCommand({ Bucket: config.rawMailBucket, Key: `${config.rawMailPrefix}${sesMessageId}`, Body: raw }));
-    meter.read = 0;
-    meter.write = 0;
+    await clients.s3.send(new PutObjectCommand({ Bucket: config.rawMailBucket, Key: `${config.rawMailPrefix}${sesMessageId}`, Body: raw }));
+    meter.take();
     meter.recording = true;
     try {
       const result = await receiveMessage(
@@ -93,71 +130,91 @@ export async function createCapacityBench(stack: TestStack): Promise<CapacityBen
         },
         dependencies,
       );
-      return { result, read: meter.read, write: meter.write };
+      return { result, calls: meter.take() };
     } catch (error) {
-      throw new Error(`${kind}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`${MESSAGE_KIND_LABELS[kind]}: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
       meter.recording = false;
     }
   };
 
-  const row = (kind: string, samples: Array<{ result: InboundResult; read: number; write: number }>): CapacityRow => {
-    const outcomes = new Map<string, number>();
-    for (const { result } of samples) {
-      const label = result.outcome === 'ticket-created' ? `ticket-created, ack ${result.acknowledgement}` : result.outcome;
-      outcomes.set(label, (outcomes.get(label) ?? 0) + 1);
-    }
-    return {
-      kind,
-      samples: samples.length,
-      outcomes,
-      readMean: mean(samples.map((s) => s.read)),
-      writeMean: mean(samples.map((s) => s.write)),
-      readMax: Math.max(...samples.map((s) => s.read)),
-      writeMax: Math.max(...samples.map((s) => s.write)),
-    };
+  const acknowledgementOf = async (ticketId: string) => {
+    const ack = (await lookups.listMessages(ticketId)).find((message) => message.direction === 'outbound');
+    return ack ? { messageId: ack.messageId, subject: ack.subject } : undefined;
   };
 
   return {
-    store,
-    documentClient,
-    measure,
+    documentClient: clients.documentClient,
+    acknowledgementOf,
     async run(samples, bounceFiles, onProgress) {
-      const created: Array<{ result: InboundResult; read: number; write: number }> = [];
-      const followUps: Array<{ result: InboundResult; read: number; write: number }> = [];
-      const bounces: Array<{ result: InboundResult; read: number; write: number }> = [];
+      const measured: Record<MessageKind, CostSample[]> = { newTicket: [], followUp: [], bounce: [] };
       for (let index = 0; index < samples; index += 1) {
-        const customer = `capacity.${index}@customer.example`;
-        const opening = newCustomerMessage(customer, index, 'capacity');
-        const first = await measure('new ticket', opening.raw, customer);
-        created.push(first);
-        if (first.result.outcome !== 'ticket-created') continue;
-        // Unmetered: read the acknowledgement back as the customer's client would see it.
-        const ack = (await store.listMessages(first.result.ticketId)).find((message) => message.direction === 'outbound');
-        if (!ack) continue;
-        const reply = followUpMessage(
-          { customer, customerMessageId: `<new.capacity.${index}@client.example>`, ackMessageId: ack.messageId, ackSubject: ack.subject },
-          index,
-          'capacity',
-        );
-        followUps.push(await measure('follow-up', reply.raw, customer));
+        const customer = `cost.${index}.${randomBytes(3).toString('hex')}@customer.example`;
+        const opening = newCustomerMessage(customer, index, 'cost');
+        const first = await measure('newTicket', opening.raw, customer);
+        measured.newTicket.push(first);
+        if (first.result.outcome === 'ticket-created') {
+          const ack = await acknowledgementOf(first.result.ticketId);
+          if (ack) {
+            const reply = followUpMessage({ customer, customerMessageId: `<new.cost.${index}@client.example>`, ackMessageId: ack.messageId, ackSubject: ack.subject }, index, 'cost');
+            measured.followUp.push(await measure('followUp', reply.raw, customer));
+          }
+        }
         const bounceFile = bounceFiles[Math.floor((index * bounceFiles.length) / samples)];
         if (bounceFile) {
-          const raw = withFreshMessageId(readFileSync(bounceFile), `<bounce.capacity.${index}@bench.invalid>`);
-          bounces.push(await measure('bounce', raw, envelopeSource(raw)));
+          const raw = withFreshMessageId(readFileSync(bounceFile), `<bounce.cost.${index}.${randomBytes(3).toString('hex')}@bench.invalid>`);
+          measured.bounce.push(await measure('bounce', raw, envelopeSource(raw)));
         }
-        if ((index + 1) % 5 === 0) onProgress(`capacity: ${index + 1}/${samples} samples`);
+        if ((index + 1) % 5 === 0 || index + 1 === samples) onProgress(`cost: ${index + 1}/${samples} samples`);
       }
-      return [
-        row('new ticket (incl. acknowledgement)', created),
-        row('follow-up to the acknowledgement', followUps),
-        ...(bounces.length > 0 ? [row('bounce (sisimai bsd sample)', bounces)] : []),
-      ];
+      return MESSAGE_KINDS.filter((kind) => measured[kind].length > 0).map((kind) => costRow(kind, measured[kind]));
     },
+    tables: () => meter.tableDefinitions(),
     close() {
-      documentClient.destroy();
-      s3.destroy();
-      ses.destroy();
+      for (const client of Object.values(clients)) client.destroy();
+      reference.destroy();
     },
+  };
+}
+
+/** Sums the metered calls of each sample and averages them per message. */
+export function costRow(kind: MessageKind, samples: readonly CostSample[]): CostRow {
+  const outcomes = new Map<string, number>();
+  const operations = new Map<string, { calls: number; writeUnits: number; readUnits: number }>();
+  const indexWrites = new Map<string, number>();
+  const perSample = samples.map(({ result, calls }) => {
+    const label = outcomeLabel(result);
+    outcomes.set(label, (outcomes.get(label) ?? 0) + 1);
+    for (const call of calls) {
+      const name = `${call.service}.${call.operation}${call.failed ? ` (${call.failed})` : ''}`;
+      const entry = operations.get(name) ?? { calls: 0, writeUnits: 0, readUnits: 0 };
+      entry.calls += 1;
+      entry.writeUnits += call.writeUnits;
+      entry.readUnits += call.readUnits;
+      operations.set(name, entry);
+      for (const write of call.indexWrites) indexWrites.set(write, (indexWrites.get(write) ?? 0) + 1);
+    }
+    const sum = (pick: (call: MeteredCall) => number) => calls.reduce((total, call) => total + pick(call), 0);
+    return {
+      requests: calls.length,
+      write: sum((call) => call.writeUnits),
+      read: sum((call) => call.readUnits),
+      reportedWrite: sum((call) => call.reportedWriteUnits),
+      reportedRead: sum((call) => call.reportedReadUnits),
+    };
+  });
+  const count = samples.length;
+  return {
+    kind,
+    samples: count,
+    outcomes,
+    requests: mean(perSample.map((sample) => sample.requests)),
+    writeUnits: mean(perSample.map((sample) => sample.write)),
+    writeUnitsMax: Math.max(...perSample.map((sample) => sample.write)),
+    readUnits: mean(perSample.map((sample) => sample.read)),
+    reportedWriteUnits: mean(perSample.map((sample) => sample.reportedWrite)),
+    reportedReadUnits: mean(perSample.map((sample) => sample.reportedRead)),
+    operations: [...operations.entries()].map(([name, entry]) => ({ name, calls: entry.calls / count, writeUnits: entry.writeUnits / count, readUnits: entry.readUnits / count })),
+    indexWrites: [...indexWrites.entries()].map(([name, times]) => ({ name, perMessage: times / count })).sort((a, b) => a.name.localeCompare(b.name)),
   };
 }

@@ -5,7 +5,6 @@
  */
 import { DeleteCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { InboundResult } from '../../functions/inbound/receive-message';
-import type { DynamoTicketStore } from '../../functions/adapters/dynamodb/ticket-store';
 import { composeMessage, type TestStack } from '../../tests/helpers/local-stack';
 import type { CorpusItem, FollowUpTarget, Kind } from './corpus';
 import { median, percentile } from './stats';
@@ -110,7 +109,7 @@ export async function openTicketsForFollowUps(
   count: number,
   tag: string,
   open: (raw: string, sender: string) => Promise<InboundResult>,
-  store: DynamoTicketStore,
+  acknowledgementOf: (ticketId: string) => Promise<{ messageId: string; subject: string } | undefined>,
   concurrency = 4,
 ): Promise<FollowUpTarget[]> {
   const targets: FollowUpTarget[] = new Array<FollowUpTarget>(count);
@@ -124,7 +123,7 @@ export async function openTicketsForFollowUps(
       if (result.outcome !== 'ticket-created' || result.acknowledgement !== 'sent') {
         throw new Error(`seeding ticket for ${customer} gave ${JSON.stringify(result)}`);
       }
-      const ack = (await store.listMessages(result.ticketId)).find((message) => message.direction === 'outbound');
+      const ack = await acknowledgementOf(result.ticketId);
       if (!ack) throw new Error(`no acknowledgement recorded on ticket ${result.ticketId}`);
       targets[index] = { customer, customerMessageId, ackMessageId: ack.messageId, ackSubject: ack.subject };
     }
