@@ -62,22 +62,15 @@ export function ticketSummary(ticket: Ticket) {
   };
 }
 
-/** Mail the desk sends is `sent` once recorded so; until then its claim's state (the ticket's `ack`) tells. */
-function sendStateOf(message: TicketMessage, ticket: Ticket) {
-  if (message.direction !== 'outbound') return undefined;
-  if (message.sendState === 'sent') return 'sent';
-  return message.purpose === 'acknowledgement' ? ticket.ack.state : message.sendState;
-}
-
-function messageView(message: TicketMessage, ticket: Ticket) {
-  const sendState = sendStateOf(message, ticket);
+/** Outbound mail is listed once SES has accepted it, with the Message-ID SES gave it and our own beside it. */
+function messageView(message: TicketMessage) {
   return {
     direction: message.direction,
     ...(message.purpose ? { purpose: message.purpose } : {}),
-    ...(sendState ? { sendState } : {}),
+    ...(message.sendState ? { sendState: message.sendState } : {}),
     from: message.from,
     to: message.to,
-    cc: message.cc,
+    cc: message.cc ?? [],
     messageId: message.messageId,
     ...(message.originalMessageId ? { originalMessageId: message.originalMessageId } : {}),
     subject: message.subject,
@@ -85,7 +78,7 @@ function messageView(message: TicketMessage, ticket: Ticket) {
     ...(message.textTruncated ? { textTruncated: true } : {}),
     classification: message.classification,
     language: message.language,
-    attachments: message.attachments,
+    attachments: message.attachments ?? [],
     ...(message.verdicts ? { verdicts: message.verdicts } : {}),
     receivedAt: message.sentAt ?? message.receivedAt,
   };
@@ -133,7 +126,7 @@ export async function showTicket(store: TicketReader, idOrRef: unknown, query: u
   if (!ticket) throw new NotFoundError(`no ticket ${id}`);
   const after = cursor === undefined ? undefined : messageListPosition(cursor, ticket.id);
   const page = await store.listMessagesPage(ticket.id, limit, after);
-  const { items, views, more } = fitToBudget(page, (message) => messageView(message, ticket));
+  const { items, views, more } = fitToBudget(page, messageView);
   const last = items.at(-1);
   return {
     ...ticketSummary(ticket),

@@ -14,7 +14,7 @@ import type { RawMailStore } from '../ports/raw-mail-store';
 import type { AckAllowance, IndexedMessageId, MessageIdClaim, TicketStore } from '../ports/ticket-store';
 import type { AttachmentMeta, InboundReceipt, OutboundSendRecord, Ticket, TicketMessage } from '../tickets/model';
 import { MAX_STORED_SUBJECT_CHARS, newTicket } from '../tickets/new-ticket';
-import { messageIdKey, ownMessageIdFor, replyAddressFor, sesMessageIdHeader, ticketOfOwnMessageId, ticketRefFor } from '../tickets/references';
+import { isSesAssignedKey, messageIdKey, ownMessageIdFor, replyAddressFor, sesMessageIdHeader, ticketOfOwnMessageId, ticketRefFor } from '../tickets/references';
 import { candidateMessageIds, resolveThread, type ThreadDecision } from '../tickets/threading';
 
 /** What SES tells us about one received message (the Lambda action's event, minus the envelope). */
@@ -172,8 +172,13 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
   // One batched read serves threading and the duplicate check on the message's own Message-ID.
   const ownKey = mail.messageId ? messageIdKey(mail.messageId) : undefined;
   const candidates = candidateMessageIds(mail.inReplyTo, mail.references);
+  // Machine mail may attach only by citing mail the desk sent: its signed ids need no lookup, and of the
+  // others only ids SES assigned can be ours. A bounce of someone else's mail costs no read at all.
   const lookupKeys = [
-    ...candidates.filter((id) => !ticketOfOwnMessageId(id, settings.supportAddress, secret)).map(messageIdKey),
+    ...candidates
+      .filter((id) => !ticketOfOwnMessageId(id, settings.supportAddress, secret))
+      .map(messageIdKey)
+      .filter((key) => !machineGenerated || isSesAssignedKey(key)),
     ...(ownKey && !machineGenerated ? [ownKey] : []),
   ];
   const indexed: Map<string, IndexedMessageId> = await store.lookupMessageIds(lookupKeys);
@@ -297,16 +302,15 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
         continue;
       }
       if (result.existing.openedBy.sesMessageId !== delivery.sesMessageId) return recordDuplicateOrigin(delivery, rawKey, result.existing.id, deps);
-      // This very delivery opened the ticket before: finish what that attempt may not have. The planned
-      // acknowledgement is not written again: it may already record a send.
+      // This very delivery opened the ticket before: finish what that attempt may not have.
       const planned = plansAcknowledgement(result.existing) ? acknowledgementFor(result.existing, mail, settings) : undefined;
-      if ((await writeTicketMessages(result.existing, undefined)) === 'too-large') return quarantine(ITEM_SIZE_REASON, classification, mail);
+      if ((await writeTicketMessages(result.existing)) === 'too-large') return quarantine(ITEM_SIZE_REASON, classification, mail);
       const acknowledgement = planned ? await finishAcknowledgement(result.existing, planned, allowance, result.existing.openedBy.receivedAt ?? delivery.receivedAt, deps) : undefined;
       log('duplicate delivery ignored', { sesMessageId: delivery.sesMessageId, ticketId: result.existing.id, acknowledgement });
       return { outcome: 'duplicate', of: delivery.sesMessageId, ticketId: result.existing.id, ...(acknowledgement ? { acknowledgement } : {}) };
     }
 
-    if ((await writeTicketMessages(ticket, ackMail)) === 'too-large') return quarantine(ITEM_SIZE_REASON, classification, mail);
+    if ((await writeTicketMessages(ticket)) === 'too-large') return quarantine(ITEM_SIZE_REASON, classification, mail);
     log('ticket opened', { sesMessageId: delivery.sesMessageId, ticketId: ticket.id, flags: ticket.flags, ack: ticket.ack.state });
     let acknowledgement: AckResult = ack.state === 'rate-limited' ? 'rate-limited' : 'not-needed';
     if (ackMail && ack.state === 'sending') acknowledgement = await sendAcknowledgement(ticket, ackMail, holder, allowance, delivery.receivedAt, deps);
@@ -314,14 +318,14 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
   }
   throw new Error(`could not find an unused ticket reference in ${MAX_REF_ATTEMPTS} attempts`);
 
-  function writeTicketMessages(ticket: Ticket, ackMail: OutboundMail | undefined) {
+  function writeTicketMessages(ticket: Ticket) {
     const receivedAt = ticket.openedBy.receivedAt ?? delivery.receivedAt;
-    const messages = [messageFor(ticket.id, receivedAt), ...(ackMail && plansAcknowledgement(ticket) ? [acknowledgementMessage(ticket, ackMail, receivedAt, settings.supportAddress)] : [])];
-    return store.putMessages(messages, ownClaim ? [{ ...ownClaim, ticketId: ticket.id }] : []);
+    // The acknowledgement joins the ticket's messages when SES has accepted it (send-once's record step).
+    return store.putMessages([messageFor(ticket.id, receivedAt)], ownClaim ? [{ ...ownClaim, ticketId: ticket.id }] : []);
   }
 }
 
-/** Whether the ticket's acknowledgement was ever claimed: only then is it listed among the ticket's messages. */
+/** Whether the ticket's acknowledgement was ever claimed, so a redelivery may have one to finish. */
 function plansAcknowledgement(ticket: Ticket): boolean {
   return ticket.ack.state !== 'not-needed' && ticket.ack.state !== 'rate-limited';
 }

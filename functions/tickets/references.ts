@@ -146,6 +146,11 @@ export function ticketOfOwnMessageId(messageId: string, supportAddress: string, 
   return expected.length === given.length && timingSafeEqual(expected, given) ? ticketId : undefined;
 }
 
+/** Whether a normalised Message-ID is one SES assigned (see messageIdKey). */
+export function isSesAssignedKey(key: string): boolean {
+  return key.startsWith('ses:');
+}
+
 /** The Message-ID SES gives a message it sent with id `sesMessageId`. */
 export function sesMessageIdHeader(sesMessageId: string, region: string): string {
   const domain = region === 'us-east-1' ? 'email.amazonses.com' : `${region}.amazonses.com`;

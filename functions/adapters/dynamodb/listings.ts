@@ -8,6 +8,7 @@ import { BatchGetCommand, QueryCommand, type BatchGetCommandOutput, type DynamoD
 import type { MessagePosition, Page, TicketPosition } from '../../ports/ticket-store';
 import type { InboundReceipt, Ticket, TicketMessage } from '../../tickets/model';
 import { fromItem } from './items';
+import { messageFromItem } from './messages';
 import { customerIndexKey, customerPartition, MESSAGE_SK_PREFIX, messageKey, quarantineMonthPartition, recentIndexKey, ticketKey, ticketMonthPartition } from './keys';
 import { TABLE_SCHEMA } from './table-schema';
 
@@ -116,7 +117,7 @@ export async function listMessagesPage(client: DynamoDBDocumentClient, tableName
     newestFirst: false,
     ...(startKey ? { startKey } : {}),
   });
-  return pageOf(items.map((item) => fromItem<TicketMessage>(item)), limit);
+  return pageOf(items.map(messageFromItem), limit);
 }
 
 export async function listMessages(client: DynamoDBDocumentClient, tableName: string, ticketId: string): Promise<TicketMessage[]> {

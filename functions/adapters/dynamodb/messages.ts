@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchGetCommand, BatchWriteCommand, TransactWriteCommand, type BatchGetCommandOutput, type BatchWriteCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FollowUpResult, IndexedMessageId, MessageIdClaim } from '../../ports/ticket-store';
 import type { TicketMessage } from '../../tickets/model';
-import { cancellationReasons, failedCondition, isItemTooLarge, oldItemOf, retryOnConflict } from './items';
+import { cancellationReasons, failedCondition, fromItem, isItemTooLarge, oldItemOf, retryOnConflict } from './items';
 import { messageIdIndexKey, messageKey, ticketKey } from './keys';
 
 /** BatchGetItem reads at most 100 keys and BatchWriteItem writes at most 25 items per request. */
@@ -12,8 +12,25 @@ const BATCH_WRITE_LIMIT = 25;
 /** Unprocessed items are retried this many times, with growing pauses, before the write is failed. */
 const UNPROCESSED_RETRY_DELAYS_MS = [50, 200, 800, 2_000];
 
+/**
+ * Empty lists are left out of the item: a message is billed per kilobyte written, and an acknowledgement with
+ * its text sits just under one. Reading back restores them (see listings.ts).
+ */
 export function messageItem(message: TicketMessage): Record<string, unknown> {
-  return { ...messageKey(message.ticketId, message.receivedAt, message.key), type: 'message', ...message };
+  const { cc, attachments, ...rest } = message;
+  return {
+    ...messageKey(message.ticketId, message.receivedAt, message.key),
+    type: 'message',
+    ...rest,
+    ...(cc.length > 0 ? { cc } : {}),
+    ...(attachments.length > 0 ? { attachments } : {}),
+  };
+}
+
+/** A message item as the entity: lists left out when empty come back empty. */
+export function messageFromItem(item: Record<string, unknown>): TicketMessage {
+  const message = fromItem<Partial<TicketMessage>>(item);
+  return { ...message, cc: message.cc ?? [], attachments: message.attachments ?? [] } as TicketMessage;
 }
 
 export function messageIdItem(claim: MessageIdClaim): Record<string, unknown> {
