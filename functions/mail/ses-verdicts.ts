@@ -222,7 +222,14 @@ interface AuthenticationResults {
 
 const ANY_RESULT = /(?:^|[\s;("])(spf|dkim|dmarc)\s*=\s*([a-z]+)/gi;
 
+/**
+ * SES's own Authentication-Results is a few hundred bytes (the sender's HELO and MAIL FROM are its longest
+ * parts, each bounded by SMTP); a longer value is no header of SES's, and parsing it would cost time.
+ */
+export const MAX_AUTHENTICATION_RESULTS_CHARS = 8 * 1024;
+
 function parseAuthenticationResults(value: string): AuthenticationResults | undefined {
+  if (value.length > MAX_AUTHENTICATION_RESULTS_CHARS) return undefined;
   const [head, ...rest] = splitOutsideQuotesAndComments(value);
   if (head === undefined) return undefined;
   // `amazonses.com` or `amazonses.com 1` (RFC 8601 allows a version after the authserv-id).

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readSesDkimPassDomains } from '../../functions/mail/ses-verdicts';
+import { readSesDkimPassDomains, readSesStampedVerdicts } from '../../functions/mail/ses-verdicts';
 import { isAligned, mayAcknowledge, organizationalDomain, senderTrust, type AuthenticationEvidence } from '../../functions/mail/trust';
 import type { Verdicts } from '../../functions/mail/types';
 
@@ -77,5 +77,20 @@ describe('DKIM signing domains from SES’s own Authentication-Results', () => {
   it('reads nothing from headers below SES’s block', () => {
     const forged = ['From: someone@bank.example', 'Authentication-Results: amazonses.com; dkim=pass header.i=@bank.example;'].join('\r\n');
     expect(readSesDkimPassDomains(forged)).toEqual([]);
+  });
+});
+
+describe('a hostile Authentication-Results on top', () => {
+  it('is no header of SES’s when it is longer than SES ever writes one, and reading it costs no more than its cap', () => {
+    // Prepare: 200 KB of results in the top block; every result used to re-split the rest of the value
+    const value = ' spf=pass;'.repeat(20_000);
+    const block = ['X-SES-Spam-Verdict: PASS', 'X-SES-Virus-Verdict: PASS', `Authentication-Results: amazonses.com;${value}`, 'X-SES-RECEIPT: AEFBQUFB'].join('\r\n');
+
+    // Act
+    const verdicts = readSesStampedVerdicts(block);
+
+    // Assess: no verdict can be read from it, so nothing is trusted
+    expect(verdicts).toMatchObject({ spf: 'PROCESSING_FAILED', dkim: 'PROCESSING_FAILED', dmarc: 'PROCESSING_FAILED' });
+    expect(readSesDkimPassDomains(block)).toEqual([]);
   });
 });
