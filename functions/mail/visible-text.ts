@@ -583,8 +583,6 @@ function tidy(lines: string[]): string {
  */
 const QUOTE_CONTAINERS = [
   'blockquote',
-  'div.gmail_quote',
-  'div.gmail_quote_container',
   '.yahoo_quoted',
   '.protonmail_quote',
   '.zmail_extra',
@@ -625,6 +623,10 @@ function htmlToText(html: string): string {
       // Outlook writes one <p class=MsoNormal> per line; paragraph spacing would double every line break.
       { selector: 'p.MsoNormal', format: 'block', options: { leadingLineBreaks: 1, trailingLineBreaks: 1 } },
       ...['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({ selector, options: { uppercase: false } })),
+      // Gmail's quote wrapper holds the attribution and the quoted blockquotes, and, in an inline reply, the
+      // answers typed between them: it renders as a plain block so that only the blockquotes become `>`.
+      { selector: 'div.gmail_quote', format: 'block' },
+      { selector: 'div.gmail_quote_container', format: 'block' },
       ...QUOTE_CONTAINERS.map((selector) => ({ selector, format: 'blockString', options: { string: '>' } })),
       { selector: 'div[style*="border-top"]', format: 'outlookHeader' },
       ...HISTORY_STARTS.map((selector) => ({ selector, format: 'blockString', options: { string: CUT } })),

@@ -423,6 +423,31 @@ describe('HTML-only bodies', () => {
       'Yes',
     ],
     [
+      'Gmail inline answers between the blockquotes of its quote wrapper',
+      '<div dir="ltr">Hi Yue,</div><br><div class="gmail_quote gmail_quote_container">' +
+        '<div dir="ltr" class="gmail_attr">On Mon, Nov 16, 2026 at 10:00 AM Yue Li &lt;yue.li@partner.example&gt; wrote:<br></div>' +
+        '<blockquote class="gmail_quote"><div dir="ltr">Does the withdrawal API accept a memo field?</div></blockquote>' +
+        '<div>Yes, since version 2.3.</div>' +
+        '<blockquote class="gmail_quote"><div dir="ltr">And is there a daily limit?</div></blockquote>' +
+        '<div>Yes, 50 per day.</div></div>',
+      'Hi Yue,\n\nYes, since version 2.3.\n\nYes, 50 per day.',
+    ],
+    [
+      'Gmail top-posted reply: attribution and blockquote in the quote wrapper',
+      '<div dir="ltr">Thanks, that fixed it.</div><br><div class="gmail_quote">' +
+        '<div dir="ltr" class="gmail_attr">On Mon, Nov 16, 2026 at 10:00 AM Support &lt;support@x.com&gt; wrote:<br></div>' +
+        '<blockquote class="gmail_quote"><div dir="ltr">Please clear the cache.<br>Support</div></blockquote></div>',
+      'Thanks, that fixed it.',
+    ],
+    [
+      'Gmail forward with no note: the forwarded mail is the message',
+      '<div dir="ltr"><br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">---------- Forwarded message ---------<br>' +
+        'From: <b>Security</b> &lt;security@verify.example&gt;<br>Date: Mon, Nov 16, 2026<br>Subject: Verify now<br></div>' +
+        '<br><div>Click here to verify</div></div></div>',
+      '---------- Forwarded message ---------\nFrom: Security <security@verify.example>\nDate: Mon, Nov 16, 2026\n' +
+        'Subject: Verify now\n\nClick here to verify',
+    ],
+    [
       'links and images add no text',
       '<p>See <a href="https://x.com/a">the page</a> <img src="a.png" alt="pic"></p>',
       'See the page',
