@@ -445,7 +445,7 @@ describe('HTML-only bodies', () => {
         'From: <b>Security</b> &lt;security@verify.example&gt;<br>Date: Mon, Nov 16, 2026<br>Subject: Verify now<br></div>' +
         '<br><div>Click here to verify</div></div></div>',
       '---------- Forwarded message ---------\nFrom: Security <security@verify.example>\nDate: Mon, Nov 16, 2026\n' +
-        'Subject: Verify now\n\nClick here to verify',
+        'Subject: Verify now\n\n\nClick here to verify',
     ],
     [
       'links and images add no text',
