@@ -15,13 +15,28 @@ export const HAN_SHARE_THRESHOLD = 0.3;
  */
 export const KANA_SHARE_FOR_JAPANESE = 0.1;
 
+/**
+ * Only this many leading characters of the subject are read: RFC 5322 allows 998 on a line, and what is stored of
+ * a subject is cut there too.
+ */
+export const MAX_LANGUAGE_SUBJECT_CHARS = 998;
+
+/**
+ * Only this many leading characters of the text are read. The share of Han characters in the first few thousand
+ * characters of what a person typed tells Chinese from English as well as the whole text does; a long tail is
+ * usually a pasted log or transcript, which says nothing about the writer's language anyway.
+ */
+export const MAX_LANGUAGE_TEXT_CHARS = 8_000;
+
 const HAN = /\p{Script=Han}/u;
 const KANA = /[\p{Script=Hiragana}\p{Script=Katakana}]/u;
 /** A Han character, a kana, or a run of other letters and digits that holds at least one letter. */
 const UNIT = /\p{Script=Han}|[\p{Script=Hiragana}\p{Script=Katakana}]|(?:(?![\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}])[\p{L}\p{M}\p{N}_])+/gu;
 const LETTER = /\p{L}/u;
-/** Links and mail addresses say nothing about the writer's language. */
-const LANGUAGE_NEUTRAL = /\b(?:https?:\/\/|www\.)\S+|\S+@\S+/giu;
+/** A link starts here: at a word boundary, `http://`, `https://` or `www.`. */
+const LINK_START = /\b(?:https?:\/\/|www\.)/iu;
+/** Whitespace-delimited runs; matching one never backtracks. */
+const NON_SPACE_RUN = /\S+/gu;
 /**
  * A line holding U+FFFD was decoded with the wrong charset (a GBK part with no charset label comes out as
  * Latin-looking mojibake), so its letters are no evidence of any language.
@@ -33,7 +48,9 @@ const UNDECODED_LINE = /^.*\uFFFD.*$/gmu;
  * history; the subject counts like any other line, which decides when the body is empty or undecodable.
  */
 export function detectLanguage(text: string, subject = ''): Language {
-  const sample = `${subject}\n${text}`.replace(UNDECODED_LINE, ' ').replace(LANGUAGE_NEUTRAL, ' ');
+  const sample = withoutLinksAndAddresses(
+    `${subject.slice(0, MAX_LANGUAGE_SUBJECT_CHARS)}\n${text.slice(0, MAX_LANGUAGE_TEXT_CHARS)}`.replace(UNDECODED_LINE, ' '),
+  );
   let han = 0;
   let kana = 0;
   let words = 0;
@@ -45,4 +62,18 @@ export function detectLanguage(text: string, subject = ''): Language {
   if (han === 0) return 'en';
   if (kana / (han + kana) >= KANA_SHARE_FOR_JAPANESE) return 'en';
   return han / (han + words) >= HAN_SHARE_THRESHOLD ? 'zh' : 'en';
+}
+
+/**
+ * Links and mail addresses say nothing about the writer's language: a run of non-space characters with an `@`
+ * inside it goes whole, and a link goes from where it starts to the end of its run. Done run by run, because
+ * the equivalent `\S+@\S+` pattern backtracks over every long run without an `@`: quadratic in its length.
+ */
+function withoutLinksAndAddresses(sample: string): string {
+  return sample.replace(NON_SPACE_RUN, (run) => {
+    const at = run.indexOf('@', 1);
+    if (at > 0 && at < run.length - 1) return ' ';
+    const link = run.search(LINK_START);
+    return link < 0 ? run : `${run.slice(0, link)} `;
+  });
 }

@@ -4,13 +4,17 @@
  *
  * Everything is line-based and bounded: a body is cut to a fixed number of characters and lines before any
  * pattern runs, every pattern runs on one short line (or a span of at most three), and the reply-parser
- * library is only asked about short lines, a bounded number of times.
+ * library is only asked about short lines, a bounded number of times. Every line is visited a bounded number
+ * of times, so the work is linear in the capped body.
  */
 import EmailReplyParser from 'email-reply-parser';
 // @ts-expect-error -- html-to-text 10 ships no type declarations (see HtmlToTextCompile below for the shape used).
 import { compile as untypedCompileHtmlToText } from 'html-to-text';
 
-/** Only this many leading characters of a text body are examined; new text is at the top of a reply. */
+/**
+ * Only this many leading characters of a text body are examined; new text is at the top of a reply. What is
+ * stored of a message's text is cut at 64,000 characters anyway, so nothing past this could be kept.
+ */
 export const MAX_TEXT_CHARS = 64 * 1024;
 /** Only this many leading lines of a text body are examined. */
 export const MAX_TEXT_LINES = 2_000;
@@ -118,6 +122,8 @@ const FORWARD_LINE = /^(?:Begin forwarded message|Anfang der weitergeleiteten Na
 const RULE_LINE = /^\s{0,8}[-_=*~—–]{3,}\s*$/u;
 /** A line of underscores only: Outlook's rule above "From:", Mailman's list footer. */
 const UNDERSCORE_LINE = /^\s*_{2,}\s*$/u;
+/** The mbox separator `git format-patch` writes above a patch: "From <sha> Mon Sep 17 00:00:00 2001". */
+const MBOX_FROM_LINE = /^From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]?\d \d{2}:\d{2}:\d{2} \d{4}$/u;
 
 /** Header keys that name the sender in a quoted header block, in the clients' languages. */
 const FROM_KEYS =
@@ -160,6 +166,8 @@ const MAX_DEVICE_SIGNATURE_CHARS = 100;
 
 /** A quoted line wrapped by the sender's client continues without `>` after a long quoted line. */
 const WRAPPED_QUOTE_MIN_CHARS = 60;
+/** The unquoted tail of a wrapped line goes on with the sentence: it starts with a lower-case letter. */
+const CONTINUES_IN_LOWER_CASE = /^\s{0,8}\p{Ll}/u;
 /** Blank lines allowed between an attribution and the quote it introduces. */
 const MAX_BLANKS_BEFORE_QUOTE = 3;
 /** Runs of this many blank lines or more become one blank line. */
@@ -168,14 +176,18 @@ const COLLAPSE_BLANK_RUN_AT = 3;
 // ---------------------------------------------------------------------------------------------------------
 // Entry point
 
-/** The new text a person wrote in this message: quoted history and signature removed. */
+/**
+ * The new text a person wrote in this message: quoted history and signature removed. A message that opens with
+ * pasted or forwarded mail (a phishing mail a customer asks about, a patch) has no history to remove: all of it,
+ * the pasted mail and the words around it, is what the writer sent.
+ */
 export function extractVisibleText(body: { text?: string; html?: string }): string {
   try {
-    const text = typeof body?.text === 'string' ? body.text : '';
+    const text = typeof body?.text === 'string' ? body.text.slice(0, MAX_TEXT_CHARS) : '';
     if (text.trim() !== '') {
       return visibleFromText(text);
     }
-    const html = typeof body?.html === 'string' ? body.html : '';
+    const html = typeof body?.html === 'string' ? body.html.slice(0, MAX_HTML_CHARS) : '';
     if (html.trim() !== '') {
       return visibleFromText(htmlToText(html));
     }
@@ -188,8 +200,9 @@ export function extractVisibleText(body: { text?: string; html?: string }): stri
 
 function visibleFromText(text: string): string {
   const lines = toLines(text);
-  const kept = dropHistory(lines);
-  return tidy(dropSignature(kept));
+  const { kept, pasted } = dropHistory(lines);
+  // A signature delimiter inside pasted mail belongs to that mail; cutting there would lose what follows it.
+  return tidy(dropSignature(kept, { cutAtDelimiter: !pasted }));
 }
 
 function toLines(text: string): string[] {
@@ -212,9 +225,10 @@ function toLines(text: string): string[] {
 /**
  * Keeps the lines a person wrote: `>` blocks go with the attribution that introduces them (the text around
  * them stays, so bottom-posted and inline replies survive), and the first unquoted marker of history — an
- * attribution with no `>` block after it, a separator, a header block — ends the new text.
+ * attribution with no `>` block after it, a separator, a header block — ends the new text. A marker with
+ * nothing typed above it does not end anything: it opens pasted mail, which is kept to the end (`pasted`).
  */
-function dropHistory(lines: string[]): string[] {
+function dropHistory(lines: string[]): { kept: string[]; pasted: boolean } {
   const kept: number[] = [];
   const probes = { left: LIBRARY_MAX_PROBES };
   let floor = 0;
@@ -245,9 +259,15 @@ function dropHistory(lines: string[]): string[] {
         floor = i;
         continue;
       }
+      if (!typedAbove(kept, lines)) {
+        return keptThenRest(kept, lines, spanStart);
+      }
       break;
     }
     if (startsHistory(lines, i, probes)) {
+      if (!typedAbove(kept, lines)) {
+        return keptThenRest(kept, lines, i);
+      }
       while (kept.length > 0 && isBlankOrRule(lines[kept[kept.length - 1] ?? 0] ?? '')) {
         kept.pop();
       }
@@ -256,7 +276,19 @@ function dropHistory(lines: string[]): string[] {
     kept.push(i);
     i++;
   }
-  return kept.map((index) => lines[index] ?? '');
+  return { kept: kept.map((index) => lines[index] ?? ''), pasted: false };
+}
+
+/** Has the writer typed anything among the kept lines? Blank lines and an mbox "From " separator are not typing. */
+function typedAbove(kept: number[], lines: string[]): boolean {
+  return kept.some((index) => {
+    const line = lines[index] ?? '';
+    return !isBlank(line) && !(isMarkerSized(line) && MBOX_FROM_LINE.test(line));
+  });
+}
+
+function keptThenRest(kept: number[], lines: string[], from: number): { kept: string[]; pasted: true } {
+  return { kept: [...kept.map((index) => lines[index] ?? ''), ...lines.slice(from)], pasted: true };
 }
 
 /** The blank lines above a removed quote would otherwise double the gap left by it. */
@@ -323,11 +355,12 @@ function quoteBlockEnd(lines: string[], start: number): number {
 /**
  * Clients that wrap after quoting leave the tail of a long `>` line unquoted ("> … pharetra d" / "ignissim
  * odio?" / ">"). One or two such lines squeezed between a long quoted line and the next quoted line belong to
- * the quote; a reply typed between quotes is set apart by blank lines.
+ * the quote when they carry on its sentence, in lower case. A line that opens a sentence of its own ("Yes,
+ * since 2.3.", "可以") is an answer typed between the quotes, even with no blank line around it.
  */
 function wrappedQuoteEnd(lines: string[], j: number): number {
   const previous = lines[j - 1] ?? '';
-  if (!isQuoted(previous) || previous.length < WRAPPED_QUOTE_MIN_CHARS) {
+  if (!isQuoted(previous) || previous.length < WRAPPED_QUOTE_MIN_CHARS || !CONTINUES_IN_LOWER_CASE.test(lines[j] ?? '')) {
     return -1;
   }
   for (let k = j; k < j + 3 && k < lines.length; k++) {
@@ -488,9 +521,11 @@ function libraryFindsQuoteHeader(lines: string[], i: number, probes: { left: num
 // ---------------------------------------------------------------------------------------------------------
 // Signature
 
-/** Cuts at the signature delimiter, then drops device lines ("Sent from my iPhone") that end the text. */
-function dropSignature(lines: string[]): string[] {
-  const delimiter = lines.findIndex((line) => SIGNATURE_DELIMITER.test(line) || UNDERSCORE_LINE.test(line));
+/** Cuts at the signature delimiter (unless told not to), then drops device lines ("Sent from my iPhone") that end the text. */
+function dropSignature(lines: string[], options: { cutAtDelimiter: boolean }): string[] {
+  const delimiter = options.cutAtDelimiter
+    ? lines.findIndex((line) => SIGNATURE_DELIMITER.test(line) || UNDERSCORE_LINE.test(line))
+    : -1;
   const kept = delimiter >= 0 ? lines.slice(0, delimiter) : lines.slice();
   for (;;) {
     let last = kept.length - 1;
@@ -548,8 +583,6 @@ function tidy(lines: string[]): string {
  */
 const QUOTE_CONTAINERS = [
   'blockquote',
-  'div.gmail_quote',
-  'div.gmail_quote_container',
   '.yahoo_quoted',
   '.protonmail_quote',
   '.zmail_extra',
@@ -590,6 +623,10 @@ function htmlToText(html: string): string {
       // Outlook writes one <p class=MsoNormal> per line; paragraph spacing would double every line break.
       { selector: 'p.MsoNormal', format: 'block', options: { leadingLineBreaks: 1, trailingLineBreaks: 1 } },
       ...['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({ selector, options: { uppercase: false } })),
+      // Gmail's quote wrapper holds the attribution and the quoted blockquotes, and, in an inline reply, the
+      // answers typed between them: it renders as a plain block so that only the blockquotes become `>`.
+      { selector: 'div.gmail_quote', format: 'block' },
+      { selector: 'div.gmail_quote_container', format: 'block' },
       ...QUOTE_CONTAINERS.map((selector) => ({ selector, format: 'blockString', options: { string: '>' } })),
       { selector: 'div[style*="border-top"]', format: 'outlookHeader' },
       ...HISTORY_STARTS.map((selector) => ({ selector, format: 'blockString', options: { string: CUT } })),

@@ -13,11 +13,17 @@ const SECURITY_PATTERNS: readonly RegExp[] = [
   /被盗|盗号|被黑|被入侵|未经授权|未授权|非本人|冻结|被锁|丢失.{0,6}(2FA|谷歌验证|验证器|二次验证)|(2FA|谷歌验证|验证器|二次验证).{0,6}(丢失|重置|被改)/i,
 ];
 
-/** Scan at most this much text: the decision needs the opening lines, not a pasted log. */
+/**
+ * Scan at most this much text: the decision needs the opening lines, not a pasted log. Every pattern's gaps are
+ * bounded (`{0,40}`), so a scan costs at most a few dozen steps per character of what it reads.
+ */
 export const PRIORITY_SCAN_CHARS = 20_000;
 
+/** Scan at most this much of the subject: RFC 5322 allows 998 characters on a line, and no more is stored. */
+export const PRIORITY_SCAN_SUBJECT_CHARS = 998;
+
 export function isSecurityIncident(subject: string, text: string): boolean {
-  const sample = `${subject}\n${text.slice(0, PRIORITY_SCAN_CHARS)}`;
+  const sample = `${subject.slice(0, PRIORITY_SCAN_SUBJECT_CHARS)}\n${text.slice(0, PRIORITY_SCAN_CHARS)}`;
   return SECURITY_PATTERNS.some((pattern) => pattern.test(sample));
 }
 

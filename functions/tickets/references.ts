@@ -31,9 +31,15 @@ export function ticketRefFor(origin: string, attempt: number, secret: string): s
 const REF_CHARS = `[${TICKET_REF_ALPHABET}]{${TICKET_REF_LENGTH}}`;
 const SUBJECT_TOKEN = new RegExp(`\\[#(${REF_CHARS})\\]`, 'i');
 
+/**
+ * A subject token is looked for in this many leading characters only. Concierge writes the token first in its
+ * subjects, and replies put a few `Re:`/`回复：` in front; RFC 5322 allows 998 characters on a line.
+ */
+export const MAX_SUBJECT_TOKEN_SCAN_CHARS = 998;
+
 /** The ticket reference written as `[#K7Q3XM]` in a subject, upper-cased; undefined when there is none. */
 export function subjectTokenOf(subject: string): string | undefined {
-  return subject.match(SUBJECT_TOKEN)?.[1]?.toUpperCase();
+  return subject.slice(0, MAX_SUBJECT_TOKEN_SCAN_CHARS).match(SUBJECT_TOKEN)?.[1]?.toUpperCase();
 }
 
 export function isTicketRef(value: string): boolean {
@@ -82,8 +88,12 @@ export function replyTokenIn(
     `^${escapeRegExp(local)}\\+(${REF_CHARS})-([${BASE32}]{${SIGNATURE_LENGTH}})@${escapeRegExp(domain)}$`,
     'i',
   );
+  // Every reply address has this one length, so a recipient of any other length is passed over unread.
+  const length = local.length + 1 + TICKET_REF_LENGTH + 1 + SIGNATURE_LENGTH + 1 + domain.length;
   for (const recipient of recipients) {
-    const match = recipient.trim().match(pattern);
+    const address = recipient.trim();
+    if (address.length !== length) continue;
+    const match = address.match(pattern);
     if (match?.[1] && match[2]) return { ref: match[1].toUpperCase(), signature: match[2].toLowerCase() };
   }
   return undefined;

@@ -1,15 +1,27 @@
 /**
  * Real mail nobody on this project wrote, through the real `inbound` handler against DynamoDB Local, the S3
- * server and the SES stand-in: bounces never open tickets, hostile MIME is stored or quarantined in time.
+ * server and the SES stand-in: bounces never open tickets, a bounce a person forwarded by hand does, hostile
+ * MIME is stored or quarantined in time.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listCorpusFiles, parseCorpusFile } from '../helpers/corpus';
+import { CORPUS_ROOT, listCorpusFiles, parseCorpusFile } from '../helpers/corpus';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 import { walkCorpus } from '../helpers/walk-corpus';
 
+/** Hundreds of messages through the whole handler, one by one: generous, so that a busy machine is not a failure. */
+const CORPUS_DIR_TIMEOUT_MS = 600_000;
+
 /** The acceptance bound for one hostile message, handler end to end. */
 const MAX_MILLISECONDS_PER_MESSAGE = 2_000;
+
+/**
+ * The one message of sisimai's bsd/ and dos/ that a person wrote: a bounce forwarded by hand with a note
+ * (`Fwd: Returned mail: …`). The corpus README says it may open a ticket like any person's mail.
+ */
+const FORWARDED_BY_A_PERSON = 'bounces/sisimai/bsd/lhost-sendmail-14.eml';
+const FORWARDER = 'shironeko@example.jp';
 
 let stack: TestStack;
 
@@ -23,11 +35,12 @@ afterAll(async () => {
 
 describe('bounces, delivery and abuse reports (sisimai)', () => {
   for (const dir of ['bounces/sisimai/bsd', 'bounces/sisimai/dos']) {
-    it(`${dir}: every message opens no ticket and gets no acknowledgement`, async () => {
+    it(`${dir}: no machine message opens a ticket or gets an acknowledgement; the hand-forwarded bounce does`, async () => {
       // Prepare
       const files = listCorpusFiles(dir);
       expect(files.length).toBeGreaterThan(70);
       const outcomes = new Map<string, string[]>();
+      const earlier = new Set((await stack.outbox()).map((entry) => entry.file));
 
       // Act
       for (const file of files) {
@@ -37,13 +50,16 @@ describe('bounces, delivery and abuse reports (sisimai)', () => {
       }
 
       // Assess
-      expect(outcomes.get('ticket-created') ?? [], 'bounces that opened a ticket').toEqual([]);
+      const people = files.map((file) => relative(CORPUS_ROOT, file)).filter((name) => name === FORWARDED_BY_A_PERSON);
+      expect(outcomes.get('ticket-created') ?? [], 'messages that opened a ticket').toEqual(people);
       expect(outcomes.get('follow-up') ?? []).toEqual([]);
-      expect([...outcomes.keys()].every((outcome) => outcome === 'discarded' || outcome === 'quarantined')).toBe(true);
-      const { body } = await stack.api<{ tickets: unknown[] }>('/tickets?limit=100');
-      expect(body.tickets).toEqual([]);
-      expect(await stack.outbox()).toEqual([]);
-    });
+      const machineOutcomes = [...outcomes.entries()].filter(([outcome]) => outcome !== 'ticket-created');
+      expect(machineOutcomes.every(([outcome]) => outcome === 'discarded' || outcome === 'quarantined')).toBe(true);
+      const { body } = await stack.api<{ tickets: Array<{ customer: string }> }>('/tickets?limit=100');
+      expect(body.tickets.every((ticket) => ticket.customer === FORWARDER)).toBe(true);
+      const sent = (await stack.outbox()).filter((entry) => !earlier.has(entry.file));
+      expect(sent.map((entry) => entry.mail.to && 'text' in entry.mail.to ? entry.mail.to.text : '')).toEqual(people.map(() => FORWARDER));
+    }, CORPUS_DIR_TIMEOUT_MS);
   }
 });
 

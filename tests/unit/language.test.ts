@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectLanguage } from '../../functions/mail/language';
+import { detectLanguage, MAX_LANGUAGE_SUBJECT_CHARS, MAX_LANGUAGE_TEXT_CHARS } from '../../functions/mail/language';
 import type { Language } from '../../functions/mail/types';
 import { listCorpusFiles, parseCorpusFile } from '../helpers/corpus';
 
@@ -78,6 +78,9 @@ describe('detectLanguage rules', () => {
     ['mojibake alone', 'ʯ��ʫʿʩ�ϣ���ʨ����ʳʮʨ��', '', 'en'],
     ['nothing at all', '', '', 'en'],
     ['only numbers and addresses', '12345 alice@example.com https://example.com/a', '', 'en'],
+    ['an address glued to Chinese words is dropped with them', '请联系alice@example.com谢谢 thanks', '', 'en'],
+    ['a link glued after Chinese words keeps the words', '请看这个链接https://example.com/a thanks', '', 'zh'],
+    ['a lone @ is not an address', '@ @@ 您好 hello', '', 'zh'],
   ])('%s', (_name, text, subject, expected) => {
     // Prepare: nothing beyond the parameters.
 
@@ -86,5 +89,44 @@ describe('detectLanguage rules', () => {
 
     // Assess
     expect(language).toBe(expected);
+  });
+});
+
+describe('detectLanguage on hostile input', () => {
+  it('reads a 200 KB subject with no spaces only up to MAX_LANGUAGE_SUBJECT_CHARS', () => {
+    // Prepare: `\S+@\S+` over this subject backtracked for about 20 s.
+    const subject = `${'提'.repeat(10)}${'a'.repeat(200_000)}`;
+
+    // Act
+    const language = detectLanguage('', subject);
+
+    // Assess
+    expect(language).toBe(detectLanguage('', subject.slice(0, MAX_LANGUAGE_SUBJECT_CHARS)));
+    expect(language).toBe('zh');
+  });
+
+  it('reads megabytes of text with no newline only up to MAX_LANGUAGE_TEXT_CHARS', () => {
+    // Prepare: English first, then more Chinese than English past the cap.
+    const text = `Hello, my withdrawal is pending. ${'x'.repeat(MAX_LANGUAGE_TEXT_CHARS)}${'提现'.repeat(1_000_000)}`;
+
+    // Act
+    const language = detectLanguage(text);
+
+    // Assess
+    expect(language).toBe(detectLanguage(text.slice(0, MAX_LANGUAGE_TEXT_CHARS)));
+    expect(language).toBe('en');
+  });
+
+  it.each<[string, string]>([
+    ['one long run of letters', 'a'.repeat(3_000_000)],
+    ['long runs of whitespace', ` \t${' '.repeat(1_000_000)}\n`.repeat(3)],
+    ['an @ at both ends of a long run', `@${'a'.repeat(1_000_000)}@`],
+    ['a million replacement characters', '\uFFFD'.repeat(1_000_000)],
+  ])('returns English for %s', (_name, text) => {
+    // Act
+    const language = detectLanguage(text, text);
+
+    // Assess
+    expect(language).toBe('en');
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Ticket } from '../../functions/tickets/model';
 import {
   isValidReplySignature,
+  MAX_SUBJECT_TOKEN_SCAN_CHARS,
   messageIdKey,
   ownMessageIdFor,
   ticketOfOwnMessageId,
@@ -95,6 +96,36 @@ describe('signed reply addresses', () => {
     expect(isValidReplySignature(ticket.id, token!.signature, SECRET)).toBe(true);
     expect(isValidReplySignature('another-ticket', token!.signature, SECRET)).toBe(false);
     expect(isValidReplySignature(ticket.id, 'a'.repeat(16), SECRET)).toBe(false);
+  });
+});
+
+describe('reading references from hostile input', () => {
+  it('looks for a subject token in the first MAX_SUBJECT_TOKEN_SCAN_CHARS characters only', () => {
+    // Prepare
+    const early = `${'Re: '.repeat(200)}[#K7Q3XM] Deposit`;
+    const late = `${'x'.repeat(MAX_SUBJECT_TOKEN_SCAN_CHARS)}[#K7Q3XM]`;
+    const hostile = '[#K7Q3X'.repeat(30_000);
+
+    // Act
+    const tokens = [early, late, hostile].map(subjectTokenOf);
+
+    // Assess
+    expect(early.indexOf('[#')).toBeLessThan(MAX_SUBJECT_TOKEN_SCAN_CHARS);
+    expect(tokens).toEqual(['K7Q3XM', undefined, undefined]);
+  });
+
+  it('reads a signed reply address among 100,000 long recipients, padded with spaces', () => {
+    // Prepare
+    const ticket = ticketFixture();
+    const address = replyAddressFor(SUPPORT.address, ticket, SECRET);
+    const noise = Array.from({ length: 100_000 }, (_, n) => `support+${'k'.repeat(500)}${n}@concierge.test`);
+
+    // Act
+    const found = replyTokenIn([...noise, `  ${address.toUpperCase()} `], SUPPORT.address);
+
+    // Assess
+    expect(found?.ref).toBe(ticket.ref);
+    expect(isValidReplySignature(ticket.id, found?.signature ?? '', SECRET)).toBe(true);
   });
 });
 

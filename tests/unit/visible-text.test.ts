@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseInboundMail } from '../../functions/mail/parse';
 import { describe, expect, it } from 'vitest';
-import { extractVisibleText } from '../../functions/mail/visible-text';
+import { extractVisibleText, MAX_HTML_CHARS, MAX_TEXT_CHARS, MAX_TEXT_LINES } from '../../functions/mail/visible-text';
 
+const FIXTURES = fileURLToPath(new URL('../fixtures/mail', import.meta.url));
 const REPLIES = fileURLToPath(new URL('../../../shared/corpus/replies', import.meta.url));
 const TALON_STANDARD = join(REPLIES, 'talon/standard_replies');
 const TALON_HTML = join(REPLIES, 'talon/html_replies');
@@ -422,6 +423,31 @@ describe('HTML-only bodies', () => {
       'Yes',
     ],
     [
+      'Gmail inline answers between the blockquotes of its quote wrapper',
+      '<div dir="ltr">Hi Yue,</div><br><div class="gmail_quote gmail_quote_container">' +
+        '<div dir="ltr" class="gmail_attr">On Mon, Nov 16, 2026 at 10:00 AM Yue Li &lt;yue.li@partner.example&gt; wrote:<br></div>' +
+        '<blockquote class="gmail_quote"><div dir="ltr">Does the withdrawal API accept a memo field?</div></blockquote>' +
+        '<div>Yes, since version 2.3.</div>' +
+        '<blockquote class="gmail_quote"><div dir="ltr">And is there a daily limit?</div></blockquote>' +
+        '<div>Yes, 50 per day.</div></div>',
+      'Hi Yue,\n\nYes, since version 2.3.\n\nYes, 50 per day.',
+    ],
+    [
+      'Gmail top-posted reply: attribution and blockquote in the quote wrapper',
+      '<div dir="ltr">Thanks, that fixed it.</div><br><div class="gmail_quote">' +
+        '<div dir="ltr" class="gmail_attr">On Mon, Nov 16, 2026 at 10:00 AM Support &lt;support@x.com&gt; wrote:<br></div>' +
+        '<blockquote class="gmail_quote"><div dir="ltr">Please clear the cache.<br>Support</div></blockquote></div>',
+      'Thanks, that fixed it.',
+    ],
+    [
+      'Gmail forward with no note: the forwarded mail is the message',
+      '<div dir="ltr"><br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">---------- Forwarded message ---------<br>' +
+        'From: <b>Security</b> &lt;security@verify.example&gt;<br>Date: Mon, Nov 16, 2026<br>Subject: Verify now<br></div>' +
+        '<br><div>Click here to verify</div></div></div>',
+      '---------- Forwarded message ---------\nFrom: Security <security@verify.example>\nDate: Mon, Nov 16, 2026\n' +
+        'Subject: Verify now\n\n\nClick here to verify',
+    ],
+    [
       'links and images add no text',
       '<p>See <a href="https://x.com/a">the page</a> <img src="a.png" alt="pic"></p>',
       'See the page',
@@ -472,7 +498,142 @@ describe('output shape', () => {
   });
 });
 
+describe('mail pasted at the top of the body', () => {
+  /** The text as its writer sent it, with the line ends and trailing spaces extractVisibleText normalises. */
+  const asSent = (text: string): string => text.replace(/\r\n?/gu, '\n').replace(/[ \t]+$/gmu, '').trim();
+
+  it.each([
+    ['pasted-phishing.eml', 'a customer pasting a phishing mail, header block first, asking about it below'],
+    ['pasted-phishing-zh.eml', 'the same from a Chinese client, "发件人:" first'],
+    ['git-format-patch-pasted.eml', 'a `git format-patch` mbox pasted whole, the question under it'],
+    ['git-send-email-patch.eml', 'a `git send-email` patch whose body opens with the author\'s "From:"'],
+  ])('%s: keeps all of it (%s)', async (name) => {
+    // Prepare
+    const body = await parsedBody(join(FIXTURES, name));
+
+    // Act
+    const visible = extractVisibleText(body);
+
+    // Assess: everything is kept, signature-like rules inside the pasted mail included.
+    expect(visible).toBe(asSent(body.text ?? '').replace(/^-- $/gmu, '--'));
+  });
+
+  it('keeps the customer\'s question under the pasted phishing mail, and the link they ask about', async () => {
+    // Prepare
+    const body = await parsedBody(join(FIXTURES, 'pasted-phishing.eml'));
+
+    // Act
+    const visible = extractVisibleText(body);
+
+    // Assess
+    expect(visible).toContain('https://concierge-account-verify.com/secure/login?id=88213');
+    expect(visible).toContain('Is it really from you?');
+  });
+
+  it.each<[string, string, string]>([
+    [
+      'a forward with no note',
+      '---------- Forwarded message ---------\nFrom: Security <security@verify.example>\nDate: Mon, Nov 16, 2026\n' +
+        'Subject: Verify now\n\nClick here',
+      '---------- Forwarded message ---------\nFrom: Security <security@verify.example>\nDate: Mon, Nov 16, 2026\n' +
+        'Subject: Verify now\n\nClick here',
+    ],
+    [
+      'blank lines above the pasted header block',
+      '\n  \nFrom: Security <security@verify.example>\nSent: Monday\nSubject: Verify now\n\nClick here\n-- \nSecurity',
+      'From: Security <security@verify.example>\nSent: Monday\nSubject: Verify now\n\nClick here\n--\nSecurity',
+    ],
+    [
+      'an attribution with nothing typed above and no quote under it',
+      'On Mon, Nov 16, 2026 at 11:02 PM Security <security@verify.example> wrote:\n\nClick here\n\nIs this yours?',
+      'On Mon, Nov 16, 2026 at 11:02 PM Security <security@verify.example> wrote:\n\nClick here\n\nIs this yours?',
+    ],
+    [
+      'words typed above a header block still end the new text there',
+      'Is this real?\n\nFrom: Security <security@verify.example>\nSent: Monday\nSubject: Verify now\n\nClick here',
+      'Is this real?',
+    ],
+  ])('%s', (_name, text, expected) => {
+    // Act
+    const visible = extractVisibleText({ text });
+
+    // Assess
+    expect(visible).toBe(expected);
+  });
+});
+
+describe('inline answers between quotes', () => {
+  const attribution = 'On Mon, Nov 16, 2026 at 10:00 AM Yue Li <yue.li@partner.example> wrote:';
+  const longQuestion = '> Does the withdrawal API accept a memo field for XRP and XLM withdrawals?';
+  const longQuestion2 = '> And is there a daily limit on the number of withdrawals for one account?';
+
+  it.each<[string, string, string]>([
+    [
+      'answers right under long quoted lines, no blank lines',
+      `Hi Yue,\n\n${attribution}\n${longQuestion}\nYes, since version 2.3.\n${longQuestion2}\nYes, 50 per day.\n`,
+      'Hi Yue,\nYes, since version 2.3.\nYes, 50 per day.',
+    ],
+    [
+      'answers under short quoted lines',
+      `Hi Yue,\n${attribution}\n> memo field?\nYes.\n> daily limit?\n50.`,
+      'Hi Yue,\nYes.\n50.',
+    ],
+    [
+      'answers set apart by blank lines, then the rest of the quote',
+      `Hi Yue,\n\n${attribution}\n\n${longQuestion}\n\nYes, since version 2.3.\n\n${longQuestion2}\n\nYes, 50 per day.\n\n> Thanks,\n> Yue`,
+      'Hi Yue,\n\nYes, since version 2.3.\n\nYes, 50 per day.',
+    ],
+    [
+      'Chinese answers under a Chinese attribution',
+      '李月你好，\n在 2026年11月16日 10:00，Yue Li <yue.li@partner.example> 写道：\n> 提现接口支持 memo 字段吗？我们的客户在提现 XRP 和 XLM 时一直在问这个问题，这个问题比较急，麻烦尽快回复，谢谢！\n支持，从 2.3 版本开始。\n> 每天有提现次数限制吗？\n有，每天 50 次。',
+      '李月你好，\n支持，从 2.3 版本开始。\n有，每天 50 次。',
+    ],
+    [
+      'a quoted line the client wrapped, its tail in lower case, stays with the quote',
+      `Thanks, fixed.\n\n${attribution}\n> The withdrawal page shows an error when the memo field holds a very\nlong value.\n> Can you check?`,
+      'Thanks, fixed.',
+    ],
+  ])('%s', (_name, text, expected) => {
+    // Act
+    const visible = extractVisibleText({ text });
+
+    // Assess
+    expect(visible).toBe(expected);
+  });
+});
+
 describe('hostile bodies', () => {
+  it.each<[string, string]>([
+    ['a long tail past MAX_TEXT_CHARS', `Hello\n${'x'.repeat(MAX_TEXT_CHARS)}\nsecret tail`],
+    ['five million ">" with no newline', '>'.repeat(5_000_000)],
+    ['five million spaces, then a word', `${' '.repeat(5_000_000)}word`],
+    ['five million dashes', '-'.repeat(5_000_000)],
+    ['a million lines', 'line\n'.repeat(1_000_000)],
+    ['two thousand lines that each end like a date-first attribution', `1 ${'a@b '.repeat(95)}:\n`.repeat(2_000)],
+    ['two thousand long quoted lines, each followed by a lower-case tail', `> ${'q'.repeat(100)}\nab cd\n`.repeat(2_000)],
+    ['a million carriage returns', 'a\r'.repeat(1_000_000)],
+  ])('reads only the capped body: %s', (_name, text) => {
+    // Act
+    const visible = extractVisibleText({ text });
+
+    // Assess
+    expect(visible).toBe(extractVisibleText({ text: text.slice(0, MAX_TEXT_CHARS) }));
+    expect(visible.length).toBeLessThanOrEqual(MAX_TEXT_CHARS);
+    expect(visible.split('\n').length).toBeLessThanOrEqual(MAX_TEXT_LINES);
+  });
+
+  it('reads only the first MAX_HTML_CHARS of an HTML body', () => {
+    // Prepare
+    const html = `<p>${'word '.repeat(MAX_HTML_CHARS / 5)}</p><p>secret tail</p>`;
+
+    // Act
+    const visible = extractVisibleText({ html });
+
+    // Assess
+    expect(visible).toBe(extractVisibleText({ html: html.slice(0, MAX_HTML_CHARS) }));
+    expect(visible).not.toContain('secret tail');
+  });
+
   it('returns for a 5 MB single-line text body', () => {
     // Prepare
     const text = `On ${'a '.repeat(2.5 * 1024 * 1024)}`;
