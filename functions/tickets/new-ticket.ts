@@ -1,5 +1,6 @@
 /** How a ticket opened by a message looks: plain data in, plain data out, no I/O. */
 import type { FirstResponsePolicy } from '../commons/config';
+import { isOwnAddress } from '../mail/classify';
 import type { SenderTrust } from '../mail/trust';
 import type { InboundMail, Language } from '../mail/types';
 import { firstResponseDueAt } from './due-time';
@@ -10,6 +11,8 @@ import type { ThreadDecision } from './threading';
 export const MAX_STORED_SUBJECT_CHARS = 998;
 /** Addresses a ticket lets write into it: the customer and the people they copied, at most this many. */
 export const MAX_TICKET_PARTIES = 50;
+/** No deliverable address is longer (RFC 5321's path limit); a longer Cc entry is no one to write in. */
+export const MAX_PARTY_ADDRESS_CHARS = 254;
 
 export interface NewTicketInput {
   ref: string;
@@ -33,8 +36,6 @@ export interface NewTicketInput {
  * `stranger-reference`; security incidents are urgent whatever the tier.
  */
 export function newTicket(input: NewTicketInput): Ticket {
-  const own = new Set(input.ownAddresses);
-  const isOwn = (address: string) => own.has(address) || own.has(address.replace(/\+[^@]*@/, '@'));
   const priority = priorityFor(input.mail.subject, input.visibleText);
   const flags: TicketFlag[] = [];
   if (input.trust !== 'aligned') flags.push('unverified-sender');
@@ -42,7 +43,10 @@ export function newTicket(input: NewTicketInput): Ticket {
   if (priority === 'urgent') flags.push('security-incident');
   const tier: Tier = 'standard';
   const createdAt = input.now.toISOString();
-  const copied = input.mail.cc.map((entry) => entry.address).filter((address) => address && !isOwn(address));
+  const copied = input.mail.cc
+    .slice(0, MAX_TICKET_PARTIES)
+    .map((entry) => entry.address)
+    .filter((address) => address && address.length <= MAX_PARTY_ADDRESS_CHARS && !isOwnAddress(address, input.ownAddresses));
   return {
     id: input.ref,
     ref: input.ref,
