@@ -25,10 +25,6 @@ export interface StaffApiProps {
 }
 
 /** Optional query parameters API Gateway is told about, by resource. */
-const QUERY_PARAMETERS: Partial<Record<(typeof API_ROUTES)[number]['resource'], readonly string[]>> = {
-  '/tickets': ['customer', 'limit', 'cursor'],
-  '/tickets/{id}': ['limit', 'cursor'],
-};
 
 /**
  * The staff and operator API: API Gateway with IAM authorisation on every route, request validation, access
@@ -76,6 +72,7 @@ export class StaffApi extends ResourceGroup {
 
     const validator = new RequestValidator(this, 'StaffApiValidator', { restApi: this.restApi, validateRequestParameters: true, validateRequestBody: true });
     const integration = new LambdaIntegration(this.fn, { allowTestInvoke: false });
+    const withAnyMethod = new Set<IResource>();
     for (const route of API_ROUTES) {
       let resource: IResource = this.restApi.root;
       const requestParameters: Record<string, boolean> = {};
@@ -83,8 +80,14 @@ export class StaffApi extends ResourceGroup {
         resource = resource.getResource(part) ?? resource.addResource(part);
         if (part.startsWith('{')) requestParameters[`method.request.path.${part.slice(1, -1)}`] = true;
       }
-      for (const name of QUERY_PARAMETERS[route.resource] ?? []) requestParameters[`method.request.querystring.${name}`] = false;
+      for (const name of route.query) requestParameters[`method.request.querystring.${name}`] = false;
       resource.addMethod(route.method, integration, { requestValidator: validator, requestParameters });
+      // Any other method on a known path reaches the function too (still IAM-authorised), which answers 405
+      // with an Allow header instead of API Gateway's 403.
+      if (!withAnyMethod.has(resource)) {
+        resource.addMethod('ANY', integration, { requestValidator: validator });
+        withAnyMethod.add(resource);
+      }
     }
   }
 }

@@ -199,3 +199,16 @@ describe('acknowledgement caps', () => {
     expect(read({ ackLimitPerHour: 3, ackLimitPerSenderPerHour: 5 })).toThrow(/ackLimitPerSenderPerHour \(5\) is above ackLimitPerHour \(3\)/);
   });
 });
+
+describe('staff API methods', () => {
+  it('sends every other method on a known path to the function (IAM-authorised), which answers 405', () => {
+    // Act
+    const resources = synthesize();
+
+    // Assess
+    const methods = Object.values(resources).filter((resource) => resource.Type === 'AWS::ApiGateway::Method');
+    const anyMethods = methods.filter((method) => method.Properties.HttpMethod === 'ANY');
+    expect(anyMethods).toHaveLength(3);
+    for (const method of methods) expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
+  });
+});
