@@ -29,7 +29,7 @@ export interface InboundDependencies {
   store: DynamoTicketStore;
   rawMail: {
     getRawMessage(key: string, maxBytes: number): Promise<Buffer>;
-    putObject(key: string, body: Buffer, contentType: string): Promise<void>;
+    putObject(key: string, body: Buffer | readonly Buffer[], contentType: string): Promise<void>;
     copyToQuarantine(sourceKey: string, quarantineKey: string): Promise<void>;
   };
   mailSender: { send(mail: OutboundMail): Promise<{ sesMessageId: string }> };
