@@ -20,6 +20,24 @@ const TABLE_ACTIONS = {
 } as const;
 
 /**
+ * How every function is bundled and started; `scripts/bench` builds and runs its bundles with exactly these,
+ * so cold-start figures describe what deploys.
+ */
+export const DEPLOYED_BUNDLING = {
+  minify: true,
+  sourceMap: true,
+  format: OutputFormat.ESM,
+  target: 'node22', // runs on 22 and newer
+  mainFields: ['module', 'main'],
+  // Ship the SDK versions the tests ran against, not whichever the runtime happens to carry.
+  bundleAwsSDK: true,
+  // Some dependencies are CommonJS and call require(); ESM bundles need it defined.
+  banner: "import { createRequire as __concierge_createRequire } from 'module'; const require = __concierge_createRequire(import.meta.url);",
+} as const satisfies NodejsFunctionProps['bundling'];
+
+export const DEPLOYED_NODE_OPTIONS = '--enable-source-maps';
+
+/**
  * Every Concierge Lambda: Node.js 24 on arm64, bundled by esbuild per function (minified, ESM, source maps),
  * its own log group with retention, JSON logs, X-Ray tracing.
  */
@@ -37,21 +55,11 @@ export class ConciergeFunction extends NodejsFunction {
       loggingFormat: LoggingFormat.JSON,
       tracing: Tracing.ACTIVE,
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: DEPLOYED_NODE_OPTIONS,
         POWERTOOLS_SERVICE_NAME: 'concierge',
         ...functionProps.environment,
       },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        format: OutputFormat.ESM,
-        target: 'node22', // runs on 22 and newer
-        mainFields: ['module', 'main'],
-        // Ship the SDK versions the tests ran against, not whichever the runtime happens to carry.
-        bundleAwsSDK: true,
-        // Some dependencies are CommonJS and call require(); ESM bundles need it defined.
-        banner: "import { createRequire as __concierge_createRequire } from 'module'; const require = __concierge_createRequire(import.meta.url);",
-      },
+      bundling: { ...DEPLOYED_BUNDLING, mainFields: [...DEPLOYED_BUNDLING.mainFields] },
     });
   }
 
