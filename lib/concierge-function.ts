@@ -25,7 +25,10 @@ const TABLE_ACTIONS = {
  */
 export const DEPLOYED_BUNDLING = {
   minify: true,
-  sourceMap: true,
+  // Measured (`npx tsx scripts/bench/cold-start.ts --source-maps on|off`): a source map with
+  // --enable-source-maps costs about a tenth of a cold start's CPU and more on every error stack; minified
+  // stack traces still name the file and offset, and the map can be rebuilt from the commit.
+  sourceMap: false,
   format: OutputFormat.ESM,
   target: 'node22', // runs on 22 and newer
   mainFields: ['module', 'main'],
@@ -33,12 +36,24 @@ export const DEPLOYED_BUNDLING = {
   bundleAwsSDK: true,
   // Some dependencies are CommonJS and call require(); ESM bundles need it defined.
   banner: "import { createRequire as __concierge_createRequire } from 'module'; const require = __concierge_createRequire(import.meta.url);",
+  // Modules an ordinary message never calls are loaded on first use (lib/bundling/lazy/README.md). Paths are
+  // relative to the project root, where CDK runs esbuild.
+  esbuildArgs: {
+    '--alias': [
+      'iconv-lite=./lib/bundling/lazy/iconv-lite.cjs',
+      'encoding-japanese=./lib/bundling/lazy/encoding-japanese.cjs',
+      'he=./lib/bundling/lazy/he.cjs',
+      'html-to-text=./lib/bundling/lazy/html-to-text.cjs',
+      'linkify-it=./lib/bundling/lazy/linkify-it.cjs',
+    ],
+  },
 } as const satisfies NodejsFunctionProps['bundling'];
 
-export const DEPLOYED_NODE_OPTIONS = '--enable-source-maps';
+/** NODE_OPTIONS every function starts with; empty since source maps are off (see sourceMap above). */
+export const DEPLOYED_NODE_OPTIONS: string = '';
 
 /**
- * Every Concierge Lambda: Node.js 24 on arm64, bundled by esbuild per function (minified, ESM, source maps),
+ * Every Concierge Lambda: Node.js 24 on arm64, bundled by esbuild per function (minified, ESM, rare modules deferred),
  * its own log group with retention, JSON logs, X-Ray tracing.
  */
 export class ConciergeFunction extends NodejsFunction {
@@ -55,11 +70,15 @@ export class ConciergeFunction extends NodejsFunction {
       loggingFormat: LoggingFormat.JSON,
       tracing: Tracing.ACTIVE,
       environment: {
-        NODE_OPTIONS: DEPLOYED_NODE_OPTIONS,
+        ...(DEPLOYED_NODE_OPTIONS ? { NODE_OPTIONS: DEPLOYED_NODE_OPTIONS } : {}),
         POWERTOOLS_SERVICE_NAME: 'concierge',
         ...functionProps.environment,
       },
-      bundling: { ...DEPLOYED_BUNDLING, mainFields: [...DEPLOYED_BUNDLING.mainFields] },
+      bundling: {
+        ...DEPLOYED_BUNDLING,
+        mainFields: [...DEPLOYED_BUNDLING.mainFields],
+        esbuildArgs: { '--alias': [...DEPLOYED_BUNDLING.esbuildArgs['--alias']] },
+      },
     });
   }
 

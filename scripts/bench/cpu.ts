@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { DEPLOYED_BUNDLING } from '../../lib/concierge-function';
 import { buildCorpus, corpusFiles, planMix, type CorpusItem } from './corpus';
-import { buildDeployedBundle, deployedNodeOptions, INBOUND_ENTRY, PROJECT_ROOT, runChild, startStandIns, type StandIns } from './lambda-child';
+import { buildDeployedBundle, deployedAliases, deployedNodeOptions, INBOUND_ENTRY, PROJECT_ROOT, runChild, startStandIns, type StandIns } from './lambda-child';
 
 export interface CpuFigures {
   messages: number;
@@ -168,6 +168,8 @@ export async function measureCpu(options: { messages?: number; profileDir?: stri
         banner: { js: DEPLOYED_BUNDLING.banner },
         outfile: plainFile,
         logLevel: 'error',
+        absWorkingDir: PROJECT_ROOT,
+        alias: deployedAliases(),
       });
       const before = new Set(readdirSync(options.profileDir));
       const profiledItems = corpusWithoutFollowUps(total, `prof${Date.now()}`);

@@ -30,7 +30,11 @@ export interface DeployedBundle {
  * esbuild with the options CDK's NodejsFunction derives from `DEPLOYED_BUNDLING` (platform node, one
  * `index.mjs`, nothing external because the SDK is bundled). `sourceMap` can be overridden to compare.
  */
-export async function buildDeployedBundle(entry: string, outDir: string, overrides: { sourceMap?: boolean } = {}): Promise<DeployedBundle> {
+export async function buildDeployedBundle(
+  entry: string,
+  outDir: string,
+  overrides: { sourceMap?: boolean; nodePaths?: string[]; aliases?: boolean } = {},
+): Promise<DeployedBundle> {
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, 'index.mjs');
   const sourceMap = overrides.sourceMap ?? DEPLOYED_BUNDLING.sourceMap;
@@ -47,14 +51,31 @@ export async function buildDeployedBundle(entry: string, outDir: string, overrid
     outfile: file,
     metafile: true,
     logLevel: 'error',
+    ...(overrides.nodePaths ? { nodePaths: overrides.nodePaths } : {}),
+    absWorkingDir: PROJECT_ROOT,
+    alias: overrides.aliases === false ? {} : deployedAliases(),
   });
   const output = Object.entries(result.metafile.outputs).find(([path]) => resolve(path) === resolve(file))?.[1];
   return { file, bytes: output?.bytes ?? 0, metafile: result.metafile };
 }
 
+/** `--alias` entries of the deployed esbuild arguments, for esbuild's API (resolved from the project root as CDK does). */
+export function deployedAliases(): Record<string, string> {
+  const bundling = DEPLOYED_BUNDLING as { esbuildArgs?: Record<string, unknown> };
+  const entries = bundling.esbuildArgs?.['--alias'];
+  if (!Array.isArray(entries)) return {};
+  return Object.fromEntries(
+    entries.map((entry: string) => {
+      const at = entry.indexOf('=');
+      return [entry.slice(0, at), entry.slice(at + 1)];
+    }),
+  );
+}
+
 /** NODE_OPTIONS as deployed, unless the caller compares another value. */
-export function deployedNodeOptions(sourceMaps = DEPLOYED_BUNDLING.sourceMap): string {
-  return sourceMaps ? DEPLOYED_NODE_OPTIONS : DEPLOYED_NODE_OPTIONS.replace('--enable-source-maps', '').trim();
+export function deployedNodeOptions(sourceMaps: boolean = DEPLOYED_BUNDLING.sourceMap): string {
+  const others = DEPLOYED_NODE_OPTIONS.replace('--enable-source-maps', '').trim();
+  return sourceMaps ? `${others} --enable-source-maps`.trim() : others;
 }
 
 const HANDLER_ENV_KEYS = [
