@@ -20,6 +20,30 @@ const TABLE_ACTIONS = {
 } as const;
 
 /**
+ * Modules behind a stand-in in lib/bundling/lazy, each built into `deferred/<name>.cjs` beside the bundle
+ * from this entry file (relative to the project root, where CDK runs esbuild).
+ */
+export const DEFERRED_MODULES: Readonly<Record<string, string>> = {
+  'iconv-lite': 'node_modules/iconv-lite/lib/index.js',
+  'encoding-japanese': 'node_modules/encoding-japanese/src/index.js',
+  he: 'node_modules/he/he.js',
+  'html-to-text': 'node_modules/html-to-text/lib/html-to-text.cjs',
+  'linkify-it': 'node_modules/linkify-it/build/index.cjs.js',
+};
+
+function deferredAliases(): string[] {
+  return Object.keys(DEFERRED_MODULES).map((name) => `${name}=./lib/bundling/lazy/${name}.cjs`);
+}
+
+/** Shell commands that build the deferred modules into `<outputDir>/deferred/`, run after the main bundle. */
+export function deferredModuleCommands(inputDir: string, outputDir: string, target: string): string[] {
+  return Object.entries(DEFERRED_MODULES).map(
+    ([name, entry]) =>
+      `npx --no-install esbuild ${JSON.stringify(`${inputDir}/${entry}`)} --bundle --platform=node --format=cjs --minify --target=${target} --log-level=error --outfile=${JSON.stringify(`${outputDir}/deferred/${name}.cjs`)}`,
+  );
+}
+
+/**
  * How every function is bundled and started; `scripts/bench` builds and runs its bundles with exactly these,
  * so cold-start figures describe what deploys.
  */
@@ -36,17 +60,8 @@ export const DEPLOYED_BUNDLING = {
   bundleAwsSDK: true,
   // Some dependencies are CommonJS and call require(); ESM bundles need it defined.
   banner: "import { createRequire as __concierge_createRequire } from 'module'; const require = __concierge_createRequire(import.meta.url);",
-  // Modules an ordinary message never calls are loaded on first use (lib/bundling/lazy/README.md). Paths are
-  // relative to the project root, where CDK runs esbuild.
-  esbuildArgs: {
-    '--alias': [
-      'iconv-lite=./lib/bundling/lazy/iconv-lite.cjs',
-      'encoding-japanese=./lib/bundling/lazy/encoding-japanese.cjs',
-      'he=./lib/bundling/lazy/he.cjs',
-      'html-to-text=./lib/bundling/lazy/html-to-text.cjs',
-      'linkify-it=./lib/bundling/lazy/linkify-it.cjs',
-    ],
-  },
+  // Modules an ordinary message never calls are loaded on first use (lib/bundling/lazy/README.md).
+  esbuildArgs: { '--alias': deferredAliases() },
 } as const satisfies NodejsFunctionProps['bundling'];
 
 /** NODE_OPTIONS every function starts with; empty since source maps are off (see sourceMap above). */
@@ -78,6 +93,11 @@ export class ConciergeFunction extends NodejsFunction {
         ...DEPLOYED_BUNDLING,
         mainFields: [...DEPLOYED_BUNDLING.mainFields],
         esbuildArgs: { '--alias': [...DEPLOYED_BUNDLING.esbuildArgs['--alias']] },
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir, outputDir) => deferredModuleCommands(inputDir, outputDir, DEPLOYED_BUNDLING.target),
+        },
       },
     });
   }

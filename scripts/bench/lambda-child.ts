@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { build, type Metafile } from 'esbuild';
-import { DEPLOYED_BUNDLING, DEPLOYED_NODE_OPTIONS } from '../../lib/concierge-function';
+import { DEFERRED_MODULES, DEPLOYED_BUNDLING, DEPLOYED_NODE_OPTIONS } from '../../lib/concierge-function';
 import { startTestStack, type TestStack } from '../../tests/helpers/local-stack';
 import { LOCAL_ACCESS_KEY } from '../local/stack';
 
@@ -55,6 +55,21 @@ export async function buildDeployedBundle(
     absWorkingDir: PROJECT_ROOT,
     alias: overrides.aliases === false ? {} : deployedAliases(),
   });
+  if (overrides.aliases !== false) {
+    // What the deployed afterBundling hook does: each deferred module as a file of its own beside the bundle.
+    for (const [name, moduleEntry] of Object.entries(DEFERRED_MODULES)) {
+      await build({
+        entryPoints: [join(PROJECT_ROOT, moduleEntry)],
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        minify: true,
+        target: DEPLOYED_BUNDLING.target,
+        outfile: join(outDir, 'deferred', `${name}.cjs`),
+        logLevel: 'error',
+      });
+    }
+  }
   const output = Object.entries(result.metafile.outputs).find(([path]) => resolve(path) === resolve(file))?.[1];
   return { file, bytes: output?.bytes ?? 0, metafile: result.metafile };
 }

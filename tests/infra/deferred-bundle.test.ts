@@ -1,15 +1,16 @@
 /**
  * Mail parsing as the Lambda bundles run it: built with the deployed esbuild options, whose aliases put
- * deferred stand-ins (lib/bundling/lazy) in front of charset tables and HTML conversion. Rare charsets and
- * HTML must still come out as they do from the source.
+ * deferred stand-ins (lib/bundling/lazy) in front of charset tables and HTML conversion, and with the
+ * deferred modules built beside it. Rare charsets and HTML must still come out as they do from the source.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseInboundMail } from '../../functions/mail/parse';
 import { extractVisibleText } from '../../functions/mail/visible-text';
+import { DEFERRED_MODULES } from '../../lib/concierge-function';
 import { buildDeployedBundle, type DeployedBundle } from '../../scripts/bench/lambda-child';
 import { listCorpusFiles, PROJECT_ROOT } from '../helpers/corpus';
 
@@ -39,11 +40,14 @@ describe('the deployed bundle with deferred modules', () => {
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('holds one copy of html-to-text, behind its stand-in', () => {
+  it('keeps the deferred modules out of the bundle, in files of their own beside it', () => {
     const inputs = Object.keys(built.metafile.inputs);
-    expect(inputs.filter((path) => path.includes('node_modules/html-to-text/'))).toEqual(['node_modules/html-to-text/lib/html-to-text.cjs']);
-    expect(inputs).toContain('lib/bundling/lazy/html-to-text.cjs');
-    expect(inputs).toContain('lib/bundling/lazy/iconv-lite.cjs');
+    for (const name of Object.keys(DEFERRED_MODULES)) {
+      expect(inputs).toContain(`lib/bundling/lazy/${name}.cjs`);
+      expect(inputs.filter((path) => path.includes(`node_modules/${name}/`))).toEqual([]);
+      expect(existsSync(join(dirname(built.file), 'deferred', `${name}.cjs`))).toBe(true);
+    }
+    expect(inputs.filter((path) => /node_modules\/(entities|htmlparser2)\//.test(path))).toEqual([]);
   });
 
   const letters = listCorpusFiles('charsets/letters').filter((file) => /(chinese|japanese)_plaintext|chinese_multipart_signed/.test(file));

@@ -1,2 +1,2 @@
 'use strict';
-module.exports = require('./lazy-module.cjs')(() => require('../../../node_modules/encoding-japanese/src/index.js'));
+module.exports = require('./lazy-module.cjs')(() => require('./load-deferred.cjs')('encoding-japanese'));

@@ -1,2 +1,2 @@
 'use strict';
-module.exports = require('./lazy-module.cjs')(() => require('../../../node_modules/he/he.js'));
+module.exports = require('./lazy-module.cjs')(() => require('./load-deferred.cjs')('he'));

@@ -10,7 +10,7 @@ module.exports = function lazyLinkify(...options) {
   let real;
   const load = () => {
     if (!real) {
-      const LinkifyIt = require('../../../node_modules/linkify-it/build/index.cjs.js');
+      const LinkifyIt = require('./load-deferred.cjs')('linkify-it');
       real = new LinkifyIt(...options);
       for (const [method, args] of configuration) real[method](...args);
     }
