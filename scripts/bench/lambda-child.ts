@@ -178,7 +178,8 @@ export function ordinaryMessage(sender: string): Buffer {
 /**
  * The child: imports the bundle, then runs `mode` and prints one JSON line.
  * - `cold`: call the handler with each event once; times from process start (performance.now()).
- * - `memory`: collect garbage, note RSS, handle the one event; peak RSS from the kernel's maxrss.
+ * - `memory`: handle the warm-up events, collect garbage, note RSS, handle the one event; peak RSS from the
+ *   kernel's maxrss.
  * - `cpu`: handle the warm-up events, then the measured ones; CPU time of the measured ones only.
  * - `parse-only`: mailparser's simpleParser over each raw file (no handler), CPU time as for `cpu`.
  */
@@ -213,6 +214,7 @@ if (mode === 'parse-only') {
     out.cpuMs = cpuMs();
     out.importCpuMs = cpuMs(cpuBefore);
   } else if (mode === 'memory') {
+    for (const event of input.warmup ?? []) await mod.handler(event, context());
     globalThis.gc?.();
     const before = process.memoryUsage();
     let peakHeap = 0, peakExternal = 0;

@@ -1,18 +1,20 @@
 /**
  * Peak memory of the inbound handler for a 25 MB message, as a multiple of the message's size:
  * `peakMemoryToMessageSize.attachment25MB` (a short text and one 25 MB attachment) and `.text25MB` (25 MB of
- * plain text). Each case runs in a fresh `node` process that imports the deployed bundle, collects garbage,
- * notes its RSS, and handles the one message against the stand-ins (which run in this process); the figure
- * is (peak RSS − RSS before the message) / message bytes, peak RSS being the kernel's maxrss.
+ * plain text). Each case runs in a fresh `node` process that imports the deployed bundle, handles one ordinary
+ * message (as a warm container has: the heap at its working size, the code compiled), collects garbage, notes
+ * its RSS, and handles the 25 MB message against the stand-ins (which run in this process); the figure is
+ * (peak RSS − RSS before the message) / message bytes, peak RSS being the kernel's maxrss. `--cold` skips
+ * the ordinary message, so the first message also pays for the heap's growth from start-up size.
  *
- *   npx tsx scripts/bench/memory.ts
+ *   npx tsx scripts/bench/memory.ts [--cold]
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { buildDeployedBundle, deployedNodeOptions, INBOUND_ENTRY, runChild, startStandIns } from './lambda-child';
+import { buildDeployedBundle, deployedNodeOptions, INBOUND_ENTRY, ordinaryMessage, runChild, startStandIns } from './lambda-child';
 
 export const MESSAGE_BYTES = 25 * 1024 * 1024;
 
@@ -80,7 +82,10 @@ export function textMessage(sender: string, bytes = MESSAGE_BYTES): Buffer {
 }
 
 /** Both cases, each in its own fresh process. */
-export async function measurePeakMemory(progress: (line: string) => void = () => undefined): Promise<Record<MemoryCase, MemoryFigure>> {
+export async function measurePeakMemory(
+  progress: (line: string) => void = () => undefined,
+  options: { warm?: boolean } = {},
+): Promise<Record<MemoryCase, MemoryFigure>> {
   const workDir = mkdtempSync(join(tmpdir(), 'concierge-memory-'));
   progress('memory: bundling inbound as deployed');
   const bundle = await buildDeployedBundle(INBOUND_ENTRY, join(workDir, 'inbound'));
@@ -96,6 +101,8 @@ export async function measurePeakMemory(progress: (line: string) => void = () =>
       progress(`memory: ${name}`);
       const raw = compose(`memory-${name.toLowerCase()}-${randomBytes(4).toString('hex')}@customer.example`);
       const event = await standIns.sesEvent(raw, 'bounce-handler@customer.example');
+      const warmSender = `memory-warm-${randomBytes(4).toString('hex')}@customer.example`;
+      const warmup = options.warm === false ? [] : [await standIns.sesEvent(ordinaryMessage(warmSender), warmSender)];
       const result = await runChild<{
         baselineRss: number;
         peakRss: number;
@@ -107,7 +114,7 @@ export async function measurePeakMemory(progress: (line: string) => void = () =>
       }>({
         mode: 'memory',
         target: bundle.file,
-        input: { events: [event] },
+        input: { events: [event], warmup },
         workDir,
         env: standIns.handlerEnv,
         nodeOptions: deployedNodeOptions(),
@@ -133,9 +140,12 @@ export async function measurePeakMemory(progress: (line: string) => void = () =>
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-  measurePeakMemory((line) => process.stderr.write(`${line}\n`)).then(
+  const cold = process.argv.includes('--cold');
+  measurePeakMemory((line) => process.stderr.write(`${line}\n`), { warm: !cold }).then(
     (figures) => {
-      process.stdout.write('peakMemoryToMessageSize (fresh process per case; (peak RSS − RSS before the message) / message size)\n');
+      process.stdout.write(
+        `peakMemoryToMessageSize (fresh process per case${cold ? '' : ', after one ordinary message'}; (peak RSS − RSS before the message) / message size)\n`,
+      );
       for (const [name, figure] of Object.entries(figures)) {
         process.stdout.write(
           `  ${name.padEnd(15)} ×${figure.ratio.toFixed(2)}  message ${mib(figure.messageBytes)}, RSS ${mib(figure.baselineRssBytes)} → peak ${mib(figure.peakRssBytes)};` +
