@@ -26,7 +26,6 @@ const TABLE_ACTIONS = {
 export const DEFERRED_MODULES: Readonly<Record<string, string>> = {
   'iconv-lite': 'node_modules/iconv-lite/lib/index.js',
   'encoding-japanese': 'node_modules/encoding-japanese/src/index.js',
-  he: 'node_modules/he/he.js',
   'html-to-text': 'node_modules/html-to-text/lib/html-to-text.cjs',
   'linkify-it': 'node_modules/linkify-it/build/index.cjs.js',
 };

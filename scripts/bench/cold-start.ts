@@ -105,6 +105,7 @@ export function floorSource(requests: readonly RecordedRequest[]): string {
 }
 
 interface ColdChild {
+  deferredLoaded: string[];
   totalMs: number;
   importMs: number;
   handleMs: number;
@@ -114,6 +115,8 @@ interface ColdChild {
 
 export interface ColdStartSide {
   runs: number;
+  /** Deferred modules the handled request loaded (file names), over all runs. */
+  deferredLoaded: string[];
   bundleBytes: number;
   /** Process start to the handler's answer. */
   totalMedianMs: number;
@@ -133,6 +136,7 @@ export interface ColdStartFigures {
 function side(bundle: DeployedBundle, samples: ColdChild[]): ColdStartSide {
   return {
     runs: samples.length,
+    deferredLoaded: [...new Set(samples.flatMap((s) => s.deferredLoaded.map((path) => path.slice(path.lastIndexOf('/') + 1))))],
     bundleBytes: bundle.bytes,
     totalMedianMs: median(samples.map((s) => s.totalMs)),
     importMedianMs: median(samples.map((s) => s.importMs)),
@@ -250,6 +254,7 @@ export function formatColdStart(figures: ColdStartFigures): string {
     const f = figures[name];
     lines.push(row(name, f.handler), row(`${name} floor`, f.floor));
     lines.push(`  coldStart.${name}.toFloor ×${f.toFloor.toFixed(2)} (CPU ×${f.cpuToFloor.toFixed(2)}); requests: ${f.requests.join(', ')}`);
+    lines.push(`  deferred modules the ${name} request loaded: ${f.handler.deferredLoaded.join(', ') || 'none'}`);
   }
   return lines.join('\n');
 }

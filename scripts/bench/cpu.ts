@@ -15,10 +15,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
-import { DEPLOYED_BUNDLING } from '../../lib/concierge-function';
 import { buildCorpus, corpusFiles, planMix, type CorpusItem } from './corpus';
-import { buildDeployedBundle, deployedAliases, deployedNodeOptions, INBOUND_ENTRY, PROJECT_ROOT, runChild, startStandIns, type StandIns } from './lambda-child';
+import { buildDeployedBundle, deployedNodeOptions, INBOUND_ENTRY, PROJECT_ROOT, runChild, startStandIns, type StandIns } from './lambda-child';
 
 export interface CpuFigures {
   messages: number;
@@ -164,20 +162,8 @@ export async function measureCpu(options: { messages?: number; profileDir?: stri
     if (options.profileDir) {
       progress('cpu: profiling the handler (unminified bundle, --cpu-prof)');
       mkdirSync(options.profileDir, { recursive: true });
-      const plainFile = join(workDir, 'plain', 'index.mjs');
-      await build({
-        entryPoints: [INBOUND_ENTRY],
-        bundle: true,
-        platform: 'node',
-        target: DEPLOYED_BUNDLING.target,
-        format: 'esm',
-        mainFields: [...DEPLOYED_BUNDLING.mainFields],
-        banner: { js: DEPLOYED_BUNDLING.banner },
-        outfile: plainFile,
-        logLevel: 'error',
-        absWorkingDir: PROJECT_ROOT,
-        alias: deployedAliases(),
-      });
+      // Unminified, so that esbuild's `// path` comments map profile lines back to source files.
+      const plainFile = (await buildDeployedBundle(INBOUND_ENTRY, join(workDir, 'plain'), { minify: false, sourceMap: false })).file;
       const before = new Set(readdirSync(options.profileDir));
       const profiledItems = corpusWithoutFollowUps(total, `prof${Date.now()}`);
       await runChild<CpuChildResult>({

@@ -33,7 +33,7 @@ export interface DeployedBundle {
 export async function buildDeployedBundle(
   entry: string,
   outDir: string,
-  overrides: { sourceMap?: boolean; nodePaths?: string[]; aliases?: boolean } = {},
+  overrides: { sourceMap?: boolean; nodePaths?: string[]; aliases?: boolean; minify?: boolean } = {},
 ): Promise<DeployedBundle> {
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, 'index.mjs');
@@ -46,7 +46,7 @@ export async function buildDeployedBundle(
     format: 'esm',
     mainFields: [...DEPLOYED_BUNDLING.mainFields],
     banner: { js: DEPLOYED_BUNDLING.banner },
-    minify: DEPLOYED_BUNDLING.minify,
+    minify: overrides.minify ?? DEPLOYED_BUNDLING.minify,
     sourcemap: sourceMap,
     outfile: file,
     metafile: true,
@@ -63,7 +63,7 @@ export async function buildDeployedBundle(
         bundle: true,
         platform: 'node',
         format: 'cjs',
-        minify: true,
+        minify: overrides.minify ?? true,
         target: DEPLOYED_BUNDLING.target,
         outfile: join(outDir, 'deferred', `${name}.cjs`),
         logLevel: 'error',
@@ -213,6 +213,8 @@ if (mode === 'parse-only') {
     out.handleMs = out.totalMs - importStarted - out.importMs;
     out.cpuMs = cpuMs();
     out.importCpuMs = cpuMs(cpuBefore);
+    // Deferred modules (lib/bundling/lazy) the request made the handler load: an ordinary one should need none.
+    out.deferredLoaded = Object.keys(createRequire(import.meta.url).cache).filter((path) => path.includes('/deferred/'));
   } else if (mode === 'memory') {
     for (const event of input.warmup ?? []) await mod.handler(event, context());
     globalThis.gc?.();

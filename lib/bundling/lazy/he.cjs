@@ -1,2 +1,0 @@
-'use strict';
-module.exports = require('./lazy-module.cjs')(() => require('./load-deferred.cjs')('he'));
