@@ -120,7 +120,8 @@ function inspectParts(limits: MailLimits, inheritCharsets: boolean, findings: Pa
         const room = limits.maxTextPartBytes - capped.bytes;
         if (chunk.value.length > room) {
           capped.done = true;
-          const lineEnd = chunk.value.lastIndexOf(0x0a, room - 1);
+          // A negative offset would search from the end of the chunk, past the limit.
+          const lineEnd = room > 0 ? chunk.value.lastIndexOf(0x0a, room - 1) : -1;
           if (lineEnd < 0) {
             callback();
             return;

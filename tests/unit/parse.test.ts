@@ -166,6 +166,18 @@ describe('large bodies', () => {
     expect(mail.text).toBe(`${lines.slice(0, kept).join('\n')}\n`);
   });
 
+  it('keeps nothing past a limit that falls exactly on a line end', async () => {
+    // Prepare: 19-byte lines and room for exactly 100 of them
+    const lines = Array.from({ length: 1_000 }, (_, i) => `line ${String(i).padStart(12, '0')}`);
+    const raw = Buffer.from(`From: a@b.example\r\nSubject: s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${lines.join('\r\n')}\r\n`);
+
+    // Act
+    const mail = await parseInboundMail(raw, { ...DEFAULT_MAIL_LIMITS, maxTextPartBytes: 19 * 100 });
+
+    // Assess
+    expect(mail.text).toBe(`${lines.slice(0, 100).join('\n')}\n`);
+  });
+
   it('keeps an attachment as its decoded chunks, with size and SHA-256 of the whole', async () => {
     // Prepare
     const content = Buffer.from(Array.from({ length: 300_000 }, (_, i) => i % 251));
