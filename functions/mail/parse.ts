@@ -89,7 +89,7 @@ interface PassFindings {
  * - a plain-text body is cut at a line end after `maxTextPartBytes`: nothing downstream reads that far, and
  *   decoding 25 MB of text costs several times that in memory.
  */
-function inspectParts(limits: MailLimits, inheritCharsets: boolean, findings: PassFindings): Transform {
+function inspectParts(limits: MailLimits, inheritCharsets: boolean, findings: PassFindings, onRootCut: () => void): Transform {
   let parts = 0;
   let capped: { node: SplitterNode; bytes: number; done: boolean } | undefined;
   return new Transform({
@@ -120,6 +120,8 @@ function inspectParts(limits: MailLimits, inheritCharsets: boolean, findings: Pa
         const room = limits.maxTextPartBytes - capped.bytes;
         if (chunk.value.length > room) {
           capped.done = true;
+          // A single-part message has nothing after its body: the rest of the input need not be read at all.
+          if (!capped.node.parentNode) onRootCut();
           // A negative offset would search from the end of the chunk, past the limit.
           const lineEnd = room > 0 ? chunk.value.lastIndexOf(0x0a, room - 1) : -1;
           if (lineEnd < 0) {
@@ -184,9 +186,10 @@ type MailParserData = { type: 'text'; text?: string; html?: string | false } | M
  */
 function parsePass(raw: Buffer, limits: MailLimits, inheritCharsets: boolean, findings: PassFindings, signal: AbortSignal): Promise<RawParse> {
   return new Promise<RawParse>((resolve, reject) => {
-    const input = Readable.from(chunksOf(raw));
+    const feed = { stopped: false };
+    const input = Readable.from(chunksOf(raw, feed));
     const splitter = new Splitter({ maxHeadSize: limits.maxHeaderBytes, maxChildNodes: limits.maxMimeParts }) as unknown as Transform;
-    const inspector = inspectParts(limits, inheritCharsets, findings);
+    const inspector = inspectParts(limits, inheritCharsets, findings, () => (feed.stopped = true));
     const joiner = new Joiner() as unknown as Transform;
     const parser = new MailParser({
       // Text is converted by visible-text (with its own limits), never by mailparser; textAsHtml and inlined
@@ -330,8 +333,9 @@ export function decodeFlowed(text: string, delSp: boolean): string {
 
 const FEED_CHUNK_BYTES = 64 * 1024;
 
-function* chunksOf(raw: Buffer): Generator<Buffer> {
-  for (let offset = 0; offset < raw.length; offset += FEED_CHUNK_BYTES) yield raw.subarray(offset, offset + FEED_CHUNK_BYTES);
+/** `raw` in pieces, until `feed.stopped` says the rest is not needed. */
+function* chunksOf(raw: Buffer, feed: { stopped: boolean } = { stopped: false }): Generator<Buffer> {
+  for (let offset = 0; offset < raw.length && !feed.stopped; offset += FEED_CHUNK_BYTES) yield raw.subarray(offset, offset + FEED_CHUNK_BYTES);
 }
 
 const MESSAGE_ID_PATTERN = /<[^<>\s]{1,998}>/g;

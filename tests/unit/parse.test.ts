@@ -166,6 +166,27 @@ describe('large bodies', () => {
     expect(mail.text).toBe(`${lines.slice(0, kept).join('\n')}\n`);
   });
 
+  it('stops reading a single-part message once its text is cut', async () => {
+    // Prepare: 20 MB of plain text, its reads counted (the parser is fed 64 KiB pieces of the buffer)
+    const line = 'BTC/USDT buy 0.015 at 91234.56 order 8812734 filled\r\n';
+    const raw = Buffer.from(`From: a@b.example\r\nSubject: s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${line.repeat(Math.ceil(20_000_000 / line.length))}`);
+    const pieces = Math.ceil(raw.length / (64 * 1024));
+    const subarray = raw.subarray.bind(raw);
+    let reads = 0;
+    raw.subarray = (start?: number, end?: number) => {
+      reads += 1;
+      return subarray(start, end);
+    };
+
+    // Act
+    const mail = await parseInboundMail(raw, { ...DEFAULT_MAIL_LIMITS, maxTextPartBytes: 64 * 1024 });
+
+    // Assess: the text is the capped prefix, and the parser read a handful of pieces, not all of them
+    expect(mail.text?.startsWith(line.trimEnd())).toBe(true);
+    expect(pieces).toBeGreaterThan(300);
+    expect(reads).toBeLessThan(40);
+  });
+
   it('keeps nothing past a limit that falls exactly on a line end', async () => {
     // Prepare: 19-byte lines and room for exactly 100 of them
     const lines = Array.from({ length: 1_000 }, (_, i) => `line ${String(i).padStart(12, '0')}`);
