@@ -20,7 +20,54 @@ const TABLE_ACTIONS = {
 } as const;
 
 /**
- * Every Concierge Lambda: Node.js 24 on arm64, bundled by esbuild per function (minified, ESM, source maps),
+ * Modules behind a stand-in in lib/bundling/lazy, each built into `deferred/<name>.cjs` beside the bundle
+ * from this entry file (relative to the project root, where CDK runs esbuild).
+ */
+export const DEFERRED_MODULES: Readonly<Record<string, string>> = {
+  'iconv-lite': 'node_modules/iconv-lite/lib/index.js',
+  'encoding-japanese': 'node_modules/encoding-japanese/src/index.js',
+  'html-to-text': 'node_modules/html-to-text/lib/html-to-text.cjs',
+  'linkify-it': 'node_modules/linkify-it/build/index.cjs.js',
+};
+
+function deferredAliases(): string[] {
+  return Object.keys(DEFERRED_MODULES).map((name) => `${name}=./lib/bundling/lazy/${name}.cjs`);
+}
+
+/** Shell commands that build the deferred modules into `<outputDir>/deferred/`, run after the main bundle. */
+export function deferredModuleCommands(inputDir: string, outputDir: string, target: string): string[] {
+  return Object.entries(DEFERRED_MODULES).map(
+    ([name, entry]) =>
+      `npx --no-install esbuild ${JSON.stringify(`${inputDir}/${entry}`)} --bundle --platform=node --format=cjs --minify --target=${target} --log-level=error --outfile=${JSON.stringify(`${outputDir}/deferred/${name}.cjs`)}`,
+  );
+}
+
+/**
+ * How every function is bundled and started; `scripts/bench` builds and runs its bundles with exactly these,
+ * so cold-start figures describe what deploys.
+ */
+export const DEPLOYED_BUNDLING = {
+  minify: true,
+  // Measured (`npx tsx scripts/bench/cold-start.ts --source-maps on|off`): a source map with
+  // --enable-source-maps costs about a tenth of a cold start's CPU and more on every error stack; minified
+  // stack traces still name the file and offset, and the map can be rebuilt from the commit.
+  sourceMap: false,
+  format: OutputFormat.ESM,
+  target: 'node22', // runs on 22 and newer
+  mainFields: ['module', 'main'],
+  // Ship the SDK versions the tests ran against, not whichever the runtime happens to carry.
+  bundleAwsSDK: true,
+  // Some dependencies are CommonJS and call require(); ESM bundles need it defined.
+  banner: "import { createRequire as __concierge_createRequire } from 'module'; const require = __concierge_createRequire(import.meta.url);",
+  // Modules an ordinary message never calls are loaded on first use (lib/bundling/lazy/README.md).
+  esbuildArgs: { '--alias': deferredAliases() },
+} as const satisfies NodejsFunctionProps['bundling'];
+
+/** NODE_OPTIONS every function starts with; empty since source maps are off (see sourceMap above). */
+export const DEPLOYED_NODE_OPTIONS: string = '';
+
+/**
+ * Every Concierge Lambda: Node.js 24 on arm64, bundled by esbuild per function (minified, ESM, rare modules deferred),
  * its own log group with retention, JSON logs, X-Ray tracing.
  */
 export class ConciergeFunction extends NodejsFunction {
@@ -37,20 +84,19 @@ export class ConciergeFunction extends NodejsFunction {
       loggingFormat: LoggingFormat.JSON,
       tracing: Tracing.ACTIVE,
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
+        ...(DEPLOYED_NODE_OPTIONS ? { NODE_OPTIONS: DEPLOYED_NODE_OPTIONS } : {}),
         POWERTOOLS_SERVICE_NAME: 'concierge',
         ...functionProps.environment,
       },
       bundling: {
-        minify: true,
-        sourceMap: true,
-        format: OutputFormat.ESM,
-        target: 'node22', // runs on 22 and newer
-        mainFields: ['module', 'main'],
-        // Ship the SDK versions the tests ran against, not whichever the runtime happens to carry.
-        bundleAwsSDK: true,
-        // Some dependencies are CommonJS and call require(); ESM bundles need it defined.
-        banner: "import { createRequire as __concierge_createRequire } from 'module'; const require = __concierge_createRequire(import.meta.url);",
+        ...DEPLOYED_BUNDLING,
+        mainFields: [...DEPLOYED_BUNDLING.mainFields],
+        esbuildArgs: { '--alias': [...DEPLOYED_BUNDLING.esbuildArgs['--alias']] },
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir, outputDir) => deferredModuleCommands(inputDir, outputDir, DEPLOYED_BUNDLING.target),
+        },
       },
     });
   }

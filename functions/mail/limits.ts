@@ -15,10 +15,18 @@ export interface MailLimits {
   maxMimeDepth: number;
   /** MIME nodes in the whole message. */
   maxMimeParts: number;
-  /** Wall-clock budget for structure scan plus parse. */
+  /**
+   * Wall-clock backstop for one parse. Running out of it is a retryable failure, never a verdict on the
+   * message: how long a parse takes depends on the machine's load. The limits above bound the work.
+   */
   parseTimeoutMs: number;
-  /** HTML bodies larger than this are not converted to text (the raw HTML is still kept). */
+  /**
+   * HTML bodies larger than this, once their `data:` URIs are dropped, are not converted to text (the raw
+   * message keeps them).
+   */
   maxHtmlToTextBytes: number;
+  /** Encoded bytes of a plain-text body that are decoded; the rest stays in the raw message only. */
+  maxTextPartBytes: number;
   /** Message ids read from References; the newest ones are kept. */
   maxReferences: number;
 }
@@ -28,8 +36,10 @@ export const DEFAULT_MAIL_LIMITS: Readonly<MailLimits> = Object.freeze({
   maxHeaderBytes: 256 * 1024,
   maxMimeDepth: 16,
   maxMimeParts: 256,
-  parseTimeoutMs: 1_500,
+  parseTimeoutMs: 15_000,
   maxHtmlToTextBytes: 2 * 1024 * 1024,
+  // Far more than anything downstream reads: visible text looks at the first 64 KiB.
+  maxTextPartBytes: 1024 * 1024,
   maxReferences: 100,
 });
 

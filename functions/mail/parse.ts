@@ -1,20 +1,14 @@
-import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { Joiner, Splitter } from '@zone-eu/mailsplit';
-import { simpleParser, type AddressObject, type EmailAddress, type ParsedMail } from 'mailparser';
+import { MailParser, type AddressObject, type EmailAddress, type HeaderValue, type Headers } from 'mailparser';
 import { DEFAULT_MAIL_LIMITS, type MailLimits } from './limits';
 import type { HeaderLine, InboundMail, MailAddress, ParsedAttachment } from './types';
 
 export { DEFAULT_MAIL_LIMITS, validateMailLimits, type MailLimits } from './limits';
 
-export type MailLimitName =
-  | 'message-size'
-  | 'header-size'
-  | 'mime-depth'
-  | 'mime-parts'
-  | 'parse-time';
+export type MailLimitName = 'message-size' | 'header-size' | 'mime-depth' | 'mime-parts';
 
-/** The message broke an explicit limit; it is quarantined with `limit` as the reason. */
+/** The message broke an explicit limit of size or structure; it is quarantined with `limit` as the reason. */
 export class MailLimitError extends Error {
   override readonly name = 'MailLimitError';
   constructor(
@@ -30,40 +24,196 @@ export class MailParseError extends Error {
   override readonly name = 'MailParseError';
 }
 
+/**
+ * Parsing ran out of time. How long a parse takes depends on how busy the machine is, not only on the
+ * message, so this says nothing about the mail: the delivery is retried, never quarantined for it.
+ */
+export class ParseTimeoutError extends Error {
+  override readonly name = 'ParseTimeoutError';
+  readonly retryable = true;
+}
+
+export interface ParseOptions {
+  /**
+   * Ends the parse with ParseTimeoutError when it aborts. Without one, the parse gets a timer of
+   * `limits.parseTimeoutMs`.
+   */
+  timeout?: AbortSignal;
+}
+
+/** A mailsplit node as the splitter emits it (only what is read here). */
 interface SplitterNode {
-  type: 'node' | 'data' | 'body';
+  type: 'node';
+  root?: boolean;
+  multipart?: string | false;
+  contentType?: string | false;
+  disposition?: string | false;
+  charset?: string | false;
+  flowed?: boolean;
+  delSp?: boolean;
   parentNode?: SplitterNode | false;
+  setCharset?(charset: string): void;
+  setContentType?(contentType?: string): void;
+}
+
+type SplitterChunk = SplitterNode | { type: 'body' | 'data'; node: SplitterNode; value: Buffer };
+
+/** Bodies mailparser turns into text rather than attachments (see its `textTypes` and disposition rule). */
+const TEXT_BODY_TYPES = new Set(['text/plain', 'text/html', 'message/delivery-status']);
+
+function isTextBody(node: SplitterNode): boolean {
+  const contentType = node.contentType || (node.parentNode ? '' : 'text/plain');
+  return TEXT_BODY_TYPES.has(contentType) && (!node.disposition || node.disposition === 'inline');
+}
+
+function isCappedText(node: SplitterNode): boolean {
+  // HTML is not cut here: its bulk is often a `data:` image, and the text after it counts.
+  return isTextBody(node) && node.contentType !== 'text/html';
+}
+
+interface PassFindings {
+  /** A text part without a charset under a multipart that declares one. */
+  inheritableCharset: boolean;
+  /** A text/plain part was format=flowed; the flag was removed and the text needs decodeFlowed. */
+  flowed: boolean;
+  delSp: boolean;
 }
 
 /**
- * Walks the MIME tree without decoding any body, so that depth, part count and header size are known
- * before the full parser spends memory on the message.
+ * Checks the MIME structure as it streams past (depth, part count, header size: the splitter refuses an
+ * over-long header block) and rewrites what mailparser would otherwise get wrong or spend memory on:
+ * - format=flowed is dropped, because mailparser joins flowed lines across a change of quote depth
+ *   (`> Hi ` + `Hello` becomes `> Hi Hello`), which RFC 3676 §4.5 forbids; decodeFlowed does it properly;
+ * - with `inheritCharsets`, a text part that declares no charset gets its nearest ancestor's (seen with GBK
+ *   in signed mail, which would otherwise decode as UTF-8 and yield U+FFFD);
+ * - a plain-text body is cut at a line end after `maxTextPartBytes`: nothing downstream reads that far, and
+ *   decoding 25 MB of text costs several times that in memory.
  */
-async function scanStructure(raw: Buffer, limits: MailLimits, signal: AbortSignal): Promise<void> {
-  const splitter: NodeJS.ReadWriteStream & { destroy(): void } = new Splitter({
-    maxHeadSize: limits.maxHeaderBytes,
-    maxChildNodes: limits.maxMimeParts,
-  });
+function inspectParts(limits: MailLimits, inheritCharsets: boolean, findings: PassFindings, onRootCut: () => void): Transform {
   let parts = 0;
-  await new Promise<void>((resolve, reject) => {
-    const fail = (error: Error) => {
-      splitter.destroy();
-      reject(error);
-    };
-    signal.addEventListener('abort', () => fail(signal.reason as Error), { once: true });
-    splitter.on('data', (chunk: SplitterNode) => {
-      if (chunk.type !== 'node') return;
-      parts += 1;
-      if (parts > limits.maxMimeParts) {
-        fail(new MailLimitError('mime-parts', `more than ${limits.maxMimeParts} MIME parts`));
+  let capped: { node: SplitterNode; bytes: number; done: boolean } | undefined;
+  return new Transform({
+    objectMode: true,
+    transform(chunk: SplitterChunk, _encoding, callback) {
+      if (chunk.type === 'node') {
+        parts += 1;
+        if (parts > limits.maxMimeParts) {
+          callback(new MailLimitError('mime-parts', `more than ${limits.maxMimeParts} MIME parts`));
+          return;
+        }
+        let depth = 0;
+        for (let node = chunk.parentNode; node; node = node.parentNode) depth += 1;
+        if (depth > limits.maxMimeDepth) {
+          callback(new MailLimitError('mime-depth', `MIME nesting deeper than ${limits.maxMimeDepth}`));
+          return;
+        }
+        rewriteTextNode(chunk, inheritCharsets, findings);
+        capped = isCappedText(chunk) ? { node: chunk, bytes: 0, done: false } : undefined;
+        callback(null, chunk);
         return;
       }
-      let depth = 0;
-      for (let node = chunk.parentNode; node; node = node.parentNode) depth += 1;
-      if (depth > limits.maxMimeDepth) {
-        fail(new MailLimitError('mime-depth', `MIME nesting deeper than ${limits.maxMimeDepth}`));
+      if (chunk.type === 'body' && capped?.node === chunk.node) {
+        if (capped.done) {
+          callback();
+          return;
+        }
+        const room = limits.maxTextPartBytes - capped.bytes;
+        if (chunk.value.length > room) {
+          capped.done = true;
+          // A single-part message has nothing after its body: the rest of the input need not be read at all.
+          if (!capped.node.parentNode) onRootCut();
+          // A negative offset would search from the end of the chunk, past the limit.
+          const lineEnd = room > 0 ? chunk.value.lastIndexOf(0x0a, room - 1) : -1;
+          if (lineEnd < 0) {
+            callback();
+            return;
+          }
+          callback(null, { ...chunk, value: chunk.value.subarray(0, lineEnd + 1) });
+          return;
+        }
+        capped.bytes += chunk.value.length;
       }
-    });
+      callback(null, chunk);
+    },
+  });
+}
+
+function rewriteTextNode(node: SplitterNode, inheritCharsets: boolean, findings: PassFindings): void {
+  if (typeof node.contentType !== 'string' || !node.contentType.startsWith('text/')) return;
+  if (!node.charset) {
+    for (let parent = node.parentNode; parent; parent = parent.parentNode) {
+      if (parent.charset) {
+        findings.inheritableCharset = true;
+        if (inheritCharsets) node.setCharset?.(parent.charset);
+        break;
+      }
+    }
+  }
+  if (node.flowed && node.contentType === 'text/plain') {
+    findings.flowed = true;
+    findings.delSp = findings.delSp || Boolean(node.delSp);
+    node.flowed = false;
+    node.delSp = false;
+    node.setContentType?.();
+  }
+}
+
+/** What one pass of mailparser yields, before it becomes an InboundMail. */
+interface RawParse {
+  headers: Headers;
+  headerLines: Array<{ key: string; line: string }>;
+  text?: string;
+  html?: string;
+  attachments: Array<{ filename?: string; contentType: string; contentId?: string; size: number; sha256: string; chunks: Buffer[] }>;
+}
+
+interface MailParserAttachment {
+  type: 'attachment';
+  content: Readable;
+  contentType: string;
+  filename?: string;
+  contentId?: string;
+  checksum?: string;
+  size?: number;
+  release(): void;
+}
+
+type MailParserData = { type: 'text'; text?: string; html?: string | false } | MailParserAttachment;
+
+/**
+ * One pass: raw bytes → splitter → inspectParts → joiner → mailparser. Attachments are kept as the decoded
+ * chunks mailparser produced (never concatenated), hashed by mailparser as they stream.
+ */
+function parsePass(raw: Buffer, limits: MailLimits, inheritCharsets: boolean, findings: PassFindings, signal: AbortSignal): Promise<RawParse> {
+  return new Promise<RawParse>((resolve, reject) => {
+    const feed = { stopped: false };
+    const input = Readable.from(chunksOf(raw, feed));
+    const splitter = new Splitter({ maxHeadSize: limits.maxHeaderBytes, maxChildNodes: limits.maxMimeParts }) as unknown as Transform;
+    const inspector = inspectParts(limits, inheritCharsets, findings, () => (feed.stopped = true));
+    const joiner = new Joiner() as unknown as Transform;
+    const parser = new MailParser({
+      // Text is converted by visible-text (with its own limits), never by mailparser; textAsHtml and inlined
+      // cid: images are work and memory nothing here reads.
+      skipHtmlToText: true,
+      skipTextToHtml: true,
+      skipTextLinks: true,
+      skipImageLinks: true,
+      checksumAlgo: 'sha256',
+      // Not part of the published typings, but honoured by the splitter mailparser builds.
+      ...({ maxHeadSize: limits.maxHeaderBytes, maxChildNodes: limits.maxMimeParts } as object),
+    }) as unknown as Transform & { headerLines?: Array<{ key: string; line: string }> };
+    const streams = [input, splitter, inspector, joiner, parser];
+    const result: RawParse = { headers: new Map(), headerLines: [], attachments: [] };
+    let settled = false;
+    const fail = (error: Error) => {
+      if (settled) return;
+      settled = true;
+      for (const stream of streams) stream.destroy();
+      reject(error);
+    };
+    const onAbort = () => fail(signal.reason as Error);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
     splitter.on('error', (error: Error & { code?: string }) => {
       if (error.code === 'EMAXLEN' && /header/i.test(error.message)) {
         fail(new MailLimitError('header-size', `a MIME header block exceeds ${limits.maxHeaderBytes} bytes`));
@@ -73,120 +223,86 @@ async function scanStructure(raw: Buffer, limits: MailLimits, signal: AbortSigna
         fail(new MailParseError(`MIME structure: ${error.message}`));
       }
     });
-    splitter.on('end', () => resolve());
-    Readable.from(chunksOf(raw)).pipe(splitter as unknown as NodeJS.WritableStream);
+    for (const stream of [input, inspector, joiner]) stream.on('error', fail);
+    parser.on('error', (error: Error) => fail(error instanceof MailLimitError ? error : new MailParseError(error.message)));
+    parser.on('headers', (headers: Headers) => {
+      result.headers = headers;
+      result.headerLines = parser.headerLines ?? [];
+    });
+    parser.on('data', (data: MailParserData) => {
+      if (data.type === 'text') {
+        if (data.text) result.text = data.text;
+        if (typeof data.html === 'string' && data.html) result.html = data.html;
+        return;
+      }
+      const chunks: Buffer[] = [];
+      data.content.on('data', (chunk: Buffer) => chunks.push(chunk));
+      data.content.on('end', () => {
+        result.attachments.push({
+          ...(data.filename ? { filename: data.filename } : {}),
+          contentType: data.contentType,
+          ...(data.contentId ? { contentId: data.contentId } : {}),
+          size: data.size ?? chunks.reduce((sum, chunk) => sum + chunk.length, 0),
+          sha256: data.checksum ?? '',
+          chunks,
+        });
+        data.release();
+      });
+    });
+    parser.on('end', () => {
+      signal.removeEventListener('abort', onAbort);
+      if (settled) return;
+      settled = true;
+      resolve(result);
+    });
+    input.pipe(splitter).pipe(inspector).pipe(joiner).pipe(parser);
   });
 }
 
-/** Parses a raw message under `limits`; throws MailLimitError or MailParseError, never hangs past the time limit. */
-export async function parseInboundMail(raw: Buffer, limits: MailLimits = DEFAULT_MAIL_LIMITS): Promise<InboundMail> {
+/**
+ * Parses a raw message under `limits`. Throws MailLimitError (size or structure: quarantine it),
+ * MailParseError (nonsense: quarantine it) or ParseTimeoutError (out of time: retry the delivery).
+ */
+export async function parseInboundMail(raw: Buffer, limits: MailLimits = DEFAULT_MAIL_LIMITS, options: ParseOptions = {}): Promise<InboundMail> {
   if (raw.length > limits.maxMessageBytes) {
     throw new MailLimitError('message-size', `message is ${raw.length} bytes, limit ${limits.maxMessageBytes}`);
   }
   const controller = new AbortController();
-  const timer = setTimeout(
-    () => controller.abort(new MailLimitError('parse-time', `parsing took longer than ${limits.parseTimeoutMs} ms`)),
-    limits.parseTimeoutMs,
-  );
+  const timeOut = () => controller.abort(new ParseTimeoutError(`parsing took longer than ${limits.parseTimeoutMs} ms`));
+  const timer = options.timeout ? undefined : setTimeout(timeOut, limits.parseTimeoutMs);
+  if (options.timeout?.aborted) timeOut();
+  options.timeout?.addEventListener('abort', timeOut, { once: true });
   try {
-    await scanStructure(raw, limits, controller.signal);
-    // Fed in chunks so that, past the time limit, destroying the input stops the parser's work too.
-    const input = Readable.from(chunksOf(raw));
-    controller.signal.addEventListener('abort', () => input.destroy(), { once: true });
-    const parsed = await withAbort(
-      simpleParser(input, {
-        maxHtmlLengthToParse: limits.maxHtmlToTextBytes,
-        // Not part of the published typings, but honoured by the splitter mailparser builds.
-        ...({ maxHeadSize: limits.maxHeaderBytes, maxChildNodes: limits.maxMimeParts } as object),
-      }),
-      controller.signal,
-    );
-    const mail = toInboundMail(parsed, limits);
-    if (!hasReplacementCharacters(mail) && !FLOWED_PARAMETER.test(raw.toString('latin1'))) return mail;
-    const rewritten = await withAbort(rewriteTextParts(raw), controller.signal);
-    if (!rewritten) return mail;
-    const reparsed = toInboundMail(
-      await withAbort(simpleParser(rewritten.raw, { maxHtmlLengthToParse: limits.maxHtmlToTextBytes }), controller.signal),
-      limits,
-    );
-    if (rewritten.flowed && reparsed.text) reparsed.text = decodeFlowed(reparsed.text, rewritten.delSp);
+    const findings: PassFindings = { inheritableCharset: false, flowed: false, delSp: false };
+    const mail = toInboundMail(await parsePass(raw, limits, false, findings, controller.signal), limits, findings);
+    if (!findings.inheritableCharset || !hasReplacementCharacters(mail)) return mail;
+    // Only now is a second pass worth it: the parts that declare no charset may be in their multipart's.
+    const again: PassFindings = { inheritableCharset: false, flowed: false, delSp: false };
+    const reparsed = toInboundMail(await parsePass(raw, limits, true, again, controller.signal), limits, again);
     return countReplacements(reparsed) <= countReplacements(mail) ? reparsed : mail;
   } catch (error) {
-    if (error instanceof MailLimitError || error instanceof MailParseError) throw error;
+    if (error instanceof MailLimitError || error instanceof MailParseError || error instanceof ParseTimeoutError) throw error;
     throw new MailParseError(error instanceof Error ? error.message : String(error));
   } finally {
     clearTimeout(timer);
+    options.timeout?.removeEventListener('abort', timeOut);
   }
 }
 
 const REPLACEMENT = '\uFFFD';
 
+function occurrences(text: string | undefined, needle: string): number {
+  let count = 0;
+  for (let at = text ? text.indexOf(needle) : -1; at >= 0; at = text!.indexOf(needle, at + 1)) count += 1;
+  return count;
+}
+
 function countReplacements(mail: InboundMail): number {
-  return `${mail.text ?? ''}${mail.html ?? ''}`.split(REPLACEMENT).length - 1;
+  return occurrences(mail.text, REPLACEMENT) + occurrences(mail.html, REPLACEMENT);
 }
 
 function hasReplacementCharacters(mail: InboundMail): boolean {
-  return countReplacements(mail) > 0;
-}
-
-interface RewritableNode {
-  type: string;
-  contentType?: string | false;
-  charset?: string | false;
-  flowed?: boolean;
-  delSp?: boolean;
-  parentNode?: RewritableNode | false;
-  setCharset?(charset: string): void;
-  setContentType?(contentType?: string): void;
-}
-
-/**
- * Rewrites text parts' Content-Type where mailparser would otherwise decode them wrongly:
- * - a charset declared on the multipart but not on its text parts (seen with GBK in signed mail) would be
- *   decoded as UTF-8 and yield U+FFFD, so such parts get their nearest ancestor's charset;
- * - format=flowed is dropped, because mailparser joins flowed lines across a change of quote depth
- *   (`> Hi ` + `Hello` becomes `> Hi Hello`), which RFC 3676 §4.5 forbids; decodeFlowed does it properly.
- * Returns undefined when no part needed either.
- */
-async function rewriteTextParts(raw: Buffer): Promise<{ raw: Buffer; flowed: boolean; delSp: boolean } | undefined> {
-  let changed = false;
-  let flowed = false;
-  let delSp = false;
-  const fixer = new Transform({
-    objectMode: true,
-    transform(chunk: RewritableNode, _encoding, callback) {
-      if (chunk.type === 'node' && typeof chunk.contentType === 'string' && chunk.contentType.startsWith('text/')) {
-        if (!chunk.charset) {
-          for (let parent = chunk.parentNode; parent; parent = parent.parentNode) {
-            if (parent.charset) {
-              chunk.setCharset?.(parent.charset);
-              changed = true;
-              break;
-            }
-          }
-        }
-        if (chunk.flowed && chunk.contentType === 'text/plain') {
-          flowed = true;
-          delSp = delSp || Boolean(chunk.delSp);
-          chunk.flowed = false;
-          chunk.delSp = false;
-          chunk.setContentType?.();
-          changed = true;
-        }
-      }
-      callback(null, chunk);
-    },
-  });
-  const output: Buffer[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const joiner = new Joiner() as unknown as NodeJS.ReadWriteStream;
-    const splitter = new Splitter() as unknown as NodeJS.ReadWriteStream;
-    for (const stream of [splitter, fixer, joiner]) stream.on('error', reject);
-    joiner.on('data', (chunk: Buffer) => output.push(chunk));
-    joiner.on('end', () => resolve());
-    Readable.from([raw]).pipe(splitter).pipe(fixer).pipe(joiner);
-  });
-  return changed ? { raw: Buffer.concat(output), flowed, delSp } : undefined;
+  return Boolean(mail.text?.includes(REPLACEMENT) || mail.html?.includes(REPLACEMENT));
 }
 
 /**
@@ -215,20 +331,11 @@ export function decodeFlowed(text: string, delSp: boolean): string {
   return lines.join('\n');
 }
 
-const FLOWED_PARAMETER = /format\s*=\s*"?flowed/i;
-
 const FEED_CHUNK_BYTES = 64 * 1024;
 
-function* chunksOf(raw: Buffer): Generator<Buffer> {
-  for (let offset = 0; offset < raw.length; offset += FEED_CHUNK_BYTES) yield raw.subarray(offset, offset + FEED_CHUNK_BYTES);
-}
-
-function withAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
-    work.then(resolve, reject);
-  });
+/** `raw` in pieces, until `feed.stopped` says the rest is not needed. */
+function* chunksOf(raw: Buffer, feed: { stopped: boolean } = { stopped: false }): Generator<Buffer> {
+  for (let offset = 0; offset < raw.length && !feed.stopped; offset += FEED_CHUNK_BYTES) yield raw.subarray(offset, offset + FEED_CHUNK_BYTES);
 }
 
 const MESSAGE_ID_PATTERN = /<[^<>\s]{1,998}>/g;
@@ -257,51 +364,85 @@ function addressesOf(field: AddressObject | AddressObject[] | undefined): MailAd
   return flat;
 }
 
-function headerLinesOf(parsed: ParsedMail): HeaderLine[] {
-  return parsed.headerLines.map(({ key, line }) => {
+function headerLinesOf(lines: RawParse['headerLines']): HeaderLine[] {
+  return lines.map(({ key, line }) => {
     const colon = line.indexOf(':');
     const value = colon === -1 ? '' : line.slice(colon + 1);
     return { key: key.toLowerCase(), value: value.replace(/\r?\n[ \t]+/g, ' ').trim() };
   });
 }
 
-function rootContentType(parsed: ParsedMail): string {
-  const header = parsed.headers.get('content-type');
+function rootContentType(headers: Headers): string {
+  const header = headers.get('content-type');
   if (header && typeof header === 'object' && 'value' in header && typeof header.value === 'string') {
     return header.value.toLowerCase();
   }
   return 'text/plain';
 }
 
-function toAttachment(attachment: ParsedMail['attachments'][number]): ParsedAttachment {
+/**
+ * `data:` URIs (a pasted screenshot) are most of the bytes of many HTML mails and none of their text; the
+ * pattern is linear: one character class, no nesting.
+ */
+const DATA_URI = /\bdata:[^\s"'()<>]*/gi;
+
+/** HTML without its `data:` URIs; undefined when even that is over the conversion limit (kept in S3, not converted). */
+export function convertibleHtml(html: string | undefined, limits: MailLimits): string | undefined {
+  if (!html) return undefined;
+  const slim = html.includes('data:') ? html.replace(DATA_URI, 'data:,') : html;
+  return slim.length > limits.maxHtmlToTextBytes ? undefined : slim;
+}
+
+function toAttachment(attachment: RawParse['attachments'][number]): ParsedAttachment {
   return {
     filename: attachment.filename ?? 'attachment',
     contentType: attachment.contentType.toLowerCase(),
-    size: attachment.size ?? attachment.content.length,
-    sha256: createHash('sha256').update(attachment.content).digest('hex'),
+    size: attachment.size,
+    sha256: attachment.sha256,
     ...(attachment.contentId ? { contentId: attachment.contentId } : {}),
-    content: attachment.content,
+    content: attachment.chunks,
   };
 }
 
-function toInboundMail(parsed: ParsedMail, limits: MailLimits): InboundMail {
-  const references = messageIdsIn(parsed.references).slice(-limits.maxReferences);
-  const date = parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date.toISOString() : undefined;
-  const [from] = addressesOf(parsed.from);
+function headerText(headers: Headers, key: string): string | undefined {
+  const value: HeaderValue | undefined = headers.get(key);
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) && value.every((entry) => typeof entry === 'string')) return value.join(' ');
+  return undefined;
+}
+
+function headerAddresses(headers: Headers, key: string): AddressObject | AddressObject[] | undefined {
+  const value = headers.get(key);
+  if (!value || typeof value !== 'object' || value instanceof Date) return undefined;
+  const isAddressObject = (entry: unknown): entry is AddressObject =>
+    typeof entry === 'object' && entry !== null && 'value' in entry && Array.isArray(entry.value);
+  if (Array.isArray(value)) return (value as unknown[]).filter(isAddressObject);
+  return isAddressObject(value) ? value : undefined;
+}
+
+function toInboundMail(parsed: RawParse, limits: MailLimits, findings: PassFindings): InboundMail {
+  const { headers } = parsed;
+  const references = messageIdsIn(headerText(headers, 'references')).slice(-limits.maxReferences);
+  const dateHeader = headers.get('date');
+  const date = dateHeader instanceof Date && !Number.isNaN(dateHeader.getTime()) ? dateHeader.toISOString() : undefined;
+  const [from] = addressesOf(headerAddresses(headers, 'from'));
+  const messageId = headerText(headers, 'message-id');
+  const text = parsed.text && findings.flowed ? decodeFlowed(parsed.text, findings.delSp) : parsed.text;
+  const html = convertibleHtml(parsed.html, limits);
   return {
-    ...(parsed.messageId ? { messageId: messageIdsIn(parsed.messageId)[0] ?? parsed.messageId } : {}),
-    inReplyTo: messageIdsIn(parsed.inReplyTo).slice(0, limits.maxReferences),
+    ...(messageId ? { messageId: messageIdsIn(messageId)[0] ?? messageId } : {}),
+    inReplyTo: messageIdsIn(headerText(headers, 'in-reply-to')).slice(0, limits.maxReferences),
     references,
     ...(from ? { from } : {}),
-    replyTo: addressesOf(parsed.replyTo),
-    to: addressesOf(parsed.to),
-    cc: addressesOf(parsed.cc),
-    subject: parsed.subject ?? '',
+    replyTo: addressesOf(headerAddresses(headers, 'reply-to')),
+    to: addressesOf(headerAddresses(headers, 'to')),
+    cc: addressesOf(headerAddresses(headers, 'cc')),
+    subject: headerText(headers, 'subject') ?? '',
     ...(date ? { date } : {}),
-    headers: headerLinesOf(parsed),
-    contentType: rootContentType(parsed),
-    ...(parsed.text ? { text: parsed.text } : {}),
-    ...(typeof parsed.html === 'string' && parsed.html ? { html: parsed.html } : {}),
+    headers: headerLinesOf(parsed.headerLines),
+    contentType: rootContentType(headers),
+    ...(text ? { text } : {}),
+    ...(html ? { html } : {}),
     attachments: parsed.attachments.map(toAttachment),
   };
 }

@@ -22,7 +22,8 @@ export interface ParsedAttachment {
   /** Hex SHA-256 of the decoded content. */
   sha256: string;
   contentId?: string;
-  content: Buffer;
+  /** Decoded content as the parser produced it, in order; never concatenated, to spare a copy. */
+  content: Buffer[];
 }
 
 /** What the parser gives the rest of the pipeline: no streams, no library types. */

@@ -2,7 +2,8 @@
 export interface RawMailStore {
   /** The raw message; refuses (MailLimitError) one larger than `maxBytes`. */
   getRawMessage(key: string, maxBytes: number): Promise<Buffer>;
-  putObject(key: string, body: Buffer, contentType: string): Promise<void>;
+  /** `body` as one buffer or as chunks in order (attachments stay in the chunks they were decoded into). */
+  putObject(key: string, body: Buffer | readonly Buffer[], contentType: string): Promise<void>;
   /** Keeps a quarantined message under its own prefix, where its own retention applies. */
   copyToQuarantine(sourceKey: string, quarantineKey: string): Promise<void>;
 }

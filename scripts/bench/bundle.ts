@@ -1,17 +1,16 @@
 /**
  * Bundle size and cold import time of the `inbound` Lambda, next to a hello-world handler bundled the same way.
  *
- * The esbuild options mirror what CDK's `NodejsFunction` runs for `runtime: NODEJS_24_X, format: ESM,
- * minify: true, bundleAwsSDK: true, mainFields: ['module', 'main']` with the `createRequire` banner CDK's
- * documentation recommends for ESM output: `--bundle --target=node22 --platform=node --format=esm
- * --outfile=index.mjs --minify`. Nothing is external: the Node 24 Lambda runtime does ship AWS SDK v3, but
- * we bundle our own pinned copy anyway (the SDK counts in the figures below).
+ * Bundles are built with the options the stack deploys (`DEPLOYED_BUNDLING` in lib/concierge-function.ts,
+ * via lambda-child's buildDeployedBundle): ESM `index.mjs`, minified, SDK bundled, rarely used modules in
+ * `deferred/` beside it. For a cold start that also handles a message against its floor, see cold-start.ts.
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build, type Metafile } from 'esbuild';
+import type { Metafile } from 'esbuild';
+import { buildDeployedBundle } from './lambda-child';
 import { median, percentile } from './stats';
 
 export const ESM_BANNER = "import { createRequire } from 'module';const require = createRequire(import.meta.url);";
@@ -41,24 +40,10 @@ function sizesByPackage(metafile: Metafile, outfile: string): Array<{ name: stri
   return [...totals.entries()].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
 }
 
+/** `entry` bundled exactly as it deploys (lambda-child's buildDeployedBundle: deployed options, deferred modules beside it). */
 export async function bundle(label: string, entry: string, outDir: string): Promise<BuiltBundle> {
-  const file = join(outDir, 'index.mjs');
-  const result = await build({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'esm',
-    mainFields: ['module', 'main'],
-    banner: { js: ESM_BANNER },
-    minify: true,
-    sourcemap: false,
-    outfile: file,
-    metafile: true,
-    logLevel: 'error',
-  });
-  const bytes = Object.entries(result.metafile.outputs).find(([path]) => resolve(path) === resolve(file))?.[1].bytes ?? 0;
-  return { label, file, bytes, byPackage: sizesByPackage(result.metafile, file) };
+  const built = await buildDeployedBundle(entry, outDir);
+  return { label, file: built.file, bytes: built.bytes, byPackage: sizesByPackage(built.metafile, built.file) };
 }
 
 /** A hello-world Lambda handler, written into `dir`; returns its path. */
