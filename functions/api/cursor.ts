@@ -3,7 +3,7 @@
  * against a strict schema and checked against the listing it is used with; the store builds DynamoDB's start
  * key from the validated position, so nothing a caller writes reaches DynamoDB as a key.
  */
-import { z } from 'zod';
+import { z } from '../commons/validation';
 import type { MessagePosition, TicketPosition } from '../ports/ticket-store';
 import { TICKET_REF_ALPHABET, TICKET_REF_LENGTH } from '../tickets/references';
 import { BadRequestError } from './errors';
@@ -11,29 +11,25 @@ import { BadRequestError } from './errors';
 /** Far above any cursor this API issues; a longer one is refused before it is decoded. */
 export const MAX_CURSOR_LENGTH = 2048;
 
-const isoInstant = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/).refine((value) => !Number.isNaN(Date.parse(value)));
-const ticketId = z.string().regex(new RegExp(`^[${TICKET_REF_ALPHABET}]{${TICKET_REF_LENGTH}}$`));
+const isoInstant = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/), z.refine((value) => !Number.isNaN(Date.parse(value))));
+const ticketId = z.string().check(z.regex(new RegExp(`^[${TICKET_REF_ALPHABET}]{${TICKET_REF_LENGTH}}$`)));
 /** SES message ids, inbound and outbound, and `~ack` for a ticket's acknowledgement. */
-const messageKey = z.string().regex(/^[A-Za-z0-9._~-]{1,200}$/);
+const messageKey = z.string().check(z.regex(/^[A-Za-z0-9._~-]{1,200}$/));
 
-const ticketListCursor = z
-  .object({
-    v: z.literal(1),
-    list: z.literal('tickets'),
-    /** The customer filter the listing was made with, so a cursor cannot be carried to another listing. */
-    customer: z.string().max(1024).optional(),
-    after: z.object({ createdAt: isoInstant, id: ticketId }).strict(),
-  })
-  .strict();
+const ticketListCursor = z.strictObject({
+  v: z.literal(1),
+  list: z.literal('tickets'),
+  /** The customer filter the listing was made with, so a cursor cannot be carried to another listing. */
+  customer: z.optional(z.string().check(z.maxLength(1024))),
+  after: z.strictObject({ createdAt: isoInstant, id: ticketId }),
+});
 
-const messageListCursor = z
-  .object({
-    v: z.literal(1),
-    list: z.literal('messages'),
-    ticket: ticketId,
-    after: z.object({ receivedAt: isoInstant, key: messageKey }).strict(),
-  })
-  .strict();
+const messageListCursor = z.strictObject({
+  v: z.literal(1),
+  list: z.literal('messages'),
+  ticket: ticketId,
+  after: z.strictObject({ receivedAt: isoInstant, key: messageKey }),
+});
 
 type TicketListCursor = z.infer<typeof ticketListCursor>;
 type MessageListCursor = z.infer<typeof messageListCursor>;
@@ -42,7 +38,7 @@ function encode(value: TicketListCursor | MessageListCursor): string {
   return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 }
 
-function decode<T extends z.ZodType>(schema: T, cursor: string): z.output<T> {
+function decode<T extends z.ZodMiniType>(schema: T, cursor: string): z.output<T> {
   if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) {
     throw new BadRequestError('cursor: not a cursor this API issued');
   }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../commons/validation';
 import type { Page, TicketStore } from '../ports/ticket-store';
 import type { Ticket, TicketMessage } from '../tickets/model';
 import { isTicketRef } from '../tickets/references';
@@ -20,29 +20,29 @@ export const DEFAULT_MESSAGE_LIMIT = 20;
  */
 export const PAGE_BUDGET_BYTES = 1024 * 1024;
 
-const pageLimit = (max: number, fallback: number) =>
-  z
-    .string()
-    .regex(/^\d{1,4}$/, `expected a whole number from 1 to ${max}`)
-    .transform(Number)
-    .pipe(z.number().int().min(1, `expected a whole number from 1 to ${max}`).max(max, `expected a whole number from 1 to ${max}`))
-    .optional()
-    .transform((value) => value ?? fallback);
+const pageLimit = (max: number, fallback: number) => {
+  const message = `expected a whole number from 1 to ${max}`;
+  return z.pipe(
+    z.optional(z.string().check(z.regex(/^\d{1,4}$/, message))),
+    z.pipe(
+      z.transform((value: string | undefined) => (value === undefined ? fallback : Number(value))),
+      z.number().check(z.int(), z.gte(1, message), z.lte(max, message)),
+    ),
+  );
+};
 
 export const listTicketsQuerySchema = z.object({
-  customer: z.email('customer must be an email address').transform((v) => v.toLowerCase()).optional(),
+  customer: z.optional(z.pipe(z.email('customer must be an email address'), z.transform((v: string) => v.toLowerCase()))),
   limit: pageLimit(MAX_LIST_LIMIT, DEFAULT_LIST_LIMIT),
-  cursor: z.string().optional(),
+  cursor: z.optional(z.string()),
 });
 
 export const showTicketQuerySchema = z.object({
   limit: pageLimit(MAX_MESSAGE_LIMIT, DEFAULT_MESSAGE_LIMIT),
-  cursor: z.string().optional(),
+  cursor: z.optional(z.string()),
 });
 
-const ticketIdSchema = z.string().refine((value) => isTicketRef(value), {
-  message: 'expected a ticket id: its reference, 6 characters such as K7Q3XM',
-});
+const ticketIdSchema = z.string().check(z.refine((value) => isTicketRef(value), 'expected a ticket id: its reference, 6 characters such as K7Q3XM'));
 
 export function ticketSummary(ticket: Ticket) {
   return {
@@ -84,10 +84,10 @@ function messageView(message: TicketMessage) {
   };
 }
 
-export function parseOrBadRequest<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+export function parseOrBadRequest<T extends z.ZodMiniType>(schema: T, input: unknown): z.output<T> {
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
-    throw new BadRequestError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'value'}: ${issue.message}`).join('; '));
+    throw new BadRequestError(parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || 'value'}: ${issue.message}`).join('; '));
   }
   return parsed.data;
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from './validation';
 import { DEFAULT_MAIL_LIMITS, validateMailLimits, type MailLimits } from '../mail/limits';
 
 /** Thrown at start-up when the environment does not describe a usable deployment. */
@@ -6,13 +6,16 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-const emailAddress = z.email().transform((value) => value.toLowerCase());
-const addressList = z
-  .string()
-  .default('')
-  .transform((value) => value.split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean))
-  .pipe(z.array(z.email()));
-const positiveInt = z.coerce.number().int().positive();
+const emailAddress = z.pipe(z.email(), z.transform((value: string) => value.toLowerCase()));
+const addressList = z.pipe(
+  z._default(z.string(), ''),
+  z.pipe(
+    z.transform((value: string) => value.split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean)),
+    z.array(z.email()),
+  ),
+);
+const positiveInt = z.coerce.number().check(z.int(), z.positive());
+const positiveIntOr = (fallback: number) => z._default(positiveInt, fallback);
 
 const slaPolicySchema = z.object({
   vipUrgent: positiveInt,
@@ -31,42 +34,46 @@ export const DEFAULT_FIRST_RESPONSE_MINUTES: FirstResponsePolicy = {
 };
 
 const inboundEnvSchema = z.object({
-  TABLE_NAME: z.string().min(3),
-  RAW_MAIL_BUCKET: z.string().min(3),
-  RAW_MAIL_PREFIX: z.string().default('inbound/'),
-  ATTACHMENT_PREFIX: z.string().default('attachments/'),
-  QUARANTINE_PREFIX: z.string().default('quarantine/'),
+  TABLE_NAME: z.string().check(z.minLength(3)),
+  RAW_MAIL_BUCKET: z.string().check(z.minLength(3)),
+  RAW_MAIL_PREFIX: z._default(z.string(), 'inbound/'),
+  ATTACHMENT_PREFIX: z._default(z.string(), 'attachments/'),
+  QUARANTINE_PREFIX: z._default(z.string(), 'quarantine/'),
   SUPPORT_ADDRESS: emailAddress,
-  SUPPORT_DISPLAY_NAME: z.string().default('Concierge Support'),
+  SUPPORT_DISPLAY_NAME: z._default(z.string(), 'Concierge Support'),
   /** Further addresses that belong to the desk (staff notification sender, aliases): mail from them is a loop. */
   OWN_ADDRESSES: addressList,
   /** The reply-address signing secret itself (local), or the Secrets Manager secret that holds it (AWS). */
-  REPLY_TOKEN_SECRET: z.string().min(32, 'REPLY_TOKEN_SECRET must be at least 32 characters').optional(),
-  REPLY_TOKEN_SECRET_ARN: z.string().startsWith('arn:', 'REPLY_TOKEN_SECRET_ARN must be an ARN').optional(),
-  AWS_REGION: z.string().default('us-east-1'),
-  SES_CONFIGURATION_SET: z.string().optional(),
-  ACK_LIMIT_PER_SENDER_PER_HOUR: positiveInt.default(5),
+  REPLY_TOKEN_SECRET: z.optional(z.string().check(z.minLength(32, 'REPLY_TOKEN_SECRET must be at least 32 characters'))),
+  REPLY_TOKEN_SECRET_ARN: z.optional(z.string().check(z.startsWith('arn:', 'REPLY_TOKEN_SECRET_ARN must be an ARN'))),
+  AWS_REGION: z._default(z.string(), 'us-east-1'),
+  SES_CONFIGURATION_SET: z.optional(z.string()),
+  ACK_LIMIT_PER_SENDER_PER_HOUR: positiveIntOr(5),
   /** Desk-wide: the per-sender cap is keyed on a From address a forger chooses freely. */
-  ACK_LIMIT_PER_HOUR: positiveInt.default(200),
-  FIRST_RESPONSE_MINUTES: z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
+  ACK_LIMIT_PER_HOUR: positiveIntOr(200),
+  FIRST_RESPONSE_MINUTES: z.pipe(
+    z.optional(z.string()),
+    z.transform((value: string | undefined, ctx) => {
       if (!value) return DEFAULT_FIRST_RESPONSE_MINUTES;
+      let parsed: unknown;
       try {
-        return slaPolicySchema.parse(JSON.parse(value));
+        parsed = JSON.parse(value);
       } catch {
-        ctx.addIssue({ code: 'custom', message: 'FIRST_RESPONSE_MINUTES must be JSON {vipUrgent,vip,standardUrgent,standard}' });
-        return z.NEVER;
+        parsed = undefined;
       }
+      const policy = slaPolicySchema.safeParse(parsed);
+      if (policy.success) return policy.data;
+      ctx.issues.push({ code: 'custom', message: 'FIRST_RESPONSE_MINUTES must be JSON {vipUrgent,vip,standardUrgent,standard}', input: value });
+      return z.NEVER;
     }),
-  MAX_MESSAGE_BYTES: positiveInt.default(DEFAULT_MAIL_LIMITS.maxMessageBytes),
-  MAX_HEADER_BYTES: positiveInt.default(DEFAULT_MAIL_LIMITS.maxHeaderBytes),
-  MAX_MIME_DEPTH: positiveInt.default(DEFAULT_MAIL_LIMITS.maxMimeDepth),
-  MAX_MIME_PARTS: positiveInt.default(DEFAULT_MAIL_LIMITS.maxMimeParts),
-  PARSE_TIMEOUT_MS: positiveInt.default(DEFAULT_MAIL_LIMITS.parseTimeoutMs),
+  ),
+  MAX_MESSAGE_BYTES: positiveIntOr(DEFAULT_MAIL_LIMITS.maxMessageBytes),
+  MAX_HEADER_BYTES: positiveIntOr(DEFAULT_MAIL_LIMITS.maxHeaderBytes),
+  MAX_MIME_DEPTH: positiveIntOr(DEFAULT_MAIL_LIMITS.maxMimeDepth),
+  MAX_MIME_PARTS: positiveIntOr(DEFAULT_MAIL_LIMITS.maxMimeParts),
+  PARSE_TIMEOUT_MS: positiveIntOr(DEFAULT_MAIL_LIMITS.parseTimeoutMs),
   /** Local S3 servers answer on one host name; AWS uses virtual-hosted buckets. */
-  S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
+  S3_FORCE_PATH_STYLE: z._default(z.enum(['true', 'false']), 'false'),
 });
 
 export interface InboundConfig {
@@ -88,8 +95,8 @@ export interface InboundConfig {
   s3ForcePathStyle: boolean;
 }
 
-function formatIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+function formatIssues(error: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> }): string {
+  return error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`).join('; ');
 }
 
 /** Reads the inbound pipeline's configuration; throws ConfigError naming every bad variable. */
@@ -130,7 +137,7 @@ export function loadInboundConfig(env: NodeJS.ProcessEnv = process.env): Inbound
   };
 }
 
-const apiEnvSchema = z.object({ TABLE_NAME: z.string().min(3) });
+const apiEnvSchema = z.object({ TABLE_NAME: z.string().check(z.minLength(3)) });
 
 export interface ApiConfig {
   tableName: string;

@@ -1,8 +1,8 @@
-import { z } from 'zod';
+import { z } from '../commons/validation';
 import type { Verdicts } from '../mail/types';
 import type { InboundDelivery } from './receive-message';
 
-const verdict = z.object({ status: z.enum(['PASS', 'FAIL', 'GRAY', 'PROCESSING_FAILED', 'DISABLED']) });
+const verdict = z.optional(z.object({ status: z.enum(['PASS', 'FAIL', 'GRAY', 'PROCESSING_FAILED', 'DISABLED']) }));
 
 /** The event SES's Lambda action delivers (fields Concierge reads; the rest passes through). */
 export const sesReceiptEventSchema = z.object({
@@ -12,25 +12,25 @@ export const sesReceiptEventSchema = z.object({
         eventSource: z.literal('aws:ses'),
         ses: z.object({
           mail: z.object({
-            messageId: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'SES message id has unexpected characters'),
-            source: z.string().default(''),
+            messageId: z.string().check(z.regex(/^[A-Za-z0-9._-]{1,200}$/, 'SES message id has unexpected characters')),
+            source: z._default(z.string(), ''),
             timestamp: z.iso.datetime({ offset: true }),
-            destination: z.array(z.string()).default([]),
+            destination: z._default(z.array(z.string()), []),
           }),
           receipt: z.object({
-            timestamp: z.iso.datetime({ offset: true }).optional(),
-            recipients: z.array(z.string()).default([]),
-            spamVerdict: verdict.optional(),
-            virusVerdict: verdict.optional(),
-            spfVerdict: verdict.optional(),
-            dkimVerdict: verdict.optional(),
-            dmarcVerdict: verdict.optional(),
-            dmarcPolicy: z.enum(['none', 'quarantine', 'reject']).optional(),
+            timestamp: z.optional(z.iso.datetime({ offset: true })),
+            recipients: z._default(z.array(z.string()), []),
+            spamVerdict: verdict,
+            virusVerdict: verdict,
+            spfVerdict: verdict,
+            dkimVerdict: verdict,
+            dmarcVerdict: verdict,
+            dmarcPolicy: z.optional(z.enum(['none', 'quarantine', 'reject'])),
           }),
         }),
       }),
     )
-    .min(1),
+    .check(z.minLength(1)),
 });
 
 export type SesReceiptEvent = z.input<typeof sesReceiptEventSchema>;
