@@ -3,7 +3,7 @@
  * against a strict schema and checked against the listing it is used with; the store builds DynamoDB's start
  * key from the validated position, so nothing a caller writes reaches DynamoDB as a key.
  */
-import { z } from '../commons/validation';
+import * as z from '../commons/validation';
 import type { MessagePosition, TicketPosition } from '../ports/ticket-store';
 import { TICKET_REF_ALPHABET, TICKET_REF_LENGTH } from '../tickets/references';
 import { BadRequestError } from './errors';

@@ -1,4 +1,4 @@
-import { z } from '../commons/validation';
+import * as z from '../commons/validation';
 import type { Page, TicketStore } from '../ports/ticket-store';
 import type { Ticket, TicketMessage } from '../tickets/model';
 import { isTicketRef } from '../tickets/references';

@@ -1,4 +1,4 @@
-import { z } from './validation';
+import * as z from './validation';
 import { DEFAULT_MAIL_LIMITS, validateMailLimits, type MailLimits } from '../mail/limits';
 
 /** Thrown at start-up when the environment does not describe a usable deployment. */

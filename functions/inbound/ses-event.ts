@@ -1,4 +1,4 @@
-import { z } from '../commons/validation';
+import * as z from '../commons/validation';
 import type { Verdicts } from '../mail/types';
 import type { InboundDelivery } from './receive-message';
 
