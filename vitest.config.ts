@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
+    // One DynamoDB Local and S3 server for the run, started when a test stack first asks for them.
+    globalSetup: ['tests/helpers/shared-stand-ins.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
