@@ -73,7 +73,9 @@ async function startOnPort(port: number, options: DynamoDbLocalOptions): Promise
   } else {
     args.push('-inMemory');
   }
-  const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: Ctrl-C reaches the stack, which stops Java itself. Were Java to get the terminal's
+  // SIGINT too, it could die first and be taken for a crash.
+  const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   // Whatever ends this process (an uncaught error included), Java must not outlive it.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
