@@ -184,6 +184,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             supervise(next);
           })();
           dynamoBack.catch((error: unknown) => {
+            dynamoRestarting = false;
             if (stopped) return;
             const message = `DynamoDB Local died (${how}) and could not be restarted on port ${instance.port}: ${error instanceof Error ? error.message : String(error)}`;
             log(message);
