@@ -13,7 +13,7 @@ import { freePort } from '../../scripts/local/stack';
 import { PROJECT_ROOT } from '../helpers/corpus';
 
 const CLI = join(PROJECT_ROOT, 'scripts', 'concierge.mjs');
-const SLOW = 180_000;
+const SLOW = 300_000;
 let dataDir: string;
 let smtpPort: number;
 let apiPort: number;
