@@ -1,6 +1,7 @@
 /**
- * `npm start`: the whole desk on 127.0.0.1, the same handlers as on AWS. Ctrl-C stops everything,
- * DynamoDB Local's Java process included.
+ * `npm start`: the whole desk on 127.0.0.1, the same handlers as on AWS. Ctrl-C, SIGTERM, SIGHUP or the
+ * parent going away stop everything, DynamoDB Local's Java process included; a start ends what a killed run
+ * left behind in DATA_DIR.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +23,64 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 // Before any SDK client is built: the locked SDK versions support Node 20, and Lambda runs Node 24.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+const DEMO_FILE = join(import.meta.dirname, '..', 'tests', 'fixtures', 'demo', 'first-message.eml');
+const DEMO_CUSTOMER = 'alice@example.com';
+const DEFAULT_API_URL = 'http://127.0.0.1:3000';
+const DEFAULT_SMTP_PORT = 2525;
+
+interface TicketSummary {
+  ref: string;
+  subject: string;
+  status: string;
+}
+
+async function demoTicket(apiUrl: string): Promise<TicketSummary | undefined> {
+  const response = await fetch(`${apiUrl}/tickets?customer=${DEMO_CUSTOMER}&limit=1`);
+  const body = (await response.json()) as { tickets?: TicketSummary[] };
+  return body.tickets?.[0];
+}
+
+/** Sends the demo message once per data directory: a restart shows the ticket it already opened. */
+async function runDemo(stack: LocalStack): Promise<void> {
+  const earlier = await demoTicket(stack.apiUrl);
+  if (earlier) {
+    log(`\nDemo: alice@example.com's ticket [#${earlier.ref}] "${earlier.subject}" (from an earlier start) is ${earlier.status}.`);
+    return;
+  }
+  await sendRawMessage({ host: '127.0.0.1', port: stack.smtpPort, raw: readFileSync(DEMO_FILE), to: [stack.supportAddress] });
+  await stack.idle();
+  const ticket = await demoTicket(stack.apiUrl);
+  if (ticket) {
+    log(`\nDemo: alice@example.com wrote in; ticket [#${ticket.ref}] "${ticket.subject}" is ${ticket.status}.`);
+    log(`  Her acknowledgement is in ${stack.mailboxUrl}/ — try: npx concierge tickets show ${ticket.ref}`);
+    log('  (set LOCAL_DEMO=0 to start without the demo message)');
+  }
+}
+
+function banner(stack: LocalStack, dataDir: string): string {
+  // The CLI finds a stack on the default ports by itself; on other ports it needs to be told.
+  const cliEnv = [
+    ...(stack.apiUrl !== DEFAULT_API_URL ? [`CONCIERGE_API_URL=${stack.apiUrl}`] : []),
+    ...(stack.smtpPort !== DEFAULT_SMTP_PORT ? [`SMTP_PORT=${stack.smtpPort}`] : []),
+  ];
+  const cliSetup = cliEnv.length > 0 ? `\nThe CLI needs to know the ports (in the shell where you run it):\n  export ${cliEnv.join(' ')}\n` : '';
+  return `
+Concierge is running on 127.0.0.1
+  SMTP receiver (plays SES receiving)  smtp://127.0.0.1:${stack.smtpPort}   accepts mail for ${stack.supportAddress}
+  API                                  ${stack.apiUrl}   (GET /health, /tickets, /tickets/{id|ref})
+  Outbound mailbox (SES stand-in)      ${stack.mailboxUrl}/   files in ${stack.outboxDir}
+  S3 server                            ${stack.s3Endpoint}   bucket ${stack.rawMailBucket}
+  DynamoDB Local                       ${stack.dynamoEndpoint}   table ${stack.tableName}
+  Data directory                       ${dataDir}
+${cliSetup}
+Read the demo ticket, then reply to it as its customer:
+  npx concierge tickets list
+  npx concierge tickets show <ref>
+  npx concierge send tests/fixtures/demo/follow-up.eml
+Then open ${stack.mailboxUrl}/ to read the acknowledgement with its full headers.
+Ctrl-C (or kill -TERM) stops everything.`;
+}
+
 async function main(): Promise<void> {
   const parsed = envSchema.safeParse(process.env);
   if (!parsed.success) {
@@ -29,64 +88,52 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const env = parsed.data;
+
+  // Every way of stopping stops everything: the handlers are in place before anything starts, so a signal
+  // during start-up waits for it and then stops what was started.
+  let stack: LocalStack | undefined;
+  let starting: Promise<LocalStack | undefined> = Promise.resolve(undefined);
+  let stopping = false;
+  const stop = async (why: string, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    log(`\n${why}: stopping…`);
+    const started = stack ?? (await starting.catch(() => undefined));
+    await started?.stop();
+    log(`Stopped. Data kept in ${env.DATA_DIR}`);
+    process.exit(code);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(signal, 0));
+  // A parent killed outright (npm or a wrapper getting SIGKILL) sends nothing: notice it by being re-parented.
+  const parentAtStart = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parentAtStart) void stop('parent process gone', 0);
+  }, 1_000).unref();
+
   log('Starting Concierge locally (DynamoDB Local needs Java 17+)…');
-  let stack: LocalStack;
+  starting = startLocalStack({
+    dataDir: env.DATA_DIR,
+    smtpPort: env.SMTP_PORT,
+    apiPort: env.API_PORT,
+    sesPort: env.MAILBOX_PORT,
+    supportAddress: env.SUPPORT_ADDRESS,
+    log: (line) => log(`  ${line}`),
+    onFatal: (error) => {
+      process.stderr.write(`concierge: ${error.message}\n`);
+      void stop('a stand-in is down for good', 1);
+    },
+  });
   try {
-    stack = await startLocalStack({
-      dataDir: env.DATA_DIR,
-      smtpPort: env.SMTP_PORT,
-      apiPort: env.API_PORT,
-      sesPort: env.MAILBOX_PORT,
-      supportAddress: env.SUPPORT_ADDRESS,
-      log: (line) => log(`  ${line}`),
-    });
+    stack = await starting;
   } catch (error) {
     process.stderr.write(`concierge: could not start the local stack: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   }
+  if (stopping || !stack) return;
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log(`\n${signal}: stopping…`);
-    await stack.stop();
-    log('Stopped. Data kept in ' + env.DATA_DIR);
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-
-  log(`
-Concierge is running on 127.0.0.1
-  SMTP receiver (plays SES receiving)  smtp://127.0.0.1:${stack.smtpPort}   accepts mail for ${stack.supportAddress}
-  API                                  ${stack.apiUrl}   (GET /health, /tickets, /tickets/{id|ref})
-  Outbound mailbox (SES stand-in)      ${stack.mailboxUrl}/   files in ${stack.outboxDir}
-  S3 server                            ${stack.s3Endpoint}   bucket ${stack.rawMailBucket}
-  DynamoDB Local                       ${stack.dynamoEndpoint}   table ${stack.tableName}
-  Data directory                       ${env.DATA_DIR}
-
-Send a first message:
-  npx concierge send tests/fixtures/demo/first-message.eml
-  npx concierge tickets list
-  npx concierge tickets show <ref>
-Then open ${stack.mailboxUrl}/ to read the acknowledgement with its full headers.
-Ctrl-C stops everything.`);
-
+  log(banner(stack, env.DATA_DIR));
   if (env.LOCAL_DEMO === '1') {
-    const demo = readFileSync(join(import.meta.dirname, '..', 'tests', 'fixtures', 'demo', 'first-message.eml'));
-    // A fresh Message-ID each start, so the demo is a new message rather than a recognised re-delivery.
-    const fresh = Buffer.from(demo.toString('utf8').replace('<demo-first-message@example.com>', `<demo-${Date.now()}@example.com>`));
-    await sendRawMessage({ host: '127.0.0.1', port: stack.smtpPort, raw: fresh, to: [stack.supportAddress] });
-    await stack.idle();
-    const response = await fetch(`${stack.apiUrl}/tickets?customer=alice@example.com&limit=1`);
-    const body = (await response.json()) as { tickets: Array<{ ref: string; subject: string; status: string }> };
-    const [ticket] = body.tickets;
-    if (ticket) {
-      log(`\nDemo: alice@example.com wrote in; ticket [#${ticket.ref}] "${ticket.subject}" is ${ticket.status}.`);
-      log(`  Her acknowledgement is in ${stack.mailboxUrl}/ — try: npx concierge tickets show ${ticket.ref}`);
-      log('  (set LOCAL_DEMO=0 to start without the demo message)');
-    }
+    await runDemo(stack).catch((error: unknown) => log(`\nThe demo message could not be sent: ${error instanceof Error ? error.message : String(error)}`));
   }
 }
 

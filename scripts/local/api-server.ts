@@ -1,26 +1,38 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { API_ROUTES } from '../../functions/api/routes';
+import type { HealthReport } from './health';
 
 type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-/** Matches a path against the route templates, returning the template and its path parameters. */
+/** A request API Gateway would refuse before it reached the function. */
+export class MalformedRequestError extends Error {}
+
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new MalformedRequestError('malformed percent-encoding in the path');
+  }
+}
+
+/**
+ * Matches a path against the route templates, returning the template and its path parameters. A path that
+ * matches a template only under another method still gets that template, so the handler can answer 405.
+ */
 export function matchRoute(method: string, path: string): { resource: string; pathParameters: Record<string, string> } | undefined {
   const segments = path.split('/').filter(Boolean);
-  for (const route of API_ROUTES) {
-    if (route.method !== method) continue;
+  const candidates = [...API_ROUTES.filter((route) => route.method === method), ...API_ROUTES.filter((route) => route.method !== method)];
+  for (const route of candidates) {
     const template = route.resource.split('/').filter(Boolean);
     if (template.length !== segments.length) continue;
+    const matches = template.every((part, index) => (part.startsWith('{') && part.endsWith('}')) || part === segments[index]);
+    if (!matches) continue;
     const pathParameters: Record<string, string> = {};
-    const matches = template.every((part, index) => {
-      const segment = segments[index] ?? '';
-      if (part.startsWith('{') && part.endsWith('}')) {
-        pathParameters[part.slice(1, -1)] = decodeURIComponent(segment);
-        return true;
-      }
-      return part === segment;
+    template.forEach((part, index) => {
+      if (part.startsWith('{') && part.endsWith('}')) pathParameters[part.slice(1, -1)] = decodePathSegment(segments[index] ?? '');
     });
-    if (matches) return { resource: route.resource, pathParameters };
+    return { resource: route.resource, pathParameters };
   }
   return undefined;
 }
@@ -44,39 +56,91 @@ function lambdaContext(name: string): Context {
 
 export { lambdaContext };
 
-/** Serves the API handler over HTTP the way API Gateway's Lambda proxy integration would call it. */
-export async function startApiServer(options: { port: number; host?: string; handler: ApiHandler }) {
+const json = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
+  statusCode,
+  headers: { 'content-type': 'application/json; charset=utf-8' },
+  body: JSON.stringify(body),
+});
+
+/** The event API Gateway's Lambda proxy integration would build for this request. */
+export function proxyEvent(method: string, target: string, headers: IncomingMessage['headers']): APIGatewayProxyEvent {
+  const queryAt = target.indexOf('?');
+  const path = queryAt === -1 ? target : target.slice(0, queryAt);
+  if (!path.startsWith('/')) throw new MalformedRequestError('the request target must be a path');
+  const route = matchRoute(method, path);
+  const query: Record<string, string> = {};
+  const multiQuery: Record<string, string[]> = {};
+  // URLSearchParams never throws: a malformed escape in the query stays as written, as API Gateway passes it.
+  for (const [key, value] of new URLSearchParams(queryAt === -1 ? '' : target.slice(queryAt + 1))) {
+    query[key] = value;
+    (multiQuery[key] ??= []).push(value);
+  }
+  const hasQuery = Object.keys(query).length > 0;
+  return {
+    httpMethod: method,
+    path,
+    resource: route?.resource ?? path,
+    pathParameters: route?.pathParameters ?? null,
+    queryStringParameters: hasQuery ? query : null,
+    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+    headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')])),
+    multiValueHeaders: {},
+    body: null,
+    isBase64Encoded: false,
+    stageVariables: null,
+    requestContext: {} as APIGatewayProxyEvent['requestContext'],
+  };
+}
+
+/**
+ * Serves the API handler over HTTP the way API Gateway's Lambda proxy integration would call it. No request
+ * can take the server down: a malformed one gets 400, a failing handler 500. With `health`, `GET /health`
+ * also reports each local stand-in and answers 503 while one is down.
+ */
+export async function startApiServer(options: { port: number; host?: string; handler: ApiHandler; health?: () => Promise<HealthReport> }) {
+  const answer = async (request: IncomingMessage): Promise<APIGatewayProxyResult> => {
+    let event: APIGatewayProxyEvent;
+    try {
+      event = proxyEvent(request.method ?? 'GET', request.url ?? '/', request.headers);
+    } catch (error) {
+      if (error instanceof MalformedRequestError) return json(400, { error: error.message });
+      throw error;
+    }
+    const result = await options.handler(event, lambdaContext('concierge-api'));
+    if (!options.health || event.resource !== '/health' || event.httpMethod !== 'GET' || result.statusCode !== 200) return result;
+    const report = await options.health();
+    let handlerBody: Record<string, unknown> = {};
+    try {
+      handlerBody = JSON.parse(result.body) as Record<string, unknown>;
+    } catch {
+      // the handler's own answer is not JSON: report the stand-ins alone
+    }
+    return json(report.status === 'ok' ? 200 : 503, { ...handlerBody, ...report });
+  };
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    const method = request.method ?? 'GET';
-    const route = matchRoute(method, url.pathname);
+    request.resume();
+    response.on('error', () => undefined);
     const send = (result: APIGatewayProxyResult) => {
+      if (response.headersSent) return;
       response.writeHead(result.statusCode, result.headers as Record<string, string>);
       response.end(result.body);
     };
-    const query = Object.fromEntries(url.searchParams.entries());
-    const event = {
-      httpMethod: method,
-      path: url.pathname,
-      resource: route?.resource ?? url.pathname,
-      pathParameters: route?.pathParameters ?? null,
-      queryStringParameters: Object.keys(query).length > 0 ? query : null,
-      multiValueQueryStringParameters: null,
-      headers: Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')])),
-      multiValueHeaders: {},
-      body: null,
-      isBase64Encoded: false,
-      stageVariables: null,
-      requestContext: {} as APIGatewayProxyEvent['requestContext'],
-    } satisfies APIGatewayProxyEvent;
-    request.resume();
-    options.handler(event, lambdaContext('concierge-api')).then(send, () =>
-      send({ statusCode: 500, body: JSON.stringify({ error: 'internal error' }), headers: { 'content-type': 'application/json' } }),
-    );
+    answer(request)
+      .then(send)
+      .catch(() => send(json(500, { error: 'internal error' })))
+      .catch(() => response.destroy());
+  });
+  // A client that sends garbage gets 400 from Node's parser; the socket error must not reach the process.
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+    server.listen(options.port, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const address = server.address();
   return {

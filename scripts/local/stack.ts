@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { BucketAlreadyOwnedByYou, CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { SesReceiptEvent } from '../../functions/inbound/ses-event';
 import { startApiServer, lambdaContext } from './api-server';
-import { ensureTable, startDynamoDbLocal } from './dynamodb-local';
+import { ensureTable, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
+import { probeDynamoDb, probeS3, probeTcp, summarise, type HealthReport, type StandInHealth } from './health';
+import { freePort } from './processes';
+import { claimDataDir } from './run-lock';
 import { startLocalS3 } from './s3-server';
 import { startLocalSesEndpoint } from './ses/server';
 import { startSmtpReceiver, type LocalVerdictRules } from './smtp-receiver';
@@ -28,6 +30,16 @@ export interface LocalStackOptions {
   handlerEnv?: Record<string, string>;
   /** Lambda async invocations are retried twice; the local stack does the same. */
   retryDelaysMs?: number[];
+  /** A DynamoDB already running (one shared by many test stacks) instead of starting DynamoDB Local. */
+  dynamoEndpoint?: string;
+  /** An S3 server already running instead of starting one; the raw-mail bucket is created there. */
+  s3Endpoint?: string;
+  /** Defaults to `concierge-local`; stacks sharing one DynamoDB keep apart by table. */
+  tableName?: string;
+  /** Defaults to `concierge-raw-mail`; stacks sharing one S3 server keep apart by bucket. */
+  rawMailBucket?: string;
+  /** A stand-in died and could not be brought back: this stack can no longer do its work. */
+  onFatal?: (error: Error) => void;
   log?: (line: string) => void;
 }
 
@@ -47,6 +59,10 @@ export interface LocalStack {
   invokeInbound(event: SesReceiptEvent): Promise<unknown>;
   /** Resolves once every invocation in flight has finished. */
   idle(): Promise<void>;
+  /** Asks each stand-in whether it answers; the local `/health` serves this. */
+  health(): Promise<HealthReport>;
+  /** DynamoDB Local's Java process, when this stack started it. */
+  dynamoPid(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -55,17 +71,10 @@ export const LOCAL_RAW_MAIL_BUCKET = 'concierge-raw-mail';
 export const DEFAULT_SUPPORT_ADDRESS = 'support@concierge.test';
 export const LOCAL_ACCESS_KEY = 'S3RVER';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
+export { freePort };
+
+/** DynamoDB Local is restarted after it dies at most this many times before the stack gives up. */
+const MAX_DYNAMODB_RESTARTS = 5;
 
 /** The signing secret for reply addresses: kept in DATA_DIR so addresses stay valid across restarts. */
 function replyTokenSecret(dataDir: string): string {
@@ -91,9 +100,30 @@ export function verdictRulesFromEnv(env: NodeJS.ProcessEnv): LocalVerdictRules {
   };
 }
 
+/** One line on what became of a message, for the stack's log. */
+export function describeOutcome(result: unknown): string {
+  const r = (result ?? {}) as Record<string, unknown>;
+  switch (r.outcome) {
+    case 'ticket-created':
+      return `opened ticket [#${String(r.ref)}] (${String(r.ticketId)}); acknowledgement ${String(r.acknowledgement)}`;
+    case 'follow-up':
+      return `joined ticket ${String(r.ticketId)}`;
+    case 'duplicate':
+      return `duplicate of ${String(r.of)}: nothing new stored${r.acknowledgement ? `; acknowledgement ${String(r.acknowledgement)}` : ''}`;
+    case 'discarded':
+      return `discarded: ${String(r.reason)}`;
+    case 'quarantined':
+      return `quarantined: ${String(r.reason)}`;
+    default:
+      return `finished: ${JSON.stringify(result)}`;
+  }
+}
+
 /**
  * Starts the whole desk on 127.0.0.1: DynamoDB Local, an S3 server, the SES stand-in, the SMTP receiver
  * that plays SES receiving, and the API. The handlers are the deployed ones; only endpoints differ.
+ * DynamoDB Local is watched: when it dies it is restarted on the same port with the same data, and when
+ * that fails `onFatal` says so.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => undefined);
@@ -101,9 +131,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   mkdirSync(dataDir, { recursive: true });
   const region = options.region ?? 'us-east-1';
   const supportAddress = (options.supportAddress ?? DEFAULT_SUPPORT_ADDRESS).toLowerCase();
+  const tableName = options.tableName ?? LOCAL_TABLE_NAME;
+  const rawMailBucket = options.rawMailBucket ?? LOCAL_RAW_MAIL_BUCKET;
   const outboxDir = join(dataDir, 'outbox');
   const deadLetterDir = join(dataDir, 'dead-letters');
   mkdirSync(deadLetterDir, { recursive: true });
+  const lock = await claimDataDir(dataDir, log);
   // Stopped last-started first, so nothing is called after the service it needs has gone.
   const stoppers: Array<() => Promise<void>> = [];
   let stopped = false;
@@ -111,18 +144,78 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     if (stopped) return;
     stopped = true;
     for (const stop of [...stoppers].reverse()) await stop().catch(() => undefined);
+    lock.release();
   };
 
   try {
-    const dynamo = await startDynamoDbLocal({
-      port: options.dynamoPort || (await freePort()),
-      ...(options.inMemoryDatabase ? {} : { dataDir: join(dataDir, 'dynamodb') }),
-    });
-    stoppers.push(() => dynamo.stop());
-    await ensureTable(dynamo.endpoint, LOCAL_TABLE_NAME);
+    const dynamoDataDir = options.inMemoryDatabase ? undefined : join(dataDir, 'dynamodb');
+    let dynamo: DynamoDbLocal | undefined;
+    let dynamoEndpoint: string;
+    // Settles when DynamoDB is up again after a restart; deliveries wait on it rather than fail.
+    let dynamoBack: Promise<void> = Promise.resolve();
+    let dynamoRestarting = false;
+    if (options.dynamoEndpoint) {
+      dynamoEndpoint = options.dynamoEndpoint;
+    } else {
+      dynamo = await startDynamoDbLocal({ ...(options.dynamoPort ? { port: options.dynamoPort } : {}), ...(dynamoDataDir ? { dataDir: dynamoDataDir } : {}) });
+      dynamoEndpoint = dynamo.endpoint;
+      if (dynamo.process.pid !== undefined) lock.recordJava(dynamo.process.pid, dynamo.command);
+      stoppers.push(async () => {
+        await dynamoBack.catch(() => undefined);
+        await dynamo?.stop();
+      });
+      let restarts = 0;
+      const supervise = (instance: DynamoDbLocal) => {
+        void instance.exited.then(({ code, signal }) => {
+          if (stopped) return;
+          restarts += 1;
+          dynamoRestarting = true;
+          const how = signal ?? `exit code ${code}`;
+          log(`DynamoDB Local (pid ${instance.process.pid}) died (${how}); restarting it on port ${instance.port} with the same data`);
+          dynamoBack = (async () => {
+            if (restarts > MAX_DYNAMODB_RESTARTS) throw new Error(`it died ${restarts} times`);
+            const next = await startDynamoDbLocal({ port: instance.port, ...(dynamoDataDir ? { dataDir: dynamoDataDir } : {}) });
+            dynamo = next;
+            if (stopped) return next.stop();
+            if (next.process.pid !== undefined) lock.recordJava(next.process.pid, next.command);
+            // In memory, the table went with the process.
+            await ensureTable(next.endpoint, tableName);
+            dynamoRestarting = false;
+            log(`DynamoDB Local is back (pid ${next.process.pid})`);
+            supervise(next);
+          })();
+          dynamoBack.catch((error: unknown) => {
+            dynamoRestarting = false;
+            if (stopped) return;
+            const message = `DynamoDB Local died (${how}) and could not be restarted on port ${instance.port}: ${error instanceof Error ? error.message : String(error)}`;
+            log(message);
+            options.onFatal?.(new Error(message));
+          });
+        });
+      };
+      supervise(dynamo);
+    }
+    await ensureTable(dynamoEndpoint, tableName);
 
-    const s3 = await startLocalS3({ port: options.s3Port ?? 0, directory: join(dataDir, 's3'), buckets: [LOCAL_RAW_MAIL_BUCKET] });
-    stoppers.push(() => s3.stop());
+    let s3Endpoint: string;
+    if (options.s3Endpoint) {
+      s3Endpoint = options.s3Endpoint;
+    } else {
+      const s3 = await startLocalS3({ port: options.s3Port ?? 0, directory: join(dataDir, 's3'), buckets: [rawMailBucket] });
+      stoppers.push(() => s3.stop());
+      s3Endpoint = s3.endpoint;
+    }
+    const s3Client = new S3Client({
+      region,
+      forcePathStyle: true,
+      endpoint: s3Endpoint,
+      credentials: { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_ACCESS_KEY },
+    });
+    if (options.s3Endpoint) {
+      await s3Client.send(new CreateBucketCommand({ Bucket: rawMailBucket })).catch((error: unknown) => {
+        if (!(error instanceof BucketAlreadyOwnedByYou)) throw error;
+      });
+    }
 
     const ses = await startLocalSesEndpoint({ port: options.sesPort ?? 0, outboxDir, region });
     stoppers.push(() => ses.close());
@@ -134,12 +227,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_ACCESS_KEY_ID: LOCAL_ACCESS_KEY,
       AWS_SECRET_ACCESS_KEY: LOCAL_ACCESS_KEY,
       AWS_SESSION_TOKEN: '',
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+      AWS_ENDPOINT_URL_S3: s3Endpoint,
       AWS_ENDPOINT_URL_SES: ses.url,
       S3_FORCE_PATH_STYLE: 'true',
-      TABLE_NAME: LOCAL_TABLE_NAME,
-      RAW_MAIL_BUCKET: LOCAL_RAW_MAIL_BUCKET,
+      TABLE_NAME: tableName,
+      RAW_MAIL_BUCKET: rawMailBucket,
       SUPPORT_ADDRESS: supportAddress,
       REPLY_TOKEN_SECRET: process.env.REPLY_TOKEN_SECRET ?? replyTokenSecret(dataDir),
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
@@ -153,7 +246,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       context: Context,
     ) => Promise<APIGatewayProxyResult>;
 
-    const s3Client = new S3Client({ region, forcePathStyle: true, endpoint: s3.endpoint });
     const rawMailPrefix = process.env.RAW_MAIL_PREFIX ?? 'inbound/';
     const inFlight = new Set<Promise<unknown>>();
     const retryDelays = options.retryDelaysMs ?? [1_000, 2_000];
@@ -162,16 +254,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       const sesMessageId = event.Records[0]?.ses.mail.messageId ?? 'unknown';
       const run = (async () => {
         for (let attempt = 0; ; attempt += 1) {
+          // A delivery that arrives while DynamoDB Local restarts waits for it instead of spending its retries.
+          await dynamoBack.catch(() => undefined);
           try {
-            return await inbound(event, lambdaContext('concierge-inbound'));
+            const result = await inbound(event, lambdaContext('concierge-inbound'));
+            const results = (result as { results?: unknown[] } | undefined)?.results ?? [];
+            for (const each of results) log(`${sesMessageId}: ${describeOutcome(each)}`);
+            return result;
           } catch (error) {
             const delay = retryDelays[attempt];
             if (delay === undefined) {
               // Where Lambda would send the event to the dead-letter queue.
               writeFileSync(join(deadLetterDir, `${sesMessageId}.json`), JSON.stringify({ event, error: String(error) }, null, 2));
-              log(`inbound failed for ${sesMessageId} after ${attempt + 1} attempts: ${String(error)} (event kept in ${deadLetterDir})`);
+              log(`${sesMessageId}: failed after ${attempt + 1} attempts: ${String(error)} (event kept in ${deadLetterDir})`);
               return undefined;
             }
+            log(`${sesMessageId}: attempt ${attempt + 1} failed (${String(error)}); retrying`);
             await new Promise((wake) => setTimeout(wake, delay));
           }
         }
@@ -181,7 +279,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       return run;
     };
 
-    const apiServer = await startApiServer({ port: options.apiPort, handler: api });
+    let smtpPort = 0;
+    const health = async (): Promise<HealthReport> => {
+      const dynamodb: Promise<StandInHealth> = dynamoRestarting
+        ? Promise.resolve({ status: 'restarting', endpoint: dynamoEndpoint })
+        : probeDynamoDb(dynamoEndpoint);
+      const [dynamoHealth, s3Health, sesHealth, smtpHealth] = await Promise.all([
+        dynamodb,
+        probeS3(s3Endpoint, rawMailBucket, LOCAL_ACCESS_KEY),
+        probeTcp(ses.url, ses.port),
+        probeTcp(`smtp://127.0.0.1:${smtpPort}`, smtpPort, '220'),
+      ]);
+      return summarise({ dynamodb: dynamoHealth, s3: s3Health, ses: sesHealth, smtp: smtpHealth });
+    };
+
+    const apiServer = await startApiServer({ port: options.apiPort, handler: api, health });
     stoppers.push(() => apiServer.stop());
     stoppers.push(async () => {
       await Promise.allSettled([...inFlight]);
@@ -195,7 +307,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       acceptRecipients: (address) => address === supportAddress || (address.startsWith(`${supportLocal}+`) && address.endsWith(`@${supportDomain}`)),
       verdicts: { ...verdictRulesFromEnv(process.env), ...options.verdictRules },
       storeRaw: async (sesMessageId, raw) => {
-        await s3Client.send(new PutObjectCommand({ Bucket: LOCAL_RAW_MAIL_BUCKET, Key: `${rawMailPrefix}${sesMessageId}`, Body: raw }));
+        await s3Client.send(new PutObjectCommand({ Bucket: rawMailBucket, Key: `${rawMailPrefix}${sesMessageId}`, Body: raw }));
       },
       deliver: (event) => {
         log(`received ${event.Records[0]?.ses.mail.messageId} from <${event.Records[0]?.ses.mail.source}>`);
@@ -203,24 +315,26 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
     });
     stoppers.push(() => smtp.stop());
-
+    smtpPort = smtp.port;
 
     return {
       smtpPort: smtp.port,
       apiUrl: `http://127.0.0.1:${apiServer.port}`,
       mailboxUrl: ses.url,
-      s3Endpoint: s3.endpoint,
-      dynamoEndpoint: dynamo.endpoint,
+      s3Endpoint,
+      dynamoEndpoint,
       outboxDir,
       deadLetterDir,
-      tableName: LOCAL_TABLE_NAME,
-      rawMailBucket: LOCAL_RAW_MAIL_BUCKET,
+      tableName,
+      rawMailBucket,
       rawMailPrefix,
       supportAddress,
       invokeInbound,
       async idle() {
         while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
       },
+      health,
+      dynamoPid: () => dynamo?.process.pid,
       stop: stopAll,
     };
   } catch (error) {

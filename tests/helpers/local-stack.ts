@@ -7,7 +7,9 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import type { InboundResult } from '../../functions/inbound/receive-message';
 import type { Verdict } from '../../functions/mail/types';
 import { sendRawMessage } from '../../scripts/cli/smtp-send';
+import { dropTable } from '../../scripts/local/dynamodb-local';
 import { LOCAL_ACCESS_KEY, startLocalStack, type LocalStack, type LocalStackOptions } from '../../scripts/local/stack';
+import { sharedStandIns } from './shared-stand-ins';
 
 export interface TestStack extends LocalStack {
   dataDir: string;
@@ -33,8 +35,25 @@ export function newSesMessageId(): string {
   return randomBytes(20).toString('hex');
 }
 
-export async function startTestStack(options: Partial<LocalStackOptions> = {}): Promise<TestStack> {
+export interface TestStackOptions extends Partial<LocalStackOptions> {
+  /**
+   * Start this stack's own DynamoDB Local and S3 server instead of sharing the run's (a test that stops or
+   * kills a stand-in, or needs data on disk). Implied by `inMemoryDatabase: false` or a fixed `dynamoPort`.
+   */
+  ownStandIns?: boolean;
+}
+
+/**
+ * A whole local stack for one test file. By default it shares the run's DynamoDB Local and S3 server with
+ * the other test files, with a table and a bucket of its own, so tests see only their own data; its SES
+ * stand-in, SMTP receiver, API server, outbox and dead letters are its own in every case.
+ */
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
+  const { ownStandIns = false, ...stackOptions } = options;
   const dataDir = mkdtempSync(join(tmpdir(), 'concierge-test-'));
+  const wantsOwn = ownStandIns || stackOptions.inMemoryDatabase === false || Boolean(stackOptions.dynamoPort) || Boolean(stackOptions.s3Port);
+  const shared = wantsOwn || stackOptions.dynamoEndpoint ? undefined : await sharedStandIns();
+  const suffix = randomBytes(6).toString('hex');
   const stack = await startLocalStack({
     dataDir,
     smtpPort: 0,
@@ -42,7 +61,8 @@ export async function startTestStack(options: Partial<LocalStackOptions> = {}): 
     inMemoryDatabase: true,
     retryDelaysMs: [20, 20],
     verdictRules: { failAuthDomains: ['forged.test'], spamDomains: ['spam.test'], virusDomains: ['virus.test'] },
-    ...options,
+    ...(shared ? { ...shared, tableName: `concierge-test-${suffix}`, rawMailBucket: `concierge-raw-${suffix}` } : {}),
+    ...stackOptions,
   });
   const s3 = new S3Client({ region: 'us-east-1', forcePathStyle: true, endpoint: stack.s3Endpoint, credentials: { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_ACCESS_KEY } });
 
@@ -113,6 +133,8 @@ export async function startTestStack(options: Partial<LocalStackOptions> = {}): 
     async teardown() {
       s3.destroy();
       await stack.stop();
+      // The shared DynamoDB Local keeps running for other files: free what this one used.
+      if (shared) await dropTable(shared.dynamoEndpoint, stack.tableName);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
