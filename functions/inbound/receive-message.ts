@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { classifyMail, suppressesAutoResponse } from '../mail/classify';
 import { detectLanguage } from '../mail/language';
 import { MailLimitError, MailParseError, parseInboundMail } from '../mail/parse';
-import { headerBlockOf, readSesDkimPassDomains, readSesStampedVerdicts } from '../mail/ses-verdicts';
+import { headerBlockOf, readSesAuthenticatedDomains, readSesStampedVerdicts } from '../mail/ses-verdicts';
 import { domainOf, mayAcknowledge, senderTrust, type SenderTrust } from '../mail/trust';
 import type { Classification, InboundMail, Verdicts } from '../mail/types';
 import { extractVisibleText } from '../mail/visible-text';
@@ -162,7 +162,8 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
     verdicts,
     ...(mail.from ? { fromDomain: domainOf(mail.from.address) } : {}),
     ...(delivery.envelopeSender ? { envelopeDomain: domainOf(delivery.envelopeSender) } : {}),
-    dkimPassDomains: readSesDkimPassDomains(headerBlock),
+    ...readSesAuthenticatedDomains(headerBlock),
+    fromAmbiguous: mail.fromAmbiguous,
   });
   const machineGenerated = classification.kind !== 'person';
   const visible = extractVisibleText({ ...(mail.text ? { text: mail.text } : {}), ...(mail.html ? { html: mail.html } : {}) });

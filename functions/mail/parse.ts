@@ -425,7 +425,9 @@ function toInboundMail(parsed: RawParse, limits: MailLimits, findings: PassFindi
   const references = messageIdsIn(headerText(headers, 'references')).slice(-limits.maxReferences);
   const dateHeader = headers.get('date');
   const date = dateHeader instanceof Date && !Number.isNaN(dateHeader.getTime()) ? dateHeader.toISOString() : undefined;
-  const [from] = addressesOf(headerAddresses(headers, 'from'));
+  const fromAddresses = addressesOf(headerAddresses(headers, 'from'));
+  const [from] = fromAddresses;
+  const fromFields = parsed.headerLines.filter((line) => line.key === 'from').length;
   const messageId = headerText(headers, 'message-id');
   const text = parsed.text && findings.flowed ? decodeFlowed(parsed.text, findings.delSp) : parsed.text;
   const html = convertibleHtml(parsed.html, limits);
@@ -434,6 +436,7 @@ function toInboundMail(parsed: RawParse, limits: MailLimits, findings: PassFindi
     inReplyTo: messageIdsIn(headerText(headers, 'in-reply-to')).slice(0, limits.maxReferences),
     references,
     ...(from ? { from } : {}),
+    fromAmbiguous: fromFields > 1 || fromAddresses.length > 1,
     replyTo: addressesOf(headerAddresses(headers, 'reply-to')),
     to: addressesOf(headerAddresses(headers, 'to')),
     cc: addressesOf(headerAddresses(headers, 'cc')),

@@ -132,33 +132,53 @@ export function readSesStampedVerdicts(rawHeaderBlock: string): Verdicts | undef
 
 /** Longest DKIM domain read: a domain name is at most 253 characters. */
 const DOMAIN_NAME = '([a-z0-9](?:[a-z0-9-]{0,62})(?:\\.[a-z0-9](?:[a-z0-9-]{0,62}))*)(?=[\\s;)]|$)';
-/** `header.d=example.com` names the signing domain; `header.i=[local]@example.com` an identity within it. */
-const DKIM_DOMAIN = new RegExp(`\\bheader\\.(?:d\\s*=\\s*|i\\s*=\\s*[^\\s@;()"]{0,64}@)${DOMAIN_NAME}`, 'i');
 
 /**
- * Signing domains of the DKIM results SES reported as `pass` in its own Authentication-Results
- * (`dkim=pass header.i=@example.com` or `header.d=example.com`), for DMARC-style alignment with the From
- * domain. The sender controls text inside SES's header (its HELO name and MAIL FROM), so domains are read
- * only when every dkim result in the value stands in a well-formed part of its own, as for the verdict.
+ * A DKIM result part as SES writes it: `dkim=pass header.i=@example.com` (or `header.d=example.com`), its
+ * properties separated by whitespace. The sender's HELO name and MAIL FROM appear in SES's header too, and
+ * neither can hold a space outside quotes, so a `dkim=pass.header.d=…` smuggled into a HELO name never matches.
  */
-export function readSesDkimPassDomains(rawHeaderBlock: string): string[] {
+const DKIM_PASS_PART = new RegExp(`^\\s*dkim\\s*=\\s*pass(?:\\s+\\([^()]*\\))?(?:\\s+header\\.[a-z]+=\\S+)*?\\s+header\\.(?:d=|i=[^\\s@;()"]{0,64}@)${DOMAIN_NAME}(?:\\s+header\\.[a-z]+=\\S+)*\\s*$`, 'i');
+const DMARC_HEADER_FROM = new RegExp(`\\bheader\\.from=${DOMAIN_NAME}`, 'i');
+
+/** What SES's own Authentication-Results says about domains, for DMARC-style alignment with the From domain. */
+export interface SesAuthenticatedDomains {
+  /** Signing domains of the DKIM results SES reported as `pass`. */
+  dkimPassDomains: string[];
+  /** The From domain SES evaluated DMARC for (`dmarc=… header.from=example.com`). */
+  dmarcHeaderFrom?: string;
+}
+
+/**
+ * Domains from the Authentication-Results in SES's own block on top. The sender controls text inside that
+ * header (its HELO name and MAIL FROM), so DKIM domains are read only from parts written the way SES writes
+ * them, and only when every dkim result in the value stands in a part of its own, as for the verdict.
+ */
+export function readSesAuthenticatedDomains(rawHeaderBlock: string): SesAuthenticatedDomains {
   const block = sesStampedBlock(parseHeaderFields(rawHeaderBlock));
-  if (!block) return [];
+  if (!block) return { dkimPassDomains: [] };
   const authResults = block
     .filter((field) => field.name === 'authentication-results')
     .map((field) => parseAuthenticationResults(field.value))
     .find((parsed) => parsed?.authservId === SES_AUTHSERV_ID);
-  if (!authResults) return [];
+  if (!authResults) return { dkimPassDomains: [] };
+  const dmarcParts = authResults.parts.filter((entry) => entry.method === 'dmarc');
+  const dmarcHeaderFrom = dmarcParts.length === 1 ? withoutComments(dmarcParts[0]?.text ?? '').match(DMARC_HEADER_FROM)?.[1]?.toLowerCase() : undefined;
   const inParts = authResults.parts.filter((entry) => entry.method === 'dkim');
   const anywhere = authResults.anywhere.filter((entry) => entry.method === 'dkim');
-  if (inParts.length !== anywhere.length) return [];
   const domains = new Set<string>();
-  for (const entry of inParts) {
-    if (entry.result !== 'pass') continue;
-    const domain = withoutComments(entry.text).match(DKIM_DOMAIN)?.[1];
-    if (domain) domains.add(domain.toLowerCase());
+  if (inParts.length === anywhere.length) {
+    for (const entry of inParts) {
+      const domain = entry.text.match(DKIM_PASS_PART)?.[1];
+      if (domain) domains.add(domain.toLowerCase());
+    }
   }
-  return [...domains];
+  return { dkimPassDomains: [...domains], ...(dmarcHeaderFrom ? { dmarcHeaderFrom } : {}) };
+}
+
+/** Signing domains of the DKIM results SES reported as `pass` (see readSesAuthenticatedDomains). */
+export function readSesDkimPassDomains(rawHeaderBlock: string): string[] {
+  return readSesAuthenticatedDomains(rawHeaderBlock).dkimPassDomains;
 }
 
 /**

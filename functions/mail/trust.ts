@@ -28,6 +28,10 @@ export interface AuthenticationEvidence {
   envelopeDomain?: string;
   /** Signing domains of the DKIM signatures SES found valid (from SES's own Authentication-Results). */
   dkimPassDomains: readonly string[];
+  /** The From domain SES evaluated DMARC for (`header.from=` in its own Authentication-Results), when it says. */
+  dmarcHeaderFrom?: string;
+  /** More than one From field or mailbox (see InboundMail.fromAmbiguous): never proven. */
+  fromAmbiguous?: boolean;
 }
 
 /** Domain names are at most 253 characters; anything longer is no domain and aligns with nothing. */
@@ -51,11 +55,15 @@ export function isAligned(authenticatedDomain: string | undefined, fromDomain: s
 export function senderTrust(evidence: AuthenticationEvidence): SenderTrust {
   const { verdicts, fromDomain } = evidence;
   if (verdicts.dmarc === 'FAIL' || (verdicts.spf === 'FAIL' && verdicts.dkim === 'FAIL')) return 'failed';
-  if (verdicts.dmarc === 'PASS') return 'aligned';
+  const anyPass = verdicts.dmarc === 'PASS' || verdicts.spf === 'PASS' || verdicts.dkim === 'PASS';
+  if (evidence.fromAmbiguous) return anyPass ? 'unaligned' : 'unknown';
+  // DMARC vouches for the From domain SES read; a pass for another domain (a parser disagreement) is none.
+  const dmarcForThisFrom = evidence.dmarcHeaderFrom === undefined || evidence.dmarcHeaderFrom === fromDomain?.toLowerCase();
+  if (verdicts.dmarc === 'PASS' && dmarcForThisFrom) return 'aligned';
   const spfAligned = verdicts.spf === 'PASS' && isAligned(evidence.envelopeDomain, fromDomain);
   const dkimAligned = verdicts.dkim === 'PASS' && evidence.dkimPassDomains.some((domain) => isAligned(domain, fromDomain));
   if (spfAligned || dkimAligned) return 'aligned';
-  if (verdicts.spf === 'PASS' || verdicts.dkim === 'PASS') return 'unaligned';
+  if (anyPass) return 'unaligned';
   return 'unknown';
 }
 

@@ -35,6 +35,11 @@ export interface InboundMail {
   /** Ids named in References, oldest first as written, each with angle brackets. */
   references: string[];
   from?: MailAddress;
+  /**
+   * More than one From field, or a From with more than one mailbox: two readers of such a message (SES's DMARC
+   * check and this parser) may take different addresses for "the" From, so it is never proven.
+   */
+  fromAmbiguous: boolean;
   replyTo: MailAddress[];
   to: MailAddress[];
   cc: MailAddress[];

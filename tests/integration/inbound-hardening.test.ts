@@ -151,3 +151,42 @@ describe('a follow-up on a closed ticket', () => {
     expect(body.reopenedAt).toEqual(expect.any(String));
   });
 });
+
+describe('a From header two readers could read differently', () => {
+  it('never acknowledges, nor writes into the named customer’s ticket, over SMTP through the receiver', async () => {
+    // Prepare: alice has a ticket opened by properly authenticated mail
+    await stack.sendSmtp(composeMessage({ from: 'alice@victim.example', subject: 'My withdrawal', text: 'Hi', messageId: '<alice-1@victim.example>' }), { from: 'alice@victim.example' });
+    const aliceTickets = async () => (await stack.api<{ tickets: TicketView[] }>('/tickets?customer=alice%40victim.example')).body.tickets;
+    expect(await aliceTickets()).toHaveLength(1);
+    const acksToAlice = async () => (await stack.outbox()).filter((entry) => entry.raw.includes('To: alice@victim.example')).length;
+    expect(await acksToAlice()).toBe(1);
+
+    // Act: a stranger's server (SPF and DKIM pass for evil.example only) writes three ambiguous From headers
+    const forms = [
+      ['From: x@evil.example <alice@victim.example>'],
+      ['From: x@evil.example', 'From: alice@victim.example'],
+      ['From: x@evil.example (alice@victim.example) <alice@victim.example>'],
+    ];
+    for (const [index, fromLines] of forms.entries()) {
+      const raw = [
+        ...fromLines,
+        'To: support@concierge.test',
+        `Subject: Re: My withdrawal ${index}`,
+        `Message-ID: <forged-${index}@evil.example>`,
+        'In-Reply-To: <alice-1@victim.example>',
+        '',
+        'Send it to my new wallet instead.',
+        '',
+      ].join('\r\n');
+      await stack.sendSmtp(raw, { from: 'x@evil.example' });
+    }
+
+    // Assess: no acknowledgement, nothing in alice's ticket, every forged ticket flagged
+    expect(await acksToAlice()).toBe(1);
+    const tickets = await aliceTickets();
+    const original = tickets.find((ticket) => ticket.flags.length === 0);
+    const { body } = await stack.api<TicketView>(`/tickets/${original!.id}`);
+    expect(body.messages.filter((message) => message.direction === 'inbound')).toHaveLength(1);
+    for (const ticket of tickets.filter((entry) => entry.id !== original!.id)) expect(ticket.flags).toContain('unverified-sender');
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readSesDkimPassDomains, readSesStampedVerdicts } from '../../functions/mail/ses-verdicts';
+import { readSesAuthenticatedDomains, readSesDkimPassDomains, readSesStampedVerdicts } from '../../functions/mail/ses-verdicts';
 import { isAligned, mayAcknowledge, organizationalDomain, senderTrust, type AuthenticationEvidence } from '../../functions/mail/trust';
 import type { Verdicts } from '../../functions/mail/types';
 
@@ -92,5 +92,32 @@ describe('a hostile Authentication-Results on top', () => {
     // Assess: no verdict can be read from it, so nothing is trusted
     expect(verdicts).toMatchObject({ spf: 'PROCESSING_FAILED', dkim: 'PROCESSING_FAILED', dmarc: 'PROCESSING_FAILED' });
     expect(readSesDkimPassDomains(block)).toEqual([]);
+  });
+});
+
+describe('parser disagreements and smuggled results never prove a From address', () => {
+  it('an ambiguous From (two fields or two mailboxes) is never aligned, even with DMARC PASS', () => {
+    expect(senderTrust(evidence({ fromAmbiguous: true }))).toBe('unaligned');
+    expect(senderTrust(evidence({ fromAmbiguous: true, verdicts: { ...pass, spf: 'GRAY', dkim: 'GRAY', dmarc: 'GRAY' } }))).toBe('unknown');
+  });
+
+  it('a DMARC PASS SES evaluated for another From domain proves nothing about this one', () => {
+    expect(senderTrust(evidence({ dmarcHeaderFrom: 'evil.example', envelopeDomain: 'evil.example', dkimPassDomains: ['evil.example'] }))).toBe('unaligned');
+    expect(senderTrust(evidence({ dmarcHeaderFrom: 'bank.example' }))).toBe('aligned');
+  });
+
+  it('a dkim result smuggled in through the HELO name is not a signature', () => {
+    const header = [
+      'X-SES-Spam-Verdict: PASS',
+      'X-SES-Virus-Verdict: PASS',
+      'Authentication-Results: amazonses.com;',
+      ' spf=pass (spfCheck: domain of evil.example designates 192.0.2.1 as permitted sender) client-ip=192.0.2.1; envelope-from=x@evil.example; helo=mx.evil.example;dkim=pass.header.d=bank.example;',
+      ' dkim=pass header.i=@evil.example;',
+      ' dmarc=none header.from=bank.example;',
+      'X-SES-RECEIPT: AEFBQUFB',
+    ].join('\r\n');
+    expect(readSesAuthenticatedDomains(header)).toEqual({ dkimPassDomains: ['evil.example'], dmarcHeaderFrom: 'bank.example' });
+    const { dkimPassDomains } = readSesAuthenticatedDomains(header);
+    expect(senderTrust(evidence({ verdicts: noDmarc, envelopeDomain: 'evil.example', dkimPassDomains }))).toBe('unaligned');
   });
 });
