@@ -4,7 +4,7 @@
  *
  *   1. bundle size and cold import time of `inbound`, next to a hello-world handler bundled the same way;
  *   2. cold start against its floor, peak memory for 25 MB messages, handler CPU against parse-only
- *      (scripts/bench/cold-start.ts, memory.ts, cpu.ts);
+ *      (scripts/bench/cold-start.ts, memory.ts, cpu.ts, each run in a process of its own);
  *   3. messages per second through the real handler on the local stack, for a mixed corpus, sequentially,
  *      concurrently and over SMTP;
  *   4. cost per message kind: AWS requests, and DynamoDB request units billed by AWS's rules;
@@ -27,11 +27,13 @@ import { DEFERRED_MODULES, DEPLOYED_BUNDLING, DEPLOYED_NODE_OPTIONS } from '../l
 import { bundle, compareColdImports, writeHelloWorld, type BuiltBundle, type ColdSummary } from './bench/bundle';
 import type { TableDefinition } from './bench/billing';
 import { createCostBench, MESSAGE_KIND_LABELS, type CostBench, type CostRow, type MessageKind } from './bench/capacity';
-import { formatColdStart, measureColdStart } from './bench/cold-start';
+import { formatColdStart, type ColdStartFigures } from './bench/cold-start';
 import { buildCorpus, corpusFiles, KINDS, MIX, planMix, type Kind } from './bench/corpus';
-import { measureCpu } from './bench/cpu';
+import type { CpuFigures } from './bench/cpu';
 import { againstGoal, GOALS, goalRows, missingFigureKeys, type BenchFigures } from './bench/figures';
-import { measurePeakMemory } from './bench/memory';
+import type { MemoryCase, MemoryFigure } from './bench/memory';
+import { runInOwnProcess, stopOwnProcesses } from './bench/own-process';
+import { PERFORMANCE_MODULE } from './bench/performance';
 import { clearAcknowledgementQuotas, deliverAll, openTicketsForFollowUps, sendAllSmtp, type RunResult } from './bench/throughput';
 import { fixed, kib, progress, table, thousands } from './bench/stats';
 
@@ -129,13 +131,16 @@ async function benchBundles(workDir: string): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // 2. Cold start, memory, CPU
 
-/** Each of these starts its own stand-ins, so it runs before the local stack, not beside it. */
+/**
+ * Each of these starts its own stand-ins, in a process of its own (own-process.ts says why), before the local
+ * stack starts, so that two stacks never run side by side.
+ */
 async function benchPerformance(): Promise<void> {
   if (!(['cold-start', 'memory', 'cpu'] as const).some((phase) => options.phases.has(phase))) return;
   print('2. Cold start, memory and CPU (bundles built as deployed, each run in a fresh `node` process)');
   if (options.phases.has('cold-start')) {
     progress(`cold start: ${options.coldRuns} fresh processes per side`);
-    const result = await measureColdStart({ runs: options.coldRuns, progress });
+    const result = await runInOwnProcess<ColdStartFigures>(PERFORMANCE_MODULE, 'coldStartPhase', { runs: options.coldRuns });
     print(formatColdStart(result).replace(/^/gm, '  '));
     print(`  inbound to its floor ${againstGoal(result.inbound.toFloor, GOALS.coldStartToFloor.inbound, 2, '×')}`);
     print(`  api to its floor     ${againstGoal(result.api.toFloor, GOALS.coldStartToFloor.api, 2, '×')}`);
@@ -144,7 +149,7 @@ async function benchPerformance(): Promise<void> {
   }
   if (options.phases.has('memory')) {
     progress('memory: one 25 MB message per case, each in a fresh process');
-    const result = await measurePeakMemory(progress);
+    const result = await runInOwnProcess<Record<MemoryCase, MemoryFigure>>(PERFORMANCE_MODULE, 'memoryPhase');
     print('  peak memory: (peak RSS − RSS before the message) / message size, one fresh process per case, after one');
     print('  ordinary message:');
     for (const [name, figure] of Object.entries(result)) {
@@ -155,7 +160,7 @@ async function benchPerformance(): Promise<void> {
   }
   if (options.phases.has('cpu')) {
     progress('cpu: handler and parse-only over the same corpus');
-    const result = await measureCpu({ progress });
+    const result = await runInOwnProcess<CpuFigures>(PERFORMANCE_MODULE, 'cpuPhase');
     const outcomes = Object.entries(result.outcomes).map(([outcome, count]) => `${count} ${outcome}`).join(', ');
     print(`  CPU per message over ${result.messages} messages (${outcomes}); the stand-ins run in another process:`);
     print(`  handler ${fixed(result.handlerCpuMsPerMessage, 2)} ms, mailparser parse-only ${fixed(result.parseOnlyCpuMsPerMessage, 2)} ms (mean of a run before and after),`);
@@ -330,7 +335,8 @@ async function benchCost(cost: CostBench): Promise<void> {
 function printGoals(): void {
   const rows = goalRows(figures);
   if (rows.length === 0) return;
-  print('5. Figures against their goals (as written by --json; "OVER" marks a figure above its goal)');
+  print('5. Figures against their goals (from the figures as written by --json, rounded to 2 decimals; "OVER" marks a');
+  print('   figure above its goal)');
   print(
     table([
       ['figure', 'measured', 'goal', ''],
@@ -368,6 +374,7 @@ async function main(): Promise<void> {
   };
   const onSignal = (signal: NodeJS.Signals) => {
     progress(`${signal}: stopping the local stack`);
+    stopOwnProcesses();
     void cleanUp().finally(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);
