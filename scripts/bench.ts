@@ -27,13 +27,11 @@ import { DEFERRED_MODULES, DEPLOYED_BUNDLING, DEPLOYED_NODE_OPTIONS } from '../l
 import { bundle, compareColdImports, writeHelloWorld, type BuiltBundle, type ColdSummary } from './bench/bundle';
 import type { TableDefinition } from './bench/billing';
 import { createCostBench, MESSAGE_KIND_LABELS, type CostBench, type CostRow, type MessageKind } from './bench/capacity';
-import { formatColdStart, type ColdStartFigures } from './bench/cold-start';
+import { formatColdStart } from './bench/cold-start';
 import { buildCorpus, corpusFiles, KINDS, MIX, planMix, type Kind } from './bench/corpus';
-import type { CpuFigures } from './bench/cpu';
 import { againstGoal, GOALS, goalRows, missingFigureKeys, type BenchFigures } from './bench/figures';
-import type { MemoryCase, MemoryFigure } from './bench/memory';
-import { runInOwnProcess, stopOwnProcesses } from './bench/own-process';
-import { PERFORMANCE_MODULE } from './bench/performance';
+import { stopOwnProcesses } from './bench/own-process';
+import { runPerformancePhase } from './bench/performance';
 import { clearAcknowledgementQuotas, deliverAll, openTicketsForFollowUps, sendAllSmtp, type RunResult } from './bench/throughput';
 import { fixed, kib, progress, table, thousands } from './bench/stats';
 
@@ -140,7 +138,7 @@ async function benchPerformance(): Promise<void> {
   print('2. Cold start, memory and CPU (bundles built as deployed, each run in a fresh `node` process)');
   if (options.phases.has('cold-start')) {
     progress(`cold start: ${options.coldRuns} fresh processes per side`);
-    const result = await runInOwnProcess<ColdStartFigures>(PERFORMANCE_MODULE, 'coldStartPhase', { runs: options.coldRuns });
+    const result = await runPerformancePhase('coldStart', { runs: options.coldRuns });
     print(formatColdStart(result).replace(/^/gm, '  '));
     print(`  inbound to its floor ${againstGoal(result.inbound.toFloor, GOALS.coldStartToFloor.inbound, 2, '×')}`);
     print(`  api to its floor     ${againstGoal(result.api.toFloor, GOALS.coldStartToFloor.api, 2, '×')}`);
@@ -149,7 +147,7 @@ async function benchPerformance(): Promise<void> {
   }
   if (options.phases.has('memory')) {
     progress('memory: one 25 MB message per case, each in a fresh process');
-    const result = await runInOwnProcess<Record<MemoryCase, MemoryFigure>>(PERFORMANCE_MODULE, 'memoryPhase');
+    const result = await runPerformancePhase('memory', {});
     print('  peak memory: (peak RSS − RSS before the message) / message size, one fresh process per case, after one');
     print('  ordinary message:');
     for (const [name, figure] of Object.entries(result)) {
@@ -160,7 +158,7 @@ async function benchPerformance(): Promise<void> {
   }
   if (options.phases.has('cpu')) {
     progress('cpu: handler and parse-only over the same corpus');
-    const result = await runInOwnProcess<CpuFigures>(PERFORMANCE_MODULE, 'cpuPhase');
+    const result = await runPerformancePhase('cpu', {});
     const outcomes = Object.entries(result.outcomes).map(([outcome, count]) => `${count} ${outcome}`).join(', ');
     print(`  CPU per message over ${result.messages} messages (${outcomes}); the stand-ins run in another process:`);
     print(`  handler ${fixed(result.handlerCpuMsPerMessage, 2)} ms, mailparser parse-only ${fixed(result.parseOnlyCpuMsPerMessage, 2)} ms (mean of a run before and after),`);
