@@ -6,14 +6,12 @@
  * `deferred/` beside it. For a cold start that also handles a message against its floor, see cold-start.ts.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Metafile } from 'esbuild';
-import { buildDeployedBundle } from './lambda-child';
+import { buildDeployedBundle, deployedNodeOptions } from './lambda-child';
 import { median, percentile } from './stats';
-
-export const ESM_BANNER = "import { createRequire } from 'module';const require = createRequire(import.meta.url);";
 
 export interface BuiltBundle {
   label: string;
@@ -21,6 +19,9 @@ export interface BuiltBundle {
   bytes: number;
   /** Bytes in the output per npm package (or `(project)` for our own code), largest first. */
   byPackage: Array<{ name: string; bytes: number }>;
+  /** The deferred modules built beside the bundle (`deferred/<name>.cjs`), loaded on first use. */
+  deferred: Array<{ name: string; bytes: number }>;
+  deferredBytes: number;
 }
 
 function packageOf(input: string): string {
@@ -40,10 +41,24 @@ function sizesByPackage(metafile: Metafile, outfile: string): Array<{ name: stri
   return [...totals.entries()].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
 }
 
-/** `entry` bundled exactly as it deploys (lambda-child's buildDeployedBundle: deployed options, deferred modules beside it). */
-export async function bundle(label: string, entry: string, outDir: string): Promise<BuiltBundle> {
-  const built = await buildDeployedBundle(entry, outDir);
-  return { label, file: built.file, bytes: built.bytes, byPackage: sizesByPackage(built.metafile, built.file) };
+/**
+ * `entry` bundled exactly as it deploys (lambda-child's buildDeployedBundle: deployed options, deferred modules
+ * beside it); `deferredModules: false` leaves them out, for a bundle that never loads them.
+ */
+export async function bundle(label: string, entry: string, outDir: string, options: { deferredModules?: boolean } = {}): Promise<BuiltBundle> {
+  const built = await buildDeployedBundle(entry, outDir, options.deferredModules === false ? { aliases: false } : {});
+  const deferredDir = join(outDir, 'deferred');
+  const deferred = existsSync(deferredDir)
+    ? readdirSync(deferredDir).map((file) => ({ name: file.replace(/\.cjs$/, ''), bytes: statSync(join(deferredDir, file)).size }))
+    : [];
+  return {
+    label,
+    file: built.file,
+    bytes: built.bytes,
+    byPackage: sizesByPackage(built.metafile, built.file),
+    deferred,
+    deferredBytes: deferred.reduce((sum, d) => sum + d.bytes, 0),
+  };
 }
 
 /** A hello-world Lambda handler, written into `dir`; returns its path. */
@@ -86,9 +101,9 @@ export function coldImport(file: string, cwd: string): Promise<ColdSample> {
     const started = performance.now();
     const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD_SCRIPT, pathToFileURL(file).href], {
       cwd,
-      // A clean environment: no NODE_OPTIONS or loaders inherited from tsx. NODE_NO_WARNINGS hides the SDK's
-      // "Node 20 is ageing" notice, which the Node 24 runtime on Lambda would not print.
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_NO_WARNINGS: '1', ...DUMMY_HANDLER_ENV },
+      // A clean environment: NODE_OPTIONS as deployed, no loaders inherited from tsx. NODE_NO_WARNINGS hides
+      // the SDK's "Node 20 is ageing" notice, which the Node 24 runtime on Lambda would not print.
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_NO_WARNINGS: '1', NODE_OPTIONS: deployedNodeOptions(), ...DUMMY_HANDLER_ENV },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
