@@ -213,13 +213,16 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
     return { outcome: 'discarded', reason };
   }
 
+  // The same mail under another SES id is a duplicate, but only of mail as well proven as this one: a forged
+  // copy sent first with a customer's Message-ID must not swallow the customer's real message.
+  const proven = trust === 'aligned';
   const earlier = ownKey ? indexed.get(ownKey) : undefined;
-  if (earlier && earlier.sender === sender && earlier.sesMessageId && earlier.sesMessageId !== delivery.sesMessageId) {
+  if (earlier && earlier.sender === sender && Boolean(earlier.proven) === proven && earlier.sesMessageId && earlier.sesMessageId !== delivery.sesMessageId) {
     return recordDuplicateOrigin(delivery, rawKey, earlier.ticketId, deps);
   }
-  // A Message-ID another sender's mail already indexed stays theirs: this message is stored, not indexed.
-  const ownClaim: MessageIdClaim | undefined =
-    ownKey && sender && (!earlier || earlier.sesMessageId === delivery.sesMessageId) ? { key: ownKey, ticketId: '', sender, sesMessageId: delivery.sesMessageId } : undefined;
+  // A Message-ID another mail already indexed stays with it, unless this one is proven and that one was not.
+  const mayIndex = !earlier || earlier.sesMessageId === delivery.sesMessageId || (proven && !earlier.proven);
+  const ownClaim: MessageIdClaim | undefined = ownKey && sender && mayIndex ? { key: ownKey, ticketId: '', sender, sesMessageId: delivery.sesMessageId, proven } : undefined;
 
   const attachments = await storeAttachments(mail, delivery.sesMessageId, deps);
   const stored = truncateText(visible, MAX_STORED_TEXT_CHARS, MAX_STORED_TEXT_BYTES);
@@ -263,7 +266,7 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
 
   // X-Auto-Response-Suppress asks for no automatic answer; the person's mail still opens a ticket.
   const ackEligible = classification.kind === 'person' && mayAcknowledge(verdicts, trust) && DELIVERABLE_ADDRESS.test(sender) && !suppressesAutoResponse(mail.headers);
-  const origin = ownKey ? `${sender}\n${ownKey}` : `ses:${delivery.sesMessageId}`;
+  const origin = ownKey ? `${sender}\n${ownKey}\n${proven ? 'proven' : 'unproven'}` : `ses:${delivery.sesMessageId}`;
   const holder = (deps.newClaimHolder ?? randomUUID)();
   const openedAt = now();
   const allowance: AckAllowance = {

@@ -11,6 +11,11 @@ export interface MailLimits {
   maxMessageBytes: number;
   /** Header block of any one MIME node. */
   maxHeaderBytes: number;
+  /**
+   * Header blocks of all MIME nodes together. Per node 256 KiB × 256 nodes would allow 64 MiB of headers that
+   * mailparser decodes (encoded-word file names) at a few MB per second: bounded by size, not by a clock.
+   */
+  maxTotalHeaderBytes: number;
   /** Nesting of multiparts and embedded messages. */
   maxMimeDepth: number;
   /** MIME nodes in the whole message. */
@@ -34,6 +39,7 @@ export interface MailLimits {
 export const DEFAULT_MAIL_LIMITS: Readonly<MailLimits> = Object.freeze({
   maxMessageBytes: 30 * 1024 * 1024,
   maxHeaderBytes: 256 * 1024,
+  maxTotalHeaderBytes: 1024 * 1024,
   maxMimeDepth: 16,
   maxMimeParts: 256,
   parseTimeoutMs: 15_000,

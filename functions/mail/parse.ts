@@ -6,7 +6,7 @@ import type { HeaderLine, InboundMail, MailAddress, ParsedAttachment } from './t
 
 export { DEFAULT_MAIL_LIMITS, validateMailLimits, type MailLimits } from './limits';
 
-export type MailLimitName = 'message-size' | 'header-size' | 'mime-depth' | 'mime-parts';
+export type MailLimitName = 'message-size' | 'header-size' | 'total-header-size' | 'mime-depth' | 'mime-parts';
 
 /** The message broke an explicit limit of size or structure; it is quarantined with `limit` as the reason. */
 export class MailLimitError extends Error {
@@ -52,6 +52,8 @@ interface SplitterNode {
   flowed?: boolean;
   delSp?: boolean;
   parentNode?: SplitterNode | false;
+  /** Bytes of this node's header block (mailsplit's own count). */
+  _headerlen?: number;
   setCharset?(charset: string): void;
   setContentType?(contentType?: string): void;
 }
@@ -91,6 +93,7 @@ interface PassFindings {
  */
 function inspectParts(limits: MailLimits, inheritCharsets: boolean, findings: PassFindings, onRootCut: () => void): Transform {
   let parts = 0;
+  let headerBytes = 0;
   let capped: { node: SplitterNode; bytes: number; done: boolean } | undefined;
   return new Transform({
     objectMode: true,
@@ -99,6 +102,11 @@ function inspectParts(limits: MailLimits, inheritCharsets: boolean, findings: Pa
         parts += 1;
         if (parts > limits.maxMimeParts) {
           callback(new MailLimitError('mime-parts', `more than ${limits.maxMimeParts} MIME parts`));
+          return;
+        }
+        headerBytes += chunk._headerlen ?? 0;
+        if (headerBytes > limits.maxTotalHeaderBytes) {
+          callback(new MailLimitError('total-header-size', `MIME header blocks exceed ${limits.maxTotalHeaderBytes} bytes in all`));
           return;
         }
         let depth = 0;

@@ -12,6 +12,8 @@ export interface IndexedMessageId {
   /** Who sent the message with this id and under which SES id, for recognising the same mail re-delivered. */
   sender?: string;
   sesMessageId?: string;
+  /** Whether that mail's From was proven (aligned authentication). */
+  proven?: boolean;
 }
 
 /** Room for one more acknowledgement in the current clock hour: to this address, and from the whole desk. */
@@ -46,6 +48,11 @@ export interface MessageIdClaim {
   ticketId: string;
   sender: string;
   sesMessageId: string;
+  /**
+   * The message's From was proven. A proven message may take over the entry of an unproven one with the same
+   * sender and Message-ID: a forged copy sent first must not make the real message a duplicate.
+   */
+  proven: boolean;
   outbound?: boolean;
 }
 

@@ -190,3 +190,25 @@ describe('a From header two readers could read differently', () => {
     for (const ticket of tickets.filter((entry) => entry.id !== original!.id)) expect(ticket.flags).toContain('unverified-sender');
   });
 });
+
+describe('a forged copy sent first with a customer’s Message-ID', () => {
+  it('does not make the customer’s real message a duplicate', async () => {
+    // Prepare: the forger guesses the Message-ID the customer's client will use and sends first
+    const messageId = '<predictable-42@victim.example>';
+    const forged = await stack.deliver(composeMessage({ from: 'carol@victim.example', subject: 'ignore', text: 'forged', messageId }), {
+      source: 'x@evil.example',
+      verdicts: { spf: 'PASS', dkim: 'GRAY', dmarc: 'GRAY' },
+    });
+    expect(forged).toMatchObject({ outcome: 'ticket-created', acknowledgement: 'not-needed' });
+
+    // Act: the real message, properly authenticated
+    const real = await stack.deliver(composeMessage({ from: 'carol@victim.example', subject: 'My account was hacked', text: 'Please freeze it.', messageId }));
+    const again = await stack.deliver(composeMessage({ from: 'carol@victim.example', subject: 'My account was hacked', text: 'Please freeze it.', messageId }));
+
+    // Assess: its own ticket, acknowledged; a resend of the real one is still a duplicate of it
+    expect(real).toMatchObject({ outcome: 'ticket-created', acknowledgement: 'sent' });
+    expect(again.outcome).toBe('duplicate');
+    const tickets = (await stack.api<{ tickets: TicketView[] }>('/tickets?customer=carol%40victim.example')).body.tickets;
+    expect(tickets).toHaveLength(2);
+  });
+});

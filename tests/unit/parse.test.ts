@@ -256,3 +256,17 @@ describe('format=flowed', () => {
     expect(decodeFlowed('Chinese没有 \n空格', true)).toBe('Chinese没有空格');
   });
 });
+
+describe('headers of all MIME parts together', () => {
+  it('are capped, so hundreds of parts with 100 KB encoded-word file names are refused by size, not by time', async () => {
+    // Prepare: 40 parts, each header block 100 KB of encoded-words: every part within the per-part limit
+    const name = `=?utf-8?b?${Buffer.from('x'.repeat(70)).toString('base64')}?=`;
+    const longName = Array.from({ length: 1_000 }, () => name).join('\r\n ');
+    const part = `--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment;\r\n filename="${longName}"\r\n\r\nQUJD\r\n`;
+    const raw = Buffer.from(`From: a@b.example\r\nSubject: many names\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n${part.repeat(40)}--b--\r\n`);
+
+    // Act and assess
+    await expect(parseInboundMail(raw)).rejects.toMatchObject({ name: 'MailLimitError', limit: 'total-header-size' });
+    await expect(parseInboundMail(raw, { ...DEFAULT_MAIL_LIMITS, maxTotalHeaderBytes: 8 * 1024 * 1024 })).resolves.toMatchObject({ subject: 'many names' });
+  });
+});

@@ -34,7 +34,7 @@ export function messageFromItem(item: Record<string, unknown>): TicketMessage {
 }
 
 export function messageIdItem(claim: MessageIdClaim): Record<string, unknown> {
-  return { ...messageIdIndexKey(claim.key), type: 'message-id', ticketId: claim.ticketId, sender: claim.sender, sesMessageId: claim.sesMessageId, ...(claim.outbound ? { outbound: true } : {}) };
+  return { ...messageIdIndexKey(claim.key), type: 'message-id', ticketId: claim.ticketId, sender: claim.sender, sesMessageId: claim.sesMessageId, proven: claim.proven, ...(claim.outbound ? { outbound: true } : {}) };
 }
 
 export async function lookupMessageIds(client: DynamoDBDocumentClient, tableName: string, keys: readonly string[]): Promise<Map<string, IndexedMessageId>> {
@@ -54,6 +54,7 @@ export async function lookupMessageIds(client: DynamoDBDocumentClient, tableName
           ...(item.outbound === true ? { outbound: true } : {}),
           ...(typeof item.sender === 'string' ? { sender: item.sender } : {}),
           ...(typeof item.sesMessageId === 'string' ? { sesMessageId: item.sesMessageId } : {}),
+          ...(typeof item.proven === 'boolean' ? { proven: item.proven } : {}),
         });
       }
       pending = result.UnprocessedKeys?.[tableName]?.Keys;
@@ -113,7 +114,9 @@ export async function appendFollowUp(
       Put: {
         TableName: tableName,
         Item: messageIdItem(ownMessageId),
-        ConditionExpression: 'attribute_not_exists(pk)',
+        // A proven message may take over the entry an unproven copy wrote first.
+        ConditionExpression: ownMessageId.proven ? 'attribute_not_exists(pk) OR proven <> :true' : 'attribute_not_exists(pk)',
+        ...(ownMessageId.proven ? { ExpressionAttributeValues: { ':true': true } } : {}),
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
     });
@@ -131,7 +134,7 @@ export async function appendFollowUp(
       // The index entry tells a redelivery (same SES id, whatever time its event carries) from the same mail
       // under another SES id; another sender's mail that took this Message-ID first keeps it.
       if (indexed?.sesMessageId === ownMessageId.sesMessageId) return { status: 'duplicate-delivery' };
-      if (indexed?.sender === ownMessageId.sender) return { status: 'duplicate-origin' };
+      if (indexed?.sender === ownMessageId.sender && Boolean(indexed.proven) === ownMessageId.proven) return { status: 'duplicate-origin' };
       return appendFollowUp(client, tableName, message, undefined, options);
     }
     throw error;

@@ -144,7 +144,7 @@ export class TicketAckLedger implements SendOnceLedger {
   /** The holder records what SES accepted: the message as sent, and the id SES gave it for threading. */
   async recordSent(_holder: string, sent: { sesMessageId: string; messageId: string; ownMessageId: string; sentAt: string }): Promise<void> {
     const message: TicketMessage = { ...this.message, sendState: 'sent', sesMessageId: sent.sesMessageId, messageId: sent.messageId, originalMessageId: sent.ownMessageId, sentAt: sent.sentAt };
-    const index = { key: messageIdKey(sent.messageId), ticketId: this.ticketId, sender: this.message.from, sesMessageId: sent.sesMessageId, outbound: true };
+    const index = { key: messageIdKey(sent.messageId), ticketId: this.ticketId, sender: this.message.from, sesMessageId: sent.sesMessageId, proven: true, outbound: true };
     const result = await putItems(this.client, this.tableName, [messageItem(message), messageIdItem(index)]);
     if (result !== 'recorded') throw new Error('the acknowledgement record was refused as too large');
   }
