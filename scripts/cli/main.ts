@@ -101,8 +101,19 @@ async function getJson<T>(apiUrl: string, path: string, sign = false): Promise<T
   return body as T;
 }
 
+/**
+ * Control characters, C1 codes and bidirectional overrides from anyone's mail (subjects, text, addresses) would
+ * reach the staff member's terminal as commands: clear the screen, recolour, hide or reorder text. They are
+ * printed as `\uXXXX`, which is also a valid escape inside the JSON output.
+ */
+const TERMINAL_UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+export function terminalSafe(text: string): string {
+  return text.replace(TERMINAL_UNSAFE, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function print(line = ''): void {
-  process.stdout.write(`${line}\n`);
+  process.stdout.write(`${terminalSafe(line)}\n`);
 }
 
 function table(rows: string[][]): void {
