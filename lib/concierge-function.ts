@@ -28,6 +28,7 @@ export const DEFERRED_MODULES: Readonly<Record<string, string>> = {
   'encoding-japanese': 'node_modules/encoding-japanese/src/index.js',
   'html-to-text': 'node_modules/html-to-text/lib/html-to-text.cjs',
   'linkify-it': 'node_modules/linkify-it/build/index.cjs.js',
+  tldts: 'node_modules/tldts/dist/cjs/index.js',
 };
 
 function deferredAliases(): string[] {

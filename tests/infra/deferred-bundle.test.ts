@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseInboundMail } from '../../functions/mail/parse';
+import { senderTrust } from '../../functions/mail/trust';
 import { extractVisibleText } from '../../functions/mail/visible-text';
 import { DEFERRED_MODULES } from '../../lib/concierge-function';
 import { buildDeployedBundle, type DeployedBundle } from '../../scripts/bench/lambda-child';
@@ -17,6 +18,7 @@ import { listCorpusFiles, PROJECT_ROOT } from '../helpers/corpus';
 interface BundledMail {
   parseInboundMail: typeof parseInboundMail;
   extractVisibleText: typeof extractVisibleText;
+  senderTrust: typeof senderTrust;
 }
 
 describe('the deployed bundle with deferred modules', () => {
@@ -32,6 +34,7 @@ describe('the deployed bundle with deferred modules', () => {
       [
         `export { parseInboundMail } from ${JSON.stringify(join(PROJECT_ROOT, 'functions/mail/parse.ts'))};`,
         `export { extractVisibleText } from ${JSON.stringify(join(PROJECT_ROOT, 'functions/mail/visible-text.ts'))};`,
+        `export { senderTrust } from ${JSON.stringify(join(PROJECT_ROOT, 'functions/mail/trust.ts'))};`,
       ].join('\n'),
     );
     built = await buildDeployedBundle(entry, join(dir, 'out'));
@@ -64,6 +67,13 @@ describe('the deployed bundle with deferred modules', () => {
       expect(fromBundle.text ?? '').not.toContain('\uFFFD');
     });
   }
+
+  it('aligns sender domains under the Public Suffix List loaded on first use', () => {
+    const verdicts = { spf: 'PASS', dkim: 'GRAY', dmarc: 'GRAY', spam: 'PASS', virus: 'PASS' } as const;
+    const evidence = { verdicts, fromDomain: 'example.co.uk', dkimPassDomains: [] };
+    expect(bundled.senderTrust({ ...evidence, envelopeDomain: 'bounces.example.co.uk' })).toBe('aligned');
+    expect(bundled.senderTrust({ ...evidence, envelopeDomain: 'evil.co.uk' })).toBe('unaligned');
+  });
 
   it('converts HTML-only mail to visible text', async () => {
     // Prepare
