@@ -17,9 +17,9 @@ export const parametersSchema = z.object({
   retentionDays: z.coerce.number().int().min(1).max(3650).default(90),
   /** Days quarantined mail is kept. */
   quarantineRetentionDays: z.coerce.number().int().min(1).max(3650).default(30),
-  /** Acknowledgements the whole desk sends in a sliding hour: the per-sender cap keys on a From address anyone can forge. */
+  /** Acknowledgements the whole desk sends per clock hour (UTC): the per-sender cap keys on a From address anyone can forge. */
   ackLimitPerHour: z.coerce.number().int().min(1).max(1_000_000).default(200),
-  /** Acknowledgements one sender receives in a sliding hour. */
+  /** Acknowledgements one sender receives per clock hour (UTC). */
   ackLimitPerSenderPerHour: z.coerce.number().int().min(1).max(1_000).default(5),
   /** Create the SES domain identity (false when the domain is already verified in this account and region). */
   manageSesIdentity: z

@@ -18,9 +18,9 @@ export interface InboundProps {
   readonly supportAddresses: readonly string[];
   /** Sender of staff notifications: mail from it is the desk's own. */
   readonly notificationSender: string;
-  /** Acknowledgements the whole desk sends in a sliding hour. */
+  /** Acknowledgements the whole desk sends per clock hour (UTC). */
   readonly ackLimitPerHour: number;
-  /** Acknowledgements one sender receives in a sliding hour. */
+  /** Acknowledgements one sender receives per clock hour (UTC). */
   readonly ackLimitPerSenderPerHour: number;
   readonly logRetention: RetentionDays;
 }
