@@ -314,7 +314,13 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
       return { outcome: 'duplicate', of: delivery.sesMessageId, ticketId: result.existing.id, ...(acknowledgement ? { acknowledgement } : {}) };
     }
 
-    if ((await writeTicketMessages(ticket)) === 'too-large') return quarantine(ITEM_SIZE_REASON, classification, mail);
+    try {
+      if ((await writeTicketMessages(ticket)) === 'too-large') return quarantine(ITEM_SIZE_REASON, classification, mail);
+    } catch (error) {
+      // Nothing was sent yet: give the claim and its hourly slot back, so the retry of this delivery sends it.
+      if (ack.state === 'sending') await giveBackClaim(ticket, holder, allowance, deps);
+      throw error;
+    }
     log('ticket opened', { sesMessageId: delivery.sesMessageId, ticketId: ticket.id, flags: ticket.flags, ack: ticket.ack.state });
     let acknowledgement: AckResult = ack.state === 'rate-limited' ? 'rate-limited' : 'not-needed';
     if (ackMail && ack.state === 'sending') acknowledgement = await sendAcknowledgement(ticket, ackMail, holder, allowance, delivery.receivedAt, deps);
@@ -369,6 +375,16 @@ function acknowledgementMessage(ticket: Ticket, mail: OutboundMail, receivedAt: 
   };
 }
 
+/** Best effort: a claim not given back lapses, and the acknowledgement is then never sent (never twice). */
+async function giveBackClaim(ticket: Ticket, holder: string, allowance: AckAllowance, deps: InboundDependencies): Promise<void> {
+  try {
+    await deps.store.acknowledgementLedger(ticket.id, { ticketId: ticket.id, receivedAt: ticket.openedBy.receivedAt ?? ticket.createdAt, key: ACK_MESSAGE_KEY } as TicketMessage).release(holder);
+    await deps.store.returnAckAllowance(allowance);
+  } catch (error) {
+    deps.log?.('could not give back the acknowledgement claim', { ticketId: ticket.id, error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
 /** Steps 2–3 of send-once for the acknowledgement its holder claimed. */
 async function sendAcknowledgement(ticket: Ticket, mail: OutboundMail, holder: string, allowance: AckAllowance, receivedAt: string, deps: InboundDependencies): Promise<AckResult> {
   const { settings } = deps;
@@ -384,6 +400,10 @@ async function sendAcknowledgement(ticket: Ticket, mail: OutboundMail, holder: s
   if (result.status === 'rejected') {
     deps.log?.('acknowledgement refused by SES', { ticketId: ticket.id, error: result.error });
     return 'rejected';
+  }
+  if (result.status === 'unknown') {
+    deps.log?.('acknowledgement state unknown: the send failed after it may have been accepted; not sending again', { ticketId: ticket.id, error: result.error });
+    return 'unknown';
   }
   deps.log?.('acknowledgement sent', { ticketId: ticket.id, ackSesMessageId: result.sesMessageId });
   return 'sent';

@@ -22,10 +22,24 @@ import type { OutboundMail } from './acknowledgement';
  */
 export const PERMANENT_SEND_ERRORS: ReadonlySet<string> = new Set(['InvalidParameterValue', 'MessageRejected', 'MailFromDomainNotVerifiedException']);
 
+/**
+ * Failures that certainly came before SES accepted anything: it refused for rate or availability, or no
+ * connection was ever made. Only these release the claim for a retry. A time-out, a reset or a 5xx answer may
+ * come after SES accepted the mail, so it settles as `unknown` and is never sent again.
+ */
+const NOT_ACCEPTED_ERROR_NAMES: ReadonlySet<string> = new Set(['Throttling', 'ThrottlingException', 'ServiceUnavailable', 'ServiceUnavailableException', 'TooManyRequestsException']);
+const NOT_CONNECTED_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+export function certainlyNotAccepted(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: string }).code;
+  return NOT_ACCEPTED_ERROR_NAMES.has(error.name) || (code !== undefined && NOT_CONNECTED_CODES.has(code));
+}
+
 /** Waits between attempts to record an accepted send: about 7 s in all, well inside the function's timeout. */
 export const RECORD_RETRY_DELAYS_MS: readonly number[] = [100, 300, 1_000, 2_000, 4_000];
 
-export type SendOnceResult = { status: 'sent'; sesMessageId: string } | { status: 'rejected'; error: string };
+export type SendOnceResult = { status: 'sent'; sesMessageId: string } | { status: 'rejected'; error: string } | { status: 'unknown'; error: string };
 
 export interface SendOnceInput {
   ledger: SendOnceLedger;
@@ -40,7 +54,10 @@ export interface SendOnceInput {
   recordRetryDelaysMs?: readonly number[];
 }
 
-/** Steps 2 and 3 for a holder that has claimed the record. Throws (for a retry) only when the send certainly failed. */
+/**
+ * Steps 2 and 3 for a holder that has claimed the record. Throws (for a retry) only when the send certainly
+ * failed; a failure that may have come after SES accepted the mail settles as `unknown`.
+ */
 export async function sendClaimed(input: SendOnceInput): Promise<SendOnceResult> {
   const { ledger, holder, mail } = input;
   let sesMessageId: string;
@@ -51,6 +68,11 @@ export async function sendClaimed(input: SendOnceInput): Promise<SendOnceResult>
       const reason = `${error.name}: ${error.message}`.slice(0, 500);
       await ledger.reject(holder, reason);
       return { status: 'rejected', error: reason };
+    }
+    if (!certainlyNotAccepted(error)) {
+      const reason = `${error instanceof Error ? error.name : 'Error'}: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500);
+      await ledger.settleUnknown(holder, reason);
+      return { status: 'unknown', error: reason };
     }
     await ledger.release(holder);
     await input.afterRelease?.();

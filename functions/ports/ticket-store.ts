@@ -132,4 +132,6 @@ export interface SendOnceLedger {
   release(holder: string): Promise<void>;
   /** SES refused the mail for good. */
   reject(holder: string, error: string): Promise<void>;
+  /** The send failed in a way that may have come after SES accepted it: never send again. */
+  settleUnknown(holder: string, error: string): Promise<void>;
 }

@@ -78,10 +78,10 @@ describe('acknowledgement exactly once, or never twice', () => {
     // Prepare: SES is unreachable for the first attempt
     const delivery = await stored('retry@customer.example');
     const before = outboxCount();
-    const failingOnce = { send: async (_mail: OutboundMail): Promise<{ sesMessageId: string }> => Promise.reject(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' })) };
+    const failingOnce = { send: async (_mail: OutboundMail): Promise<{ sesMessageId: string }> => Promise.reject(Object.assign(new Error('Maximum sending rate exceeded'), { name: 'Throttling' })) };
 
     // Act
-    await expect(receiveMessage(delivery, deps({ mailSender: failingOnce }))).rejects.toThrow('socket hang up');
+    await expect(receiveMessage(delivery, deps({ mailSender: failingOnce }))).rejects.toThrow('Maximum sending rate exceeded');
     const retried = await receiveMessage(delivery, deps());
 
     // Assess
@@ -100,6 +100,7 @@ describe('acknowledgement exactly once, or never twice', () => {
       claim: ledger.claim.bind(ledger),
       release: ledger.release.bind(ledger),
       reject: ledger.reject.bind(ledger),
+      settleUnknown: ledger.settleUnknown.bind(ledger),
       recordSent: async (holder, sent) => {
         if (failures === 0) {
           failures += 1;
@@ -130,6 +131,7 @@ describe('acknowledgement exactly once, or never twice', () => {
       claim: ledger.claim.bind(ledger),
       release: ledger.release.bind(ledger),
       reject: ledger.reject.bind(ledger),
+      settleUnknown: ledger.settleUnknown.bind(ledger),
       recordSent: async () => Promise.reject(new Error('function timed out')),
     }));
 
@@ -144,6 +146,40 @@ describe('acknowledgement exactly once, or never twice', () => {
     expect(afterLease).toMatchObject({ outcome: 'duplicate', acknowledgement: 'unknown' });
     expect((await store.getTicket(afterLease.outcome === 'duplicate' ? afterLease.ticketId! : ''))?.ack.state).toBe('unknown');
   }, 30_000);
+
+  it('a send that may have reached SES (time-out, reset) is never sent again', async () => {
+    // Prepare: SES's answer is lost after the request went out
+    const delivery = await stored('lost-answer@customer.example');
+    const before = outboxCount();
+    const timingOut = { send: async (): Promise<{ sesMessageId: string }> => Promise.reject(Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' })) };
+
+    // Act
+    const first = await receiveMessage(delivery, deps({ mailSender: timingOut }));
+    const redelivered = await receiveMessage(delivery, deps({ now: () => new Date(Date.now() + ACK_CLAIM_LEASE_MS + 1_000) }));
+
+    // Assess
+    expect(first).toMatchObject({ outcome: 'ticket-created', acknowledgement: 'unknown' });
+    expect(redelivered).toMatchObject({ outcome: 'duplicate', acknowledgement: 'unknown' });
+    expect(outboxCount() - before).toBe(0);
+  });
+
+  it('when storing the first message fails before the send, the retry of the delivery still acknowledges', async () => {
+    // Prepare: the batch after the ticket's write fails once
+    const delivery = await stored('batch-fails@customer.example');
+    const before = outboxCount();
+    const failingBatch = Object.create(store) as DynamoTicketStore;
+    failingBatch.putMessages = async () => Promise.reject(Object.assign(new Error('Internal server error'), { name: 'InternalServerError' }));
+
+    // Act: the failed attempt, then Lambda's retry a minute later, inside the claim's lease
+    await expect(receiveMessage(delivery, deps({ store: failingBatch }))).rejects.toThrow('Internal server error');
+    const retried = await receiveMessage(delivery, deps({ now: () => new Date(Date.now() + 60_000) }));
+
+    // Assess
+    expect(retried).toMatchObject({ outcome: 'duplicate', acknowledgement: 'sent' });
+    expect(outboxCount() - before).toBe(1);
+    const ticketId = retried.outcome === 'duplicate' ? retried.ticketId! : '';
+    expect((await store.listMessages(ticketId)).map((message) => message.direction)).toEqual(['inbound', 'outbound']);
+  });
 
   it('a claim is released only by its holder', async () => {
     // Prepare: a ticket whose acknowledgement a first holder claimed and whose lease ran out

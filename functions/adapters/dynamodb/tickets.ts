@@ -157,6 +157,10 @@ export class TicketAckLedger implements SendOnceLedger {
     await this.holderUpdate(holder, 'SET ack.#state = :rejected, ack.#error = :error REMOVE ack.holder, ack.leaseUntil', { ':rejected': 'rejected', ':error': error.slice(0, 500) });
   }
 
+  async settleUnknown(holder: string, error: string): Promise<void> {
+    await this.holderUpdate(holder, 'SET ack.#state = :unknown, ack.#error = :error REMOVE ack.holder, ack.leaseUntil', { ':unknown': 'unknown', ':error': error.slice(0, 500) });
+  }
+
   /** An update only the holder may make; a claim that is no longer theirs is left alone. */
   private async holderUpdate(holder: string, expression: string, values: Record<string, unknown>): Promise<void> {
     try {
