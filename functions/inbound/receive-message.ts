@@ -79,6 +79,16 @@ const ITEM_SIZE_REASON = 'limit item-size: the message record would exceed Dynam
 /** Sorts after the customer's message (same time, SES ids are hex) in the ticket's message list. */
 const ACK_MESSAGE_KEY = '~ack';
 
+/**
+ * DynamoDB refuses an item over 400 KB. The JSON of a message is a little larger than the item DynamoDB
+ * measures (quotes, braces), so staying under this bound with room for the keys is safe.
+ */
+const MAX_MESSAGE_JSON_BYTES = 390 * 1024;
+
+function exceedsItemLimit(message: TicketMessage): boolean {
+  return Buffer.byteLength(JSON.stringify(message), 'utf8') > MAX_MESSAGE_JSON_BYTES;
+}
+
 /** Cuts `text` to at most `maxChars` characters and `maxBytes` UTF-8 bytes, never inside a character. */
 export function truncateText(text: string, maxChars: number, maxBytes: number): { text: string; truncated: boolean } {
   let cut = text.length > maxChars ? text.slice(0, maxChars) : text;
@@ -192,6 +202,7 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
       sender,
       senderTrust: trust,
       machineGenerated,
+      deliveryReport: delivery.envelopeSender === '' || mail.contentType === 'multipart/report',
     },
     { lookupMessageIds: async (keys) => new Map(keys.flatMap((key) => (indexed.has(key) ? [[key, indexed.get(key)!] as const] : []))), getTicket: (id) => store.getTicket(id) },
     { address: settings.supportAddress, replyTokenSecret: secret },
@@ -263,6 +274,9 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
     log('follow-up stored', { sesMessageId: delivery.sesMessageId, ticketId: ticket.id, via: decision.via, reopened: reopen, previousStatus: ticket.status });
     return { outcome: 'follow-up', ticketId: ticket.id, reopened: reopen };
   }
+
+  // A first message DynamoDB would refuse is quarantined before its ticket exists, not after.
+  if (exceedsItemLimit(messageFor('XXXXXX'))) return quarantine(ITEM_SIZE_REASON, classification, mail);
 
   // X-Auto-Response-Suppress asks for no automatic answer; the person's mail still opens a ticket.
   const ackEligible = classification.kind === 'person' && mayAcknowledge(verdicts, trust) && DELIVERABLE_ADDRESS.test(sender) && !suppressesAutoResponse(mail.headers);

@@ -145,7 +145,11 @@ const DMARC_HEADER_FROM = new RegExp(`\\bheader\\.from=${DOMAIN_NAME}`, 'i');
 export interface SesAuthenticatedDomains {
   /** Signing domains of the DKIM results SES reported as `pass`. */
   dkimPassDomains: string[];
-  /** The From domain SES evaluated DMARC for (`dmarc=… header.from=example.com`). */
+  /**
+   * The From domain SES evaluated DMARC for (`dmarc=… header.from=example.com`); `''` when SES's header has
+   * other than exactly one dmarc result with a domain (text the sender smuggled in through its HELO name), so
+   * no From domain can match it.
+   */
   dmarcHeaderFrom?: string;
 }
 
@@ -163,7 +167,9 @@ export function readSesAuthenticatedDomains(rawHeaderBlock: string): SesAuthenti
     .find((parsed) => parsed?.authservId === SES_AUTHSERV_ID);
   if (!authResults) return { dkimPassDomains: [] };
   const dmarcParts = authResults.parts.filter((entry) => entry.method === 'dmarc');
-  const dmarcHeaderFrom = dmarcParts.length === 1 ? withoutComments(dmarcParts[0]?.text ?? '').match(DMARC_HEADER_FROM)?.[1]?.toLowerCase() : undefined;
+  const dmarcAnywhere = authResults.anywhere.filter((entry) => entry.method === 'dmarc');
+  const dmarcHeaderFrom =
+    dmarcParts.length === 1 && dmarcAnywhere.length === 1 ? (withoutComments(dmarcParts[0]?.text ?? '').match(DMARC_HEADER_FROM)?.[1]?.toLowerCase() ?? '') : '';
   const inParts = authResults.parts.filter((entry) => entry.method === 'dkim');
   const anywhere = authResults.anywhere.filter((entry) => entry.method === 'dkim');
   const domains = new Set<string>();
@@ -173,7 +179,7 @@ export function readSesAuthenticatedDomains(rawHeaderBlock: string): SesAuthenti
       if (domain) domains.add(domain.toLowerCase());
     }
   }
-  return { dkimPassDomains: [...domains], ...(dmarcHeaderFrom ? { dmarcHeaderFrom } : {}) };
+  return { dkimPassDomains: [...domains], dmarcHeaderFrom };
 }
 
 /** Signing domains of the DKIM results SES reported as `pass` (see readSesAuthenticatedDomains). */

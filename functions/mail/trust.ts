@@ -56,7 +56,8 @@ export function senderTrust(evidence: AuthenticationEvidence): SenderTrust {
   const { verdicts, fromDomain } = evidence;
   if (verdicts.dmarc === 'FAIL' || (verdicts.spf === 'FAIL' && verdicts.dkim === 'FAIL')) return 'failed';
   const anyPass = verdicts.dmarc === 'PASS' || verdicts.spf === 'PASS' || verdicts.dkim === 'PASS';
-  if (evidence.fromAmbiguous) return anyPass ? 'unaligned' : 'unknown';
+  // Without a From domain there is nothing DMARC or alignment could vouch for.
+  if (evidence.fromAmbiguous || !fromDomain) return anyPass ? 'unaligned' : 'unknown';
   // DMARC vouches for the From domain SES read; a pass for another domain (a parser disagreement) is none.
   const dmarcForThisFrom = evidence.dmarcHeaderFrom === undefined || evidence.dmarcHeaderFrom === fromDomain?.toLowerCase();
   if (verdicts.dmarc === 'PASS' && dmarcForThisFrom) return 'aligned';

@@ -43,7 +43,8 @@ export function newTicket(input: NewTicketInput): Ticket {
   if (priority === 'urgent') flags.push('security-incident');
   const tier: Tier = 'standard';
   const createdAt = input.now.toISOString();
-  const copied = input.mail.cc
+  // Only a proven sender chooses who else may write in; a forged From must not hand its Cc the ticket.
+  const copied = input.trust !== 'aligned' ? [] : input.mail.cc
     .slice(0, MAX_TICKET_PARTIES)
     .map((entry) => entry.address)
     .filter((address) => address && address.length <= MAX_PARTY_ADDRESS_CHARS && !isOwnAddress(address, input.ownAddresses));

@@ -20,6 +20,11 @@ export interface ThreadingInput {
   senderTrust: SenderTrust;
   /** Bounces and auto-replies: they may attach to a ticket by the id of our own mail, but never open one. */
   machineGenerated: boolean;
+  /**
+   * A delivery status report (null envelope sender, or `multipart/report`): the one kind of mail that names our
+   * mail without being written by a party. `Auto-Submitted` alone is anyone's to add.
+   */
+  deliveryReport?: boolean;
 }
 
 export type ThreadVia = 'headers' | 'reply-address' | 'subject-token';
@@ -73,7 +78,12 @@ export async function resolveThread(
       // id, or the one SES gave it) may attach without being a party; citing anything else, it is held to the
       // same rule as a person.
       const citesOurMail = Boolean(ownTicketId) || entry?.outbound === true;
-      if (ticket) return decide(ticket, 'headers', !(input.machineGenerated && citesOurMail));
+      const reportOnOurMail = input.machineGenerated && input.deliveryReport === true && citesOurMail && input.senderTrust !== 'failed';
+      if (ticket) {
+        const decision = decide(ticket, 'headers', !reportOnOurMail);
+        // Machine mail that may not attach is no stranger writing in: it just finds no ticket.
+        return decision.kind === 'new' && input.machineGenerated ? { kind: 'new' } : decision;
+      }
     }
   }
 

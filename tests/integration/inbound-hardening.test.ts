@@ -212,3 +212,35 @@ describe('a forged copy sent first with a customer’s Message-ID', () => {
     expect(tickets).toHaveLength(2);
   });
 });
+
+describe('a first message DynamoDB would refuse as too large', () => {
+  it('is quarantined before any ticket exists: no ticket without its message, no acknowledgement', async () => {
+    // Prepare: every part within the parse limits, but together over DynamoDB's 400 KB item limit
+    const name = '提'.repeat(255);
+    const encodedName = `=?utf-8?b?${Buffer.from(name).toString('base64')}?=`;
+    const attachments = Array.from({ length: 250 }, (_, i) => `--b\r\nContent-Type: application/x-${'t'.repeat(186)}\r\nContent-Disposition: attachment; filename="${i}${encodedName}"\r\n\r\nQUJD\r\n`).join('');
+    const addresses = (tag: string) => Array.from({ length: 50 }, (_, i) => `${tag}${i}${'a'.repeat(200)}@customer.example`).join(', ');
+    const references = Array.from({ length: 20 }, (_, i) => `<${i}${'r'.repeat(960)}@customer.example>`).join(' ');
+    const raw = [
+      'From: big@customer.example',
+      `To: support@concierge.test, ${addresses('to')}`,
+      `Cc: ${addresses('cc')}`,
+      `Subject: =?utf-8?b?${Buffer.from('提'.repeat(300)).toString('base64')}?=`,
+      `References: ${references}`,
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b"',
+      '',
+      `--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${'提现'.repeat(16_000)}\r\n${attachments}--b--`,
+      '',
+    ].join('\r\n');
+
+    // Act
+    const result = await stack.deliver(raw, { source: 'big@customer.example' });
+
+    // Assess
+    expect(result).toEqual({ outcome: 'quarantined', reason: expect.stringMatching(/^limit item-size/) });
+    const { body } = await stack.api<{ tickets: TicketView[] }>('/tickets?customer=big%40customer.example');
+    expect(body.tickets).toHaveLength(0);
+    expect((await stack.outbox()).filter((entry) => entry.raw.includes('To: big@customer.example'))).toHaveLength(0);
+  });
+});

@@ -27,6 +27,12 @@ describe('a new ticket', () => {
     expect(ticket.parties).toEqual(['dana@customer.example', 'boss@customer.example']);
   });
 
+  it('lets the people copied write in only when the From address is proven', () => {
+    const cc = [{ address: 'mallory@evil.example', name: '' }];
+    expect(newTicket(input({ trust: 'unaligned', mail: { subject: 'Hi', cc } })).parties).toEqual(['dana@customer.example']);
+    expect(newTicket(input({ trust: 'aligned', mail: { subject: 'Hi', cc } })).parties).toEqual(['dana@customer.example', 'mallory@evil.example']);
+  });
+
   it('is flagged unless the From address is proven, and urgent for a security incident', () => {
     for (const trust of ['unaligned', 'unknown', 'failed'] as const) expect(newTicket(input({ trust })).flags).toContain('unverified-sender');
     const incident = newTicket(input({ mail: { subject: 'Account hacked', cc: [] } }));

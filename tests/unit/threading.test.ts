@@ -190,8 +190,16 @@ describe('resolveThread', () => {
     expect(ticketOfOwnMessageId(own, 'support@other.test', SECRET)).toBeUndefined();
     const noIndex = lookupWith(ticket);
     expect(await resolveThread({ ...base, references: ['<unknown@x>', own] }, noIndex, SUPPORT)).toMatchObject({ kind: 'existing', via: 'headers' });
-    const bounce = { ...base, sender: 'mailer-daemon@mx.example', machineGenerated: true, senderTrust: 'unknown' as const };
+    const bounce = { ...base, sender: 'mailer-daemon@mx.example', machineGenerated: true, deliveryReport: true, senderTrust: 'unknown' as const };
     expect(await resolveThread({ ...bounce, references: [own] }, noIndex, SUPPORT)).toMatchObject({ kind: 'existing' });
+  });
+
+  it('attaches only delivery reports on our mail without a party check: Auto-Submitted is anyone’s to add', async () => {
+    const own = ownMessageIdFor('ack', ticket.id, 'support@concierge.test', SECRET);
+    const forgedAutoReply = { ...base, machineGenerated: true, senderTrust: 'unaligned' as const, references: [own] };
+    expect(await resolveThread(forgedAutoReply, lookupWith(ticket), SUPPORT)).toEqual({ kind: 'new' });
+    const failedReport = { ...base, sender: 'mailer-daemon@mx.example', machineGenerated: true, deliveryReport: true, senderTrust: 'failed' as const, references: [own] };
+    expect(await resolveThread(failedReport, lookupWith(ticket), SUPPORT)).toEqual({ kind: 'new' });
   });
 
   it('does not let a stranger in by calling their mail an auto-reply', async () => {
@@ -206,7 +214,7 @@ describe('resolveThread', () => {
   });
 
   it('attaches a bounce that names our own message, but a subject token alone never makes machine mail a stranger', async () => {
-    const bounce = { ...base, sender: 'mailer-daemon@mx.example', machineGenerated: true };
+    const bounce = { ...base, sender: 'mailer-daemon@mx.example', machineGenerated: true, deliveryReport: true };
     expect(await resolveThread({ ...bounce, inReplyTo: ['<0100abc@email.amazonses.com>'] }, lookupWith(ticket, { 'ses:0100abc': ticket.id }), SUPPORT)).toMatchObject({
       kind: 'existing',
     });

@@ -121,3 +121,24 @@ describe('parser disagreements and smuggled results never prove a From address',
     expect(senderTrust(evidence({ verdicts: noDmarc, envelopeDomain: 'evil.example', dkimPassDomains }))).toBe('unaligned');
   });
 });
+
+describe('a dmarc result smuggled in through the HELO name', () => {
+  it('leaves no From domain DMARC could be said to have vouched for', () => {
+    const header = [
+      'X-SES-Spam-Verdict: PASS',
+      'X-SES-Virus-Verdict: PASS',
+      'Authentication-Results: amazonses.com;',
+      ' spf=pass (spfCheck: domain of evil.example designates 192.0.2.1 as permitted sender) client-ip=192.0.2.1; envelope-from=x@evil.example; helo=x;dmarc=pass;',
+      ' dkim=pass header.i=@evil.example;',
+      ' dmarc=pass header.from=bank.example;',
+      'X-SES-RECEIPT: AEFBQUFB',
+    ].join('\r\n');
+    const domains = readSesAuthenticatedDomains(header);
+    expect(domains.dmarcHeaderFrom).toBe('');
+    expect(senderTrust({ verdicts: pass, fromDomain: 'bank.example', envelopeDomain: 'evil.example', ...domains })).toBe('unaligned');
+  });
+
+  it('and mail with no From domain is never proven, whatever DMARC said', () => {
+    expect(senderTrust({ verdicts: pass, envelopeDomain: 'bank.example', dkimPassDomains: ['bank.example'] })).toBe('unaligned');
+  });
+});

@@ -52,6 +52,10 @@ const CONFLICT_RETRY_DELAYS_MS = [10, 30, 80, 160, 320, 640];
  * items at the same moment (`TransactionConflict`): concurrent deliveries share the hourly counters and a
  * ticket's item. Conditions that failed are answers, not conflicts, and are returned to the caller at once.
  */
+export class PersistentConflictError extends Error {
+  override readonly name = 'PersistentConflictError';
+}
+
 export async function retryOnConflict<T>(transaction: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt += 1) {
     try {
@@ -60,7 +64,8 @@ export async function retryOnConflict<T>(transaction: () => Promise<T>): Promise
       const reasons = cancellationReasons(error);
       const conflictOnly = reasons !== undefined && reasons.some((reason) => reason.Code === 'TransactionConflict') && !reasons.some((reason) => reason.Code === 'ConditionalCheckFailed');
       const delay = CONFLICT_RETRY_DELAYS_MS[attempt];
-      if (!conflictOnly || delay === undefined) throw error;
+      if (!conflictOnly) throw error;
+      if (delay === undefined) throw new PersistentConflictError('the transaction kept conflicting with others on the same items', { cause: error });
       await sleep(delay / 2 + Math.random() * delay);
     }
   }

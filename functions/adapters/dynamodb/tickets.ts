@@ -5,7 +5,7 @@ import { messageIdItem, messageItem, putItems } from './messages';
 import type { AckAllowance, ClaimResult, OpenTicketResult, SendOnceLedger } from '../../ports/ticket-store';
 import type { OutboundSendRecord, Ticket, TicketMessage } from '../../tickets/model';
 import { ackAllowanceUpdates } from './ack-allowance';
-import { cancellationReasons, failedCondition, fromItem, isConditionFailure, isItemTooLarge, oldItemOf, retryOnConflict } from './items';
+import { cancellationReasons, failedCondition, fromItem, isConditionFailure, isItemTooLarge, oldItemOf, PersistentConflictError, retryOnConflict } from './items';
 import { customerIndexKey, messageKey, recentIndexKey, ticketKey } from './keys';
 
 export function ticketItem(ticket: Ticket): Record<string, unknown> {
@@ -40,6 +40,9 @@ export async function openTicket(client: DynamoDBDocumentClient, tableName: stri
   } catch (error) {
     if (isItemTooLarge(error)) return { status: 'too-large' };
     if (isConditionFailure(error)) return existing(error.Item);
+    // The hourly counters are shared by every acknowledged ticket: when they stay contended, open the ticket
+    // without an acknowledgement rather than fail the delivery.
+    if (error instanceof PersistentConflictError) return { status: 'over-ack-limit' };
     const reasons = cancellationReasons(error);
     if (!reasons) throw error;
     if (failedCondition(reasons, 0)) return existing(reasons[0]?.Item);
@@ -85,6 +88,7 @@ export class TicketAckLedger implements SendOnceLedger {
       else await retryOnConflict(() => this.client.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, ...ackAllowanceUpdates(this.tableName, allowance, nowMs)] })));
       return { status: 'claimed' };
     } catch (error) {
+      if (error instanceof PersistentConflictError) return { status: 'over-ack-limit' };
       if (isConditionFailure(error)) old = oldItemOf(error.Item);
       else {
         const reasons = cancellationReasons(error);
