@@ -96,11 +96,20 @@ const ticketsOf = async (customer: string) => (await api<{ tickets: Array<{ ref:
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'concierge-start-'));
-  smtpPort = await freePort();
-  apiPort = await freePort();
-  mailboxPort = await freePort();
-  run = npmStart();
-  await until('the demo', () => run.output().includes('Demo: alice@example.com wrote in'));
+  // A port found free can be taken by another test file before npm start binds it: try new ones then.
+  for (let attempt = 1; ; attempt += 1) {
+    smtpPort = await freePort();
+    apiPort = await freePort();
+    mailboxPort = await freePort();
+    run = npmStart();
+    try {
+      await until('the demo', () => run.output().includes('Demo: alice@example.com wrote in'));
+      return;
+    } catch (error) {
+      if (attempt >= 3 || !run.output().includes('EADDRINUSE')) throw error;
+      await run.exited;
+    }
+  }
 });
 
 afterAll(() => {
