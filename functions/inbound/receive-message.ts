@@ -332,7 +332,7 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
       if ((await writeTicketMessages(ticket)) === 'too-large') return quarantine(ITEM_SIZE_REASON, classification, mail);
     } catch (error) {
       // Nothing was sent yet: give the claim and its hourly slot back, so the retry of this delivery sends it.
-      if (ack.state === 'sending') await giveBackClaim(ticket, holder, allowance, deps);
+      if (ackMail && ack.state === 'sending') await giveBackClaim(ticket, ackMail, holder, allowance, delivery.receivedAt, deps);
       throw error;
     }
     log('ticket opened', { sesMessageId: delivery.sesMessageId, ticketId: ticket.id, flags: ticket.flags, ack: ticket.ack.state });
@@ -389,10 +389,15 @@ function acknowledgementMessage(ticket: Ticket, mail: OutboundMail, receivedAt: 
   };
 }
 
+/** The acknowledgement's send-once ledger: its claim on the ticket, its outcome on the message as listed. */
+function acknowledgementLedgerFor(ticket: Ticket, mail: OutboundMail, receivedAt: string, deps: InboundDependencies) {
+  return deps.store.acknowledgementLedger(ticket.id, acknowledgementMessage(ticket, mail, receivedAt, deps.settings.supportAddress));
+}
+
 /** Best effort: a claim not given back lapses, and the acknowledgement is then never sent (never twice). */
-async function giveBackClaim(ticket: Ticket, holder: string, allowance: AckAllowance, deps: InboundDependencies): Promise<void> {
+async function giveBackClaim(ticket: Ticket, mail: OutboundMail, holder: string, allowance: AckAllowance, receivedAt: string, deps: InboundDependencies): Promise<void> {
   try {
-    await deps.store.acknowledgementLedger(ticket.id, { ticketId: ticket.id, receivedAt: ticket.openedBy.receivedAt ?? ticket.createdAt, key: ACK_MESSAGE_KEY } as TicketMessage).release(holder);
+    await acknowledgementLedgerFor(ticket, mail, receivedAt, deps).release(holder);
     await deps.store.returnAckAllowance(allowance);
   } catch (error) {
     deps.log?.('could not give back the acknowledgement claim', { ticketId: ticket.id, error: error instanceof Error ? error.message : String(error) });
@@ -403,7 +408,7 @@ async function giveBackClaim(ticket: Ticket, holder: string, allowance: AckAllow
 async function sendAcknowledgement(ticket: Ticket, mail: OutboundMail, holder: string, allowance: AckAllowance, receivedAt: string, deps: InboundDependencies): Promise<AckResult> {
   const { settings } = deps;
   const result = await sendClaimed({
-    ledger: deps.store.acknowledgementLedger(ticket.id, acknowledgementMessage(ticket, mail, receivedAt, settings.supportAddress)),
+    ledger: acknowledgementLedgerFor(ticket, mail, receivedAt, deps),
     holder,
     mail,
     sender: deps.mailSender,
@@ -427,7 +432,7 @@ async function sendAcknowledgement(ticket: Ticket, mail: OutboundMail, holder: s
 async function finishAcknowledgement(ticket: Ticket, mail: OutboundMail, allowance: AckAllowance, receivedAt: string, deps: InboundDependencies): Promise<AckResult> {
   const holder = (deps.newClaimHolder ?? randomUUID)();
   const nowMs = (deps.now ?? (() => new Date()))().getTime();
-  const ledger = deps.store.acknowledgementLedger(ticket.id, acknowledgementMessage(ticket, mail, receivedAt, deps.settings.supportAddress));
+  const ledger = acknowledgementLedgerFor(ticket, mail, receivedAt, deps);
   const claim = await ledger.claim(holder, nowMs, nowMs + ACK_CLAIM_LEASE_MS, allowance);
   switch (claim.status) {
     case 'claimed':

@@ -5,12 +5,11 @@
  * via lambda-child's buildDeployedBundle): ESM `index.mjs`, minified, SDK bundled, rarely used modules in
  * `deferred/` beside it. For a cold start that also handles a message against its floor, see cold-start.ts.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Metafile } from 'esbuild';
-import { buildDeployedBundle, deployedNodeOptions } from './lambda-child';
+import { buildDeployedBundle, deployedNodeOptions, runJsonChild } from './lambda-child';
 import { median, percentile } from './stats';
 
 export interface BuiltBundle {
@@ -95,33 +94,14 @@ export interface ColdSample {
   processMs: number;
 }
 
-/** One fresh `node` process that imports the bundle once. */
-export function coldImport(file: string, cwd: string): Promise<ColdSample> {
-  return new Promise((resolveSample, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD_SCRIPT, pathToFileURL(file).href], {
-      cwd,
-      // A clean environment: NODE_OPTIONS as deployed, no loaders inherited from tsx. NODE_NO_WARNINGS hides
-      // the SDK's "Node 20 is ageing" notice, which the Node 24 runtime on Lambda would not print.
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_NO_WARNINGS: '1', NODE_OPTIONS: deployedNodeOptions(), ...DUMMY_HANDLER_ENV },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const processMs = performance.now() - started;
-      if (code !== 0) return reject(new Error(`cold import of ${file} exited ${code}: ${stderr.trim().slice(0, 500)}`));
-      try {
-        const parsed = JSON.parse(stdout) as { importMs: number };
-        resolveSample({ importMs: parsed.importMs, processMs });
-      } catch {
-        reject(new Error(`cold import of ${file} printed no timing: ${stdout.slice(0, 200)} ${stderr.slice(0, 300)}`));
-      }
-    });
+/** One fresh `node` process that imports the bundle once, with NODE_OPTIONS as deployed. */
+export async function coldImport(file: string, cwd: string): Promise<ColdSample> {
+  const { result, processMs } = await runJsonChild<{ importMs: number }>(['--input-type=module', '-e', CHILD_SCRIPT, pathToFileURL(file).href], {
+    cwd,
+    env: { NODE_OPTIONS: deployedNodeOptions(), ...DUMMY_HANDLER_ENV },
+    label: `cold import of ${file}`,
   });
+  return { importMs: result.importMs, processMs };
 }
 
 export interface ColdSummary {

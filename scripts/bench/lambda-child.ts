@@ -259,21 +259,17 @@ export interface ChildOptions {
   nodeFlags?: string[];
 }
 
-/** Runs one fresh child and returns what it printed, parsed. */
-export function runChild<T>(options: ChildOptions): Promise<T> {
-  const inputFile = join(options.workDir, `input-${randomBytes(6).toString('hex')}.json`);
-  writeFileSync(inputFile, JSON.stringify(options.input));
-  const target = options.mode === 'parse-only' ? options.target : pathToFileURL(options.target).href;
+/**
+ * Spawns `node <args>` with a clean environment (PATH, HOME, NODE_NO_WARNINGS, then `env`: no loaders
+ * inherited from tsx) and resolves with the JSON it printed and the time from spawn to exit.
+ * NODE_NO_WARNINGS hides the SDK's "Node 20 is ageing" notice, which the Lambda runtime would not print.
+ */
+export function runJsonChild<T>(args: string[], options: { cwd: string; env: Record<string, string>; label: string }): Promise<{ result: T; processMs: number }> {
   return new Promise((resolveResult, reject) => {
-    const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--input-type=module', '-e', CHILD_SCRIPT, options.mode, target, inputFile], {
-      cwd: options.workDir,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/tmp',
-        NODE_NO_WARNINGS: '1',
-        ...(options.nodeOptions ? { NODE_OPTIONS: options.nodeOptions } : {}),
-        ...options.env,
-      },
+    const started = performance.now();
+    const child = spawn(process.execPath, args, {
+      cwd: options.cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_NO_WARNINGS: '1', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -282,12 +278,26 @@ export function runChild<T>(options: ChildOptions): Promise<T> {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`bench child (${options.mode}) exited ${code}: ${stderr.trim().slice(0, 800)}`));
+      const processMs = performance.now() - started;
+      if (code !== 0) return reject(new Error(`${options.label} exited ${code}: ${stderr.trim().slice(0, 800)}`));
       try {
-        resolveResult(JSON.parse(stdout) as T);
+        resolveResult({ result: JSON.parse(stdout) as T, processMs });
       } catch {
-        reject(new Error(`bench child (${options.mode}) printed no result: ${stdout.slice(0, 300)} ${stderr.slice(0, 500)}`));
+        reject(new Error(`${options.label} printed no result: ${stdout.slice(0, 300)} ${stderr.slice(0, 500)}`));
       }
     });
   });
+}
+
+/** Runs one fresh child and returns what it printed, parsed. */
+export async function runChild<T>(options: ChildOptions): Promise<T> {
+  const inputFile = join(options.workDir, `input-${randomBytes(6).toString('hex')}.json`);
+  writeFileSync(inputFile, JSON.stringify(options.input));
+  const target = options.mode === 'parse-only' ? options.target : pathToFileURL(options.target).href;
+  const { result } = await runJsonChild<T>([...(options.nodeFlags ?? []), '--input-type=module', '-e', CHILD_SCRIPT, options.mode, target, inputFile], {
+    cwd: options.workDir,
+    env: { ...(options.nodeOptions ? { NODE_OPTIONS: options.nodeOptions } : {}), ...options.env },
+    label: `bench child (${options.mode})`,
+  });
+  return result;
 }

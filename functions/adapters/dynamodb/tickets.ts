@@ -1,11 +1,11 @@
 /** Ticket items, and the acknowledgement's send-once record that lives on them. */
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { messageIdKey } from '../../tickets/references';
 import { messageIdItem, messageItem, putItems } from './messages';
 import type { AckAllowance, ClaimResult, OpenTicketResult, SendOnceLedger } from '../../ports/ticket-store';
 import type { OutboundSendRecord, Ticket, TicketMessage } from '../../tickets/model';
-import { ackAllowanceUpdates } from './ack-allowance';
-import { cancellationReasons, failedCondition, fromItem, isConditionFailure, isItemTooLarge, oldItemOf, PersistentConflictError, retryOnConflict } from './items';
+import { writeCountingAllowance, type CountedWriteResult } from './ack-allowance';
+import { fromItem, isConditionFailure, isItemTooLarge } from './items';
 import { customerIndexKey, messageKey, recentIndexKey, ticketKey } from './keys';
 
 export function ticketItem(ticket: Ticket): Record<string, unknown> {
@@ -24,37 +24,18 @@ export async function getTicket(client: DynamoDBDocumentClient, tableName: strin
 }
 
 export async function openTicket(client: DynamoDBDocumentClient, tableName: string, ticket: Ticket, allowance: AckAllowance | undefined, nowMs: number): Promise<OpenTicketResult> {
-  const put = {
-    TableName: tableName,
-    Item: ticketItem(ticket),
-    ConditionExpression: 'attribute_not_exists(pk)',
-    ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-  };
+  const put = { TableName: tableName, Item: ticketItem(ticket), ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' };
+  let result: CountedWriteResult;
   try {
-    if (!allowance) {
-      await client.send(new PutCommand(put));
-    } else {
-      await retryOnConflict(() => client.send(new TransactWriteCommand({ TransactItems: [{ Put: put }, ...ackAllowanceUpdates(tableName, allowance, nowMs)] })));
-    }
-    return { status: 'opened' };
+    result = await writeCountingAllowance(client, tableName, { Put: put }, allowance, nowMs);
   } catch (error) {
     if (isItemTooLarge(error)) return { status: 'too-large' };
-    if (isConditionFailure(error)) return existing(error.Item);
-    // The hourly counters are shared by every acknowledged ticket: when they stay contended, open the ticket
-    // without an acknowledgement rather than fail the delivery.
-    if (error instanceof PersistentConflictError) return { status: 'over-ack-limit' };
-    const reasons = cancellationReasons(error);
-    if (!reasons) throw error;
-    if (failedCondition(reasons, 0)) return existing(reasons[0]?.Item);
-    if (failedCondition(reasons, 1) || failedCondition(reasons, 2)) return { status: 'over-ack-limit' };
     throw error;
   }
-}
-
-function existing(item: unknown): OpenTicketResult {
-  const old = oldItemOf(item);
-  if (!old) throw new Error('a ticket with this reference exists but DynamoDB returned no item');
-  return { status: 'exists', existing: fromItem<Ticket>(old) };
+  if (result.status === 'written') return { status: 'opened' };
+  if (result.status === 'over-ack-limit') return result;
+  if (!result.old) throw new Error('a ticket with this reference exists but DynamoDB returned no item');
+  return { status: 'exists', existing: fromItem<Ticket>(result.old) };
 }
 
 /**
@@ -80,27 +61,11 @@ export class TicketAckLedger implements SendOnceLedger {
       ConditionExpression: 'ack.#state = :pending',
       ExpressionAttributeNames: { '#state': 'state' },
       ExpressionAttributeValues: { ':sending': 'sending', ':pending': 'pending', ':holder': holder, ':until': leaseUntil },
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     };
-    let old: Record<string, unknown> | undefined;
-    try {
-      if (!allowance) await this.client.send(new UpdateCommand(update));
-      else await retryOnConflict(() => this.client.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, ...ackAllowanceUpdates(this.tableName, allowance, nowMs)] })));
-      return { status: 'claimed' };
-    } catch (error) {
-      if (error instanceof PersistentConflictError) return { status: 'over-ack-limit' };
-      if (isConditionFailure(error)) old = oldItemOf(error.Item);
-      else {
-        const reasons = cancellationReasons(error);
-        if (!reasons) throw error;
-        if (!failedCondition(reasons, 0)) {
-          if (failedCondition(reasons, 1) || failedCondition(reasons, 2)) return { status: 'over-ack-limit' };
-          throw error;
-        }
-        old = oldItemOf(reasons[0]?.Item);
-      }
-    }
-    const record = (old?.ack ?? { state: 'not-needed' }) as OutboundSendRecord;
+    const result = await writeCountingAllowance(this.client, this.tableName, { Update: update }, allowance, nowMs);
+    if (result.status !== 'condition-failed') return result.status === 'written' ? { status: 'claimed' } : result;
+    const record = (result.old?.ack ?? { state: 'not-needed' }) as OutboundSendRecord;
     if (record.state !== 'sending' && record.state !== 'unknown') return { status: 'settled', record };
     // The outcome is on the message: a holder that recorded its send leaves the claim itself untouched.
     const outcome = await this.recordedOutcome();
