@@ -1,0 +1,34 @@
+/**
+ * What the use cases need from storage for the roster. The DynamoDB adapter keeps counters (`vipBook`,
+ * `openTickets`) atomic with the writes that change them; the rules live in the use cases and in roster/.
+ */
+import type { Customer, ManagerChange, Staff } from '../roster/model';
+
+export type NewStaff = Pick<Staff, 'name' | 'email' | 'role' | 'status'> & Partial<Pick<Staff, 'backupId' | 'capacity'>>;
+export type StaffPatch = Partial<Pick<Staff, 'name' | 'email' | 'role' | 'status' | 'backupId' | 'capacity'>>;
+export type CustomerFields = Partial<Pick<Customer, 'aliases' | 'tier' | 'managerId' | 'language' | 'antiPhishingCode'>>;
+
+export type ClaimManagerResult =
+  /** The customer now has this manager, and the manager's book grew by one, in one atomic write. */
+  | { status: 'claimed' }
+  /** The customer got a manager meanwhile (another delivery of theirs); use it. */
+  | { status: 'has-manager'; managerId: string }
+  /** The manager's book is at capacity, or they are no longer an active manager. */
+  | { status: 'unavailable' };
+
+export interface RosterStore {
+  createStaff(staff: NewStaff): Promise<Staff>;
+  getStaff(id: string): Promise<Staff | undefined>;
+  findStaffByEmail(email: string): Promise<Staff | undefined>;
+  /** Every staff member (a roster is small: one Query). */
+  listStaff(): Promise<Staff[]>;
+  updateStaff(id: string, patch: StaffPatch): Promise<Staff | undefined>;
+
+  /** The customer whose address or alias this is. */
+  findCustomer(address: string): Promise<Customer | undefined>;
+  /** Creates or updates by email; a change of manager is recorded in the history with `by`. */
+  putCustomer(email: string, fields: CustomerFields, by: string): Promise<{ customer: Customer; changed: boolean }>;
+  managerHistory(email: string): Promise<ManagerChange[]>;
+  /** Makes `managerId` the customer's dedicated manager unless they have one, never past the manager's capacity. */
+  claimManager(customerEmail: string, managerId: string, by: string): Promise<ClaimManagerResult>;
+}
