@@ -3,7 +3,7 @@
  * (adapters/dynamodb/ticket-store.ts); the rules that decide what to store live in the use cases and the
  * domain modules, the adapter only makes each write atomic and idempotent.
  */
-import type { InboundReceipt, OutboundSendRecord, Ticket, TicketMessage } from '../tickets/model';
+import type { InboundReceipt, OutboundSendRecord, Ticket, TicketEvent, TicketMessage, TicketStatus } from '../tickets/model';
 
 export interface IndexedMessageId {
   ticketId: string;
@@ -74,6 +74,8 @@ export interface MessagePosition {
   key: string;
 }
 
+export type AssignmentChangeResult = 'changed' | 'changed-meanwhile' | 'unknown-staff';
+
 export interface TicketStore {
   /** Which tickets the given normalised Message-IDs belong to (one batched read). */
   lookupMessageIds(keys: readonly string[]): Promise<Map<string, IndexedMessageId>>;
@@ -99,6 +101,26 @@ export interface TicketStore {
   acknowledgementLedger(ticketId: string, message: TicketMessage): SendOnceLedger;
   /** Takes back one acknowledgement counted in `allowance`'s hour (after a send that certainly failed). */
   returnAckAllowance(allowance: AckAllowance): Promise<void>;
+
+  /**
+   * The send-once record of a message the desk sends that is its own item (a notification, a relayed answer,
+   * a notice to staff): the claim and the outcome live on the message as the ticket lists it.
+   */
+  outboundLedger(message: TicketMessage): SendOnceLedger;
+
+  /**
+   * Assigns `ticket` (as read) to a staff id, or unassigns it, with the event and the assignees' open-ticket
+   * counts in one atomic write; `changed-meanwhile` when the ticket no longer is as read.
+   */
+  assignTicket(ticket: Ticket, to: string | undefined, event: TicketEvent): Promise<AssignmentChangeResult>;
+  /** Sets `ticket`'s status (as read), with the event and its assignee's open-ticket count, atomically. */
+  changeStatus(ticket: Ticket, to: TicketStatus, event: TicketEvent, extra?: { firstRespondedAt?: string }): Promise<AssignmentChangeResult>;
+  /** Records an event (idempotent: its key is derived from its cause). */
+  recordEvent(event: TicketEvent): Promise<void>;
+  /** A ticket's events in time order. */
+  listEvents(ticketId: string): Promise<TicketEvent[]>;
+  /** A staff member's tickets, newest first. */
+  listTicketsByAssignee(staffId: string, limit: number, after?: TicketPosition): Promise<Page<Ticket>>;
 
   /** A customer's tickets, newest first: `limit` of them after `after`, and whether more follow. */
   listTicketsByCustomer(customer: string, limit: number, after?: TicketPosition): Promise<Page<Ticket>>;

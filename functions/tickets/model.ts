@@ -54,7 +54,9 @@ export interface Ticket {
   language: Language;
   tier: Tier;
   priority: Priority;
+  /** The staff id the ticket is assigned to; unassigned when absent. */
   assignee?: string;
+  assignedAt?: string;
   createdAt: string;
   updatedAt: string;
   /** When a person must have answered; the SLA engine escalates past it. */
@@ -79,13 +81,44 @@ export interface AttachmentMeta {
 
 export type MessageDirection = 'inbound' | 'outbound';
 
+/**
+ * What a message the desk sends is: the acknowledgement of a new ticket, the assignee's notification of new
+ * customer text, a staff member's answer relayed to the customer, or the explanation a staff member gets when
+ * their emailed reply was not relayed.
+ */
+export type OutboundPurpose = 'acknowledgement' | 'notification' | 'staff-reply' | 'reply-rejected-notice';
+
+export type TicketEventType = 'assigned' | 'reassigned' | 'unassigned' | 'status-changed' | 'replied' | 'reply-rejected' | 'leads-notified';
+
+/**
+ * One thing that happened to a ticket, kept for good. `key` is derived from its cause (the delivery or request
+ * behind it), so a redelivery rewrites the same event instead of adding another.
+ */
+export interface TicketEvent {
+  ticketId: string;
+  at: string;
+  key: string;
+  type: TicketEventType;
+  /** Who did it: a staff id, `customer`, `routing`, `api`, `cli`, or an email address for a rejected sender. */
+  actor: string;
+  /** What changed, in plain values (e.g. `{ from: 'st-…', to: 'st-…', reason: '…' }`). */
+  detail: Record<string, string>;
+}
+
 export interface TicketMessage {
   ticketId: string;
   /** Unique per message: the SES message id for inbound mail and for mail we sent. */
   key: string;
   direction: MessageDirection;
   /** For mail the desk sends: what it is. */
-  purpose?: 'acknowledgement';
+  purpose?: OutboundPurpose;
+  /** For a staff member's answer or a notification: the staff member who wrote it or receives it. */
+  staffId?: string;
+  /** For mail the desk sends while `sending`: who holds the claim and until when (see outbound/send-once.ts). */
+  holder?: string;
+  leaseUntil?: number;
+  /** Why SES refused it, or why its outcome is unknown. */
+  sendError?: string;
   /**
    * For mail the desk sends: `sent` once SES accepted it (with `messageId` the id SES assigned); until then the
    * claim's state, which lives with whatever holds the claim (an acknowledgement's is the ticket's `ack`).

@@ -129,18 +129,33 @@ export function messageIdKey(messageId: string): string {
 
 const OWN_ID_SIGNATURE_LENGTH = 12;
 
+/** What a Message-ID of the desk's own was written for: an acknowledgement, a staff notification, a relayed answer, a notice to staff. */
+export const OWN_MESSAGE_PURPOSES = ['ack', 'note', 'reply', 'notice'] as const;
+export type OwnMessagePurpose = (typeof OWN_MESSAGE_PURPOSES)[number];
+
 /**
- * The Message-ID Concierge writes on mail it sends for a ticket: `<ack.k7q3xm.<signature>@domain>`. SES
- * replaces it on the wire, but it travels in References, and a reply or a bounce that cites it names its
- * ticket without a lookup; the signature keeps anyone else from minting one.
+ * Tells apart several messages of one purpose on one ticket (each notification, each answer): derived from
+ * what caused the message (a delivery's SES id, a request's idempotency key), so a retry writes the same id.
  */
-export function ownMessageIdFor(purpose: 'ack', ticketId: string, supportAddress: string, secret: string): string {
-  const [, domain] = splitAddress(supportAddress);
-  return `<${purpose}.${ticketId.toLowerCase()}.${ownIdSignature(purpose, ticketId, secret)}@${domain}>`;
+export function ownMessageDiscriminator(cause: string): string {
+  return base32(createHmac('sha256', 'own-message-discriminator').update(cause).digest()).slice(0, 10);
 }
 
-function ownIdSignature(purpose: string, ticketId: string, secret: string): string {
-  return base32(createHmac('sha256', secret).update(`own-message-id:${purpose}:${ticketId.toUpperCase()}`).digest()).slice(0, OWN_ID_SIGNATURE_LENGTH);
+/**
+ * The Message-ID Concierge writes on mail it sends for a ticket: `<ack.k7q3xm.<signature>@domain>`, or with a
+ * discriminator `<note.k7q3xm.<discriminator>.<signature>@domain>`. SES replaces it on the wire, but it travels
+ * in References, and a reply or a bounce that cites it names its ticket without a lookup; the signature keeps
+ * anyone else from minting one.
+ */
+export function ownMessageIdFor(purpose: OwnMessagePurpose, ticketId: string, supportAddress: string, secret: string, discriminator?: string): string {
+  const [, domain] = splitAddress(supportAddress);
+  const middle = discriminator ? `${ticketId.toLowerCase()}.${discriminator}` : ticketId.toLowerCase();
+  return `<${purpose}.${middle}.${ownIdSignature(purpose, ticketId, secret, discriminator)}@${domain}>`;
+}
+
+function ownIdSignature(purpose: string, ticketId: string, secret: string, discriminator?: string): string {
+  const subject = `own-message-id:${purpose}:${ticketId.toUpperCase()}${discriminator ? `:${discriminator}` : ''}`;
+  return base32(createHmac('sha256', secret).update(subject).digest()).slice(0, OWN_ID_SIGNATURE_LENGTH);
 }
 
 /** The ticket a Message-ID of Concierge's own names, when its signature is valid; otherwise undefined. */
@@ -148,11 +163,12 @@ export function ticketOfOwnMessageId(messageId: string, supportAddress: string, 
   const [, domain] = splitAddress(supportAddress);
   const bare = messageId.trim().replace(/^<|>$/g, '');
   if (bare.length > 200) return undefined;
-  const match = bare.match(new RegExp(`^(ack)\\.(${REF_CHARS})\\.([${BASE32}]{${OWN_ID_SIGNATURE_LENGTH}})@${escapeRegExp(domain)}$`, 'i'));
-  if (!match?.[1] || !match[2] || !match[3]) return undefined;
+  const match = bare.match(new RegExp(`^(${OWN_MESSAGE_PURPOSES.join('|')})\\.(${REF_CHARS})(?:\\.([${BASE32}]{10}))?\\.([${BASE32}]{${OWN_ID_SIGNATURE_LENGTH}})@${escapeRegExp(domain)}$`, 'i'));
+  if (!match?.[1] || !match[2] || !match[4]) return undefined;
   const ticketId = match[2].toUpperCase();
-  const expected = Buffer.from(ownIdSignature(match[1].toLowerCase(), ticketId, secret));
-  const given = Buffer.from(match[3].toLowerCase());
+  const discriminator = match[3]?.toLowerCase();
+  const expected = Buffer.from(ownIdSignature(match[1].toLowerCase(), ticketId, secret, discriminator));
+  const given = Buffer.from(match[4].toLowerCase());
   return expected.length === given.length && timingSafeEqual(expected, given) ? ticketId : undefined;
 }
 

@@ -21,6 +21,7 @@ export interface TableSchema {
   readonly ttlAttribute: string;
   readonly customerIndex: TableIndexSchema;
   readonly recentIndex: TableIndexSchema;
+  readonly assigneeIndex: TableIndexSchema;
 }
 
 export interface TicketTableProps {
@@ -56,7 +57,7 @@ export class TicketTable extends ResourceGroup {
       timeToLiveAttribute: schema.ttlAttribute,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
-      globalSecondaryIndexes: [schema.customerIndex, schema.recentIndex].map(indexProps),
+      globalSecondaryIndexes: [schema.customerIndex, schema.recentIndex, schema.assigneeIndex].map(indexProps),
     });
   }
 

@@ -4,6 +4,7 @@ import {
   isValidReplySignature,
   MAX_SUBJECT_TOKEN_SCAN_CHARS,
   messageIdKey,
+  ownMessageDiscriminator,
   ownMessageIdFor,
   ticketOfOwnMessageId,
   ticketRefFor,
@@ -219,5 +220,24 @@ describe('resolveThread', () => {
       kind: 'existing',
     });
     expect(await resolveThread({ ...bounce, subject: 'Undeliverable: [#K7Q3XM]' }, lookupWith(ticket), SUPPORT)).toEqual({ kind: 'new' });
+  });
+});
+
+describe('own Message-IDs of several messages of one purpose', () => {
+  const supportAddress = 'support@concierge.test';
+  it('names the ticket for each purpose and discriminator, and refuses a signature moved to another message', () => {
+    const first = ownMessageIdFor('note', 'K7Q3XM', supportAddress, SECRET, ownMessageDiscriminator('delivery-1'));
+    const second = ownMessageIdFor('note', 'K7Q3XM', supportAddress, SECRET, ownMessageDiscriminator('delivery-2'));
+    expect(first).not.toBe(second);
+    expect(first).toMatch(/^<note\.k7q3xm\.[a-z2-7]{10}\.[a-z2-7]{12}@concierge\.test>$/);
+    for (const id of [first, second, ownMessageIdFor('reply', 'K7Q3XM', supportAddress, SECRET, 'abcdefghij'), ownMessageIdFor('ack', 'K7Q3XM', supportAddress, SECRET)]) {
+      expect(ticketOfOwnMessageId(id, supportAddress, SECRET)).toBe('K7Q3XM');
+    }
+    // The second message's signature does not sign the first message's discriminator, nor another purpose.
+    const [, firstDiscriminator] = /\.([a-z2-7]{10})\./.exec(first)!;
+    const [, secondSignature] = /\.([a-z2-7]{12})@/.exec(second)!;
+    expect(ticketOfOwnMessageId(`<note.k7q3xm.${firstDiscriminator}.${secondSignature}@concierge.test>`, supportAddress, SECRET)).toBeUndefined();
+    expect(ticketOfOwnMessageId(first.replace('<note.', '<reply.'), supportAddress, SECRET)).toBeUndefined();
+    expect(ownMessageDiscriminator('delivery-1')).toBe(ownMessageDiscriminator('delivery-1'));
   });
 });

@@ -7,7 +7,7 @@ export const IDEMPOTENCY_RECORD_DAYS = 30;
 
 export const epochSeconds = (days: number, nowMs = Date.now()) => Math.floor(nowMs / 1000) + days * 86_400;
 
-const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'type', 'expiresAt']);
+const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'type', 'expiresAt']);
 
 /** An entity as stored, minus the key attributes. The store wrote it, so its shape is trusted here. */
 export function fromItem<T>(item: Record<string, unknown>): T {

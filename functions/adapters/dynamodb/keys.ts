@@ -59,3 +59,16 @@ export const inboundKey = (sesMessageId: string) => ({ pk: `INBOUND#${keyPart(se
 /** Acknowledgements sent in one clock hour (`yyyy-mm-ddThh`), to one address or by the whole desk. */
 export const senderAckCountKey = (sender: string, hour: string) => ({ pk: `ACKRATE#${keyPart(sender.toLowerCase())}#${hour}`, sk: '#ACKRATE' });
 export const deskAckCountKey = (hour: string) => ({ pk: `ACKRATE#*desk*#${hour}`, sk: '#ACKRATE' });
+
+/** A staff member's tickets, newest first (GSI3); a ticket leaves it when unassigned. */
+export const assigneeIndexKey = (staffId: string, createdAt: string, ticketId: string) => ({
+  gsi3pk: `ASSIGNEE#${staffId}`,
+  gsi3sk: `${createdAt}#${ticketId}`,
+});
+
+export const EVENT_SK_PREFIX = 'EVENT#';
+/** A ticket's events, in time order, beside its messages. */
+export const eventKey = (ticketId: string, at: string, key: string) => ({
+  pk: `TICKET#${ticketId.toUpperCase()}`,
+  sk: `${EVENT_SK_PREFIX}${at}#${keyPart(key)}`,
+});

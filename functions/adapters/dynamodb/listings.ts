@@ -9,7 +9,7 @@ import type { MessagePosition, Page, TicketPosition } from '../../ports/ticket-s
 import type { InboundReceipt, Ticket, TicketMessage } from '../../tickets/model';
 import { fromItem } from './items';
 import { messageFromItem } from './messages';
-import { customerIndexKey, customerPartition, MESSAGE_SK_PREFIX, messageKey, quarantineMonthPartition, recentIndexKey, ticketKey, ticketMonthPartition } from './keys';
+import { assigneeIndexKey, customerIndexKey, customerPartition, MESSAGE_SK_PREFIX, messageKey, quarantineMonthPartition, recentIndexKey, ticketKey, ticketMonthPartition } from './keys';
 import { TABLE_SCHEMA } from './table-schema';
 
 /** How far back `GET /tickets` without a customer looks. */
@@ -76,6 +76,18 @@ export async function listTicketsByCustomer(client: DynamoDBDocumentClient, tabl
   const startKey = after && { ...ticketKey(after.id), ...customerIndexKey(customer, after.createdAt, after.id) };
   // One more than asked, so the last page is known to be the last.
   const entries = await queryPartition(client, tableName, { index: index.name, partitionKey: index.partitionKey, value: customerPartition(customer) }, limit + 1, {
+    newestFirst: true,
+    ...(startKey ? { startKey } : {}),
+  });
+  const page = pageOf(entries, limit);
+  return { items: await readByKeys<Ticket>(client, tableName, page.items.map(baseKeyOf)), more: page.more };
+}
+
+/** A staff member's tickets (open and closed), newest first. */
+export async function listTicketsByAssignee(client: DynamoDBDocumentClient, tableName: string, staffId: string, limit: number, after?: TicketPosition): Promise<Page<Ticket>> {
+  const index = TABLE_SCHEMA.assigneeIndex;
+  const startKey = after && { ...ticketKey(after.id), ...assigneeIndexKey(staffId, after.createdAt, after.id) };
+  const entries = await queryPartition(client, tableName, { index: index.name, partitionKey: index.partitionKey, value: assigneeIndexKey(staffId, '', '').gsi3pk }, limit + 1, {
     newestFirst: true,
     ...(startKey ? { startKey } : {}),
   });

@@ -16,14 +16,17 @@ export const TABLE_SCHEMA = {
   ttlAttribute: 'expiresAt',
   customerIndex: { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projectedAttributes: IMMUTABLE_TICKET_ATTRIBUTES as readonly string[] },
   recentIndex: { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projectedAttributes: IMMUTABLE_TICKET_ATTRIBUTES as readonly string[] },
+  /** A staff member's tickets; only assigned tickets have its keys (a sparse index). */
+  assigneeIndex: { name: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk', projectedAttributes: IMMUTABLE_TICKET_ATTRIBUTES as readonly string[] },
 } as const;
 
-export type IndexDefinition = (typeof TABLE_SCHEMA)['customerIndex'] | (typeof TABLE_SCHEMA)['recentIndex'];
+export type IndexDefinition = (typeof TABLE_SCHEMA)['customerIndex'] | (typeof TABLE_SCHEMA)['recentIndex'] | (typeof TABLE_SCHEMA)['assigneeIndex'];
 
 /** The CreateTable request for the local stack, in the SDK's shape but built without importing it. */
 export function createTableInput(tableName: string) {
-  const { customerIndex, recentIndex } = TABLE_SCHEMA;
-  const attributes = ['pk', 'sk', customerIndex.partitionKey, customerIndex.sortKey, recentIndex.partitionKey, recentIndex.sortKey];
+  const { customerIndex, recentIndex, assigneeIndex } = TABLE_SCHEMA;
+  const indexes = [customerIndex, recentIndex, assigneeIndex];
+  const attributes = ['pk', 'sk', ...indexes.flatMap((index) => [index.partitionKey, index.sortKey])];
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST' as const,
@@ -32,7 +35,7 @@ export function createTableInput(tableName: string) {
       { AttributeName: 'pk', KeyType: 'HASH' as const },
       { AttributeName: 'sk', KeyType: 'RANGE' as const },
     ],
-    GlobalSecondaryIndexes: [customerIndex, recentIndex].map((index) => ({
+    GlobalSecondaryIndexes: indexes.map((index) => ({
       IndexName: index.name,
       KeySchema: [
         { AttributeName: index.partitionKey, KeyType: 'HASH' as const },

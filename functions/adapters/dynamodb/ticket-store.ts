@@ -1,7 +1,9 @@
 /** The TicketStore port on one DynamoDB table: each entity's reads and writes live in its own module. */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AckAllowance, FollowUpResult, IndexedMessageId, MessageIdClaim, MessagePosition, OpenTicketResult, Page, SendOnceLedger, TicketPosition, TicketStore } from '../../ports/ticket-store';
-import type { InboundReceipt, Ticket, TicketMessage } from '../../tickets/model';
+import type { AckAllowance, AssignmentChangeResult, FollowUpResult, IndexedMessageId, MessageIdClaim, MessagePosition, OpenTicketResult, Page, SendOnceLedger, TicketPosition, TicketStore } from '../../ports/ticket-store';
+import type { InboundReceipt, Ticket, TicketEvent, TicketMessage, TicketStatus } from '../../tickets/model';
+import { assignTicket, changeStatus, eventItem, listEvents } from './assignment';
+import { OutboundMessageLedger } from './outbound-ledger';
 import { returnAckAllowance } from './ack-allowance';
 import * as listings from './listings';
 import { appendFollowUp, lookupMessageIds, messageIdItem, messageItem, putItems } from './messages';
@@ -49,6 +51,31 @@ export class DynamoTicketStore implements TicketStore {
 
   returnAckAllowance(allowance: AckAllowance): Promise<void> {
     return returnAckAllowance(this.client, this.tableName, allowance);
+  }
+
+  outboundLedger(message: TicketMessage): OutboundMessageLedger {
+    return new OutboundMessageLedger(this.client, this.tableName, message);
+  }
+
+  assignTicket(ticket: Ticket, to: string | undefined, event: TicketEvent): Promise<AssignmentChangeResult> {
+    return assignTicket(this.client, this.tableName, ticket, to, event);
+  }
+
+  changeStatus(ticket: Ticket, to: TicketStatus, event: TicketEvent, extra?: { firstRespondedAt?: string }): Promise<AssignmentChangeResult> {
+    return changeStatus(this.client, this.tableName, ticket, to, event, extra);
+  }
+
+  async recordEvent(event: TicketEvent): Promise<void> {
+    const result = await putItems(this.client, this.tableName, [eventItem(event)]);
+    if (result !== 'recorded') throw new Error('the event was refused as too large');
+  }
+
+  listEvents(ticketId: string): Promise<TicketEvent[]> {
+    return listEvents(this.client, this.tableName, ticketId);
+  }
+
+  listTicketsByAssignee(staffId: string, limit: number, after?: TicketPosition): Promise<Page<Ticket>> {
+    return listings.listTicketsByAssignee(this.client, this.tableName, staffId, limit, after);
   }
 
   listTicketsByCustomer(customer: string, limit: number, after?: TicketPosition): Promise<Page<Ticket>> {
