@@ -18,7 +18,8 @@ export interface TestStack extends LocalStack {
   /** Stores `raw` as the SES S3 action would and invokes `inbound` with an SES event, returning its result. */
   deliver(raw: Buffer | string, options?: DeliverOptions): Promise<InboundResult>;
   outbox(): Promise<Array<{ file: string; raw: string; mail: ParsedMail }>>;
-  api<T>(path: string): Promise<{ status: number; body: T }>;
+  /** An HTTP request to the local API; `body` is sent as JSON. */
+  api<T>(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: T }>;
   teardown(): Promise<void>;
 }
 
@@ -126,8 +127,12 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
         }),
       );
     },
-    async api<T>(path: string) {
-      const response = await fetch(`${stack.apiUrl}${path}`);
+    async api<T>(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+      const response = await fetch(`${stack.apiUrl}${path}`, {
+        method: init.method ?? 'GET',
+        headers: { ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers },
+        ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+      });
       return { status: response.status, body: (await response.json()) as T };
     },
     async teardown() {
