@@ -1,5 +1,6 @@
 import type { Language } from '../mail/types';
 import type { Ticket } from '../tickets/model';
+import { antiPhishingLine, sanitiseDisplayName } from './template-parts';
 
 /** An outbound message before it is turned into MIME: plain data, so templates are testable without I/O. */
 export interface OutboundMail {
@@ -24,6 +25,10 @@ export interface AcknowledgementInput {
   support: { name: string; address: string };
   replyAddress: string;
   messageId: string;
+  /** The customer's anti-phishing code; only for a customer who has one and whose address is proven. */
+  antiPhishingCode?: string;
+  /** An authenticated VIP's dedicated manager, whom the acknowledgement names. */
+  manager?: { name: string };
 }
 
 /** Promises up to two days are said in hours ("24 hours"), longer ones in days. */
@@ -56,6 +61,8 @@ export function buildAcknowledgement(input: AcknowledgementInput): OutboundMail 
   const within = describeDuration(promisedMinutes, ticket.language);
   const original = echoSubject(ticket.subject);
   const token = `[#${ticket.ref}]`;
+  const code = antiPhishingLine(input.antiPhishingCode, ticket.language);
+  const managerName = input.manager ? sanitiseDisplayName(input.manager.name) : '';
   const subject =
     ticket.language === 'zh'
       ? `${token} 我们已收到您的邮件${original ? `：${original}` : ''}`
@@ -63,9 +70,12 @@ export function buildAcknowledgement(input: AcknowledgementInput): OutboundMail 
   const text =
     ticket.language === 'zh'
       ? [
+          ...(code ? [code, ''] : []),
           '您好，',
           '',
-          `我们已收到您的邮件，工单编号为 ${ticket.ref}。客服人员将在 ${within} 内回复您。`,
+          managerName
+            ? `我们已收到您的邮件，工单编号为 ${ticket.ref}。您的专属客户经理 ${managerName} 将在 ${within} 内回复您。`
+            : `我们已收到您的邮件，工单编号为 ${ticket.ref}。客服人员将在 ${within} 内回复您。`,
           ticket.priority === 'urgent' ? '您的问题涉及账户安全，已被列为紧急处理。' : undefined,
           '如需补充信息（订单号、交易时间、截图），请直接回复本邮件，并保留主题中的工单编号。',
           '',
@@ -74,9 +84,12 @@ export function buildAcknowledgement(input: AcknowledgementInput): OutboundMail 
           input.support.name,
         ]
       : [
+          ...(code ? [code, ''] : []),
           'Hello,',
           '',
-          `We have received your message and opened ticket ${ticket.ref}. A member of our team will reply within ${within}.`,
+          managerName
+            ? `We have received your message and opened ticket ${ticket.ref}. Your account manager, ${managerName}, will reply within ${within}.`
+            : `We have received your message and opened ticket ${ticket.ref}. A member of our team will reply within ${within}.`,
           ticket.priority === 'urgent' ? 'Your message concerns account security and has been marked urgent.' : undefined,
           'To add details (order numbers, transaction times, screenshots), reply to this email and keep the ticket reference in the subject.',
           '',
