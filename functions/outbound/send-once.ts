@@ -95,3 +95,27 @@ async function recordWithRetries(record: () => Promise<void>, delaysMs: readonly
     }
   }
 }
+
+export type SendOnceOutcome = SendOnceResult | { status: 'already-sent'; sesMessageId?: string } | { status: 'busy' } | { status: 'settled'; state: string };
+
+/**
+ * All three steps for a record nobody has claimed in another write: claim it for a fresh holder, send, record.
+ * A record claimed before answers with what became of it; one whose holder is still within its lease is
+ * `busy`, and one whose holder vanished mid-send settles as `unknown` (never a second send).
+ */
+export async function sendOnce(input: Omit<SendOnceInput, 'holder'> & { holder: string; leaseMs: number }): Promise<SendOnceOutcome> {
+  const nowMs = input.now().getTime();
+  const claim = await input.ledger.claim(input.holder, nowMs, nowMs + input.leaseMs);
+  switch (claim.status) {
+    case 'claimed':
+      return sendClaimed(input);
+    case 'busy':
+      return { status: 'busy' };
+    case 'abandoned':
+      return { status: 'unknown', error: 'an earlier attempt was interrupted mid-send' };
+    case 'over-ack-limit':
+      return { status: 'settled', state: 'rate-limited' };
+    case 'settled':
+      return claim.record.state === 'sent' ? { status: 'already-sent', ...(claim.record.sesMessageId ? { sesMessageId: claim.record.sesMessageId } : {}) } : { status: 'settled', state: claim.record.state };
+  }
+}

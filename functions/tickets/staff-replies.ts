@@ -1,0 +1,225 @@
+/**
+ * A staff member's answer reaches the customer: by email (a reply to their notification, checked in
+ * inbound/staff-mail.ts) or by API. Both take this path: the answer is composed from the support address in
+ * the ticket's language with the customer's anti-phishing code, sent once (keyed by what caused it: the SES id
+ * of the staff member's mail, or the API request's idempotency key), stored on the ticket as an outbound
+ * message, and the ticket waits on the customer with its first response recorded.
+ */
+import { randomUUID } from 'node:crypto';
+import { buildCustomerReply } from '../outbound/customer-reply';
+import { buildReplyRejectedNotice, REPLY_REJECTION_TEXT, type ReplyRejectionReason } from '../outbound/notification';
+import type { OutboundMail } from '../outbound/acknowledgement';
+import { sendOnce, type SendOnceOutcome } from '../outbound/send-once';
+import type { MailSender } from '../ports/mail-sender';
+import type { RosterStore } from '../ports/roster-store';
+import type { TicketStore } from '../ports/ticket-store';
+import type { Staff } from '../roster/model';
+import type { Ticket, TicketMessage } from './model';
+import { ownMessageDiscriminator, ownMessageIdFor, replyAddressFor, sesMessageIdHeader } from './references';
+
+/** What a relayed answer holds at most; a longer one is refused rather than cut. */
+export const MAX_REPLY_TEXT_CHARS = 20_000;
+/** How long a claim on an outbound message is held while it is sent. */
+export const OUTBOUND_CLAIM_LEASE_MS = 90_000;
+/** Reads and retries a status change this often when the ticket changed under it. */
+const MAX_STATUS_RETRIES = 5;
+
+export interface DeskSettings {
+  supportAddress: string;
+  supportDisplayName: string;
+  replyTokenSecret: string;
+  region: string;
+}
+
+export interface StaffReplyDependencies {
+  store: Pick<TicketStore, 'getTicket' | 'listMessages' | 'outboundLedger' | 'changeStatus' | 'recordEvent'>;
+  roster: Pick<RosterStore, 'getStaff' | 'findCustomer'>;
+  mailSender: MailSender;
+  settings: DeskSettings;
+  now?: () => Date;
+  newClaimHolder?: () => string;
+  log?: (message: string, fields: Record<string, unknown>) => void;
+}
+
+export interface StaffReplyRequest {
+  ticketId: string;
+  staffId: string;
+  text: string;
+  /** What caused the answer (`email:<SES id>`, `api:<idempotency key>`): the same cause sends once. */
+  cause: string;
+  /** When the cause happened: the answer's place in the ticket's history. */
+  at: string;
+  via: 'email' | 'api';
+}
+
+export type StaffReplyRejection = ReplyRejectionReason | 'unknown-ticket' | 'unknown-staff' | 'too-long';
+
+export type StaffReplyOutcome =
+  | { status: 'sent'; ticketId: string; messageId?: string }
+  /** The same cause was relayed before; nothing was sent again. */
+  | { status: 'already-sent'; ticketId: string }
+  /** Another attempt is sending it right now. */
+  | { status: 'in-progress'; ticketId: string }
+  /** SES refused it for good, or it may or may not have gone out: never sent twice. */
+  | { status: 'not-delivered'; ticketId: string; state: string; error?: string }
+  | { status: 'rejected'; reason: StaffReplyRejection; explanation: string };
+
+const REJECTION_TEXT: Record<StaffReplyRejection, string> = {
+  ...REPLY_REJECTION_TEXT,
+  'unknown-ticket': 'There is no such ticket.',
+  'unknown-staff': 'There is no such member of staff.',
+  'too-long': `The answer is longer than ${MAX_REPLY_TEXT_CHARS.toLocaleString('en')} characters; shorten it or attach the rest to the ticket.`,
+};
+
+export const rejectionText = (reason: StaffReplyRejection) => REJECTION_TEXT[reason];
+
+/**
+ * Who may answer a ticket: its assignee, or anyone when it is unassigned; a lead may answer any ticket. A
+ * closed ticket takes no answer until it is reopened.
+ */
+export function replyRefusal(ticket: Ticket, staff: Staff): ReplyRejectionReason | undefined {
+  if (ticket.status === 'closed') return 'ticket-closed';
+  if (ticket.assignee && ticket.assignee !== staff.id && staff.role !== 'lead') return 'not-assignee';
+  return undefined;
+}
+
+/** The outbound message a relayed answer is stored as, keyed by its cause. */
+function replyMessage(ticket: Ticket, staff: Staff, mail: OutboundMail, request: StaffReplyRequest): TicketMessage {
+  return {
+    ticketId: ticket.id,
+    key: `~reply:${ownMessageDiscriminator(request.cause)}`,
+    direction: 'outbound',
+    purpose: 'staff-reply',
+    staffId: staff.id,
+    sendState: 'pending',
+    from: mail.from.address,
+    to: [mail.to],
+    cc: [],
+    messageId: mail.messageId,
+    ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo } : {}),
+    subject: mail.subject,
+    text: mail.text,
+    attachments: [],
+    classification: { kind: 'person', reason: `answer by ${staff.id} (${request.via})` },
+    language: ticket.language,
+    receivedAt: request.at,
+  };
+}
+
+/** Relays a staff member's answer to the ticket's customer, once per cause. */
+export async function relayStaffReply(request: StaffReplyRequest, deps: StaffReplyDependencies): Promise<StaffReplyOutcome> {
+  const { store, roster, settings } = deps;
+  const now = deps.now ?? (() => new Date());
+  const reject = (reason: StaffReplyRejection): StaffReplyOutcome => ({ status: 'rejected', reason, explanation: REJECTION_TEXT[reason] });
+
+  const [ticket, staff] = await Promise.all([store.getTicket(request.ticketId), roster.getStaff(request.staffId)]);
+  if (!ticket) return reject('unknown-ticket');
+  if (!staff) return reject('unknown-staff');
+  const text = request.text.trim();
+  if (text === '') return reject('empty-reply');
+  if (text.length > MAX_REPLY_TEXT_CHARS) return reject('too-long');
+
+  const discriminator = ownMessageDiscriminator(request.cause);
+  const messages = await store.listMessages(ticket.id);
+  const earlier = messages.find((message) => message.key === `~reply:${discriminator}`);
+  // A retry of an answer already stored goes on from where it stopped, even if the ticket moved on since.
+  if (!earlier) {
+    const refusal = replyRefusal(ticket, staff);
+    if (refusal) return reject(refusal);
+  }
+
+  const customer = await roster.findCustomer(ticket.customer);
+  const latestCustomerMessage = messages.filter((message) => message.direction === 'inbound').at(-1);
+  const mail = buildCustomerReply({
+    ticket,
+    customer: ticket.customer,
+    staffName: staff.name,
+    text,
+    // An address whose authentication was not proven may be a forger's: it never gets the code.
+    ...(customer?.antiPhishingCode && !ticket.flags.includes('unverified-sender') ? { antiPhishingCode: customer.antiPhishingCode } : {}),
+    ...(latestCustomerMessage ? { latestCustomerMessage: { messageId: latestCustomerMessage.messageId, references: latestCustomerMessage.references ?? [] } } : {}),
+    support: { name: settings.supportDisplayName, address: settings.supportAddress },
+    replyAddress: replyAddressFor(settings.supportAddress, ticket, settings.replyTokenSecret),
+    messageId: ownMessageIdFor('reply', ticket.id, settings.supportAddress, settings.replyTokenSecret, discriminator),
+  });
+  const message = replyMessage(ticket, staff, mail, request);
+  const sent = await sendOnce({
+    ledger: store.outboundLedger(message),
+    holder: (deps.newClaimHolder ?? randomUUID)(),
+    mail,
+    sender: deps.mailSender,
+    wireMessageId: (sesMessageId) => sesMessageIdHeader(sesMessageId, settings.region),
+    now,
+    leaseMs: OUTBOUND_CLAIM_LEASE_MS,
+  });
+  deps.log?.('staff answer relayed', { ticketId: ticket.id, staffId: staff.id, via: request.via, outcome: sent.status });
+  if (sent.status === 'busy') return { status: 'in-progress', ticketId: ticket.id };
+  if (sent.status === 'rejected' || sent.status === 'unknown' || sent.status === 'settled') {
+    return { status: 'not-delivered', ticketId: ticket.id, state: sent.status === 'settled' ? sent.state : sent.status, ...('error' in sent ? { error: sent.error } : {}) };
+  }
+  await markAnswered(ticket.id, staff, request, deps);
+  return sent.status === 'already-sent' ? { status: 'already-sent', ticketId: ticket.id } : { status: 'sent', ticketId: ticket.id, messageId: sesMessageIdHeader(sent.sesMessageId, settings.region) };
+}
+
+/** The ticket waits on the customer, with its first response recorded and the answer as an event. */
+async function markAnswered(ticketId: string, staff: Staff, request: StaffReplyRequest, deps: StaffReplyDependencies): Promise<void> {
+  for (let attempt = 0; attempt <= MAX_STATUS_RETRIES; attempt += 1) {
+    const ticket = await deps.store.getTicket(ticketId);
+    if (!ticket) return;
+    const event = { ticketId, at: request.at, key: `replied:${request.cause}`, type: 'replied' as const, actor: staff.id, detail: { via: request.via, ...(ticket.status !== 'waiting-on-customer' ? { from: ticket.status, to: 'waiting-on-customer' } : {}) } };
+    const result = await deps.store.changeStatus(ticket, 'waiting-on-customer', event, { firstRespondedAt: request.at });
+    if (result === 'changed') return;
+  }
+  throw new Error(`ticket ${ticketId} kept changing while its answer was recorded`);
+}
+
+/**
+ * A reply that failed a check: recorded on the ticket as `reply-rejected` (who, why) and, when the sender is
+ * a member of staff whom authentication proves, explained to them once. Nobody else is written to, so a
+ * forged reply cannot make the desk mail an address of the forger's choosing.
+ */
+export async function rejectStaffReply(
+  input: { ticket: Ticket; sender: string; reason: StaffReplyRejection; cause: string; at: string; via: 'email' | 'api'; notify?: { staff: Staff; inReplyTo?: string } },
+  deps: StaffReplyDependencies,
+): Promise<SendOnceOutcome | undefined> {
+  const { ticket, settings } = { ticket: input.ticket, settings: deps.settings };
+  await deps.store.recordEvent({ ticketId: ticket.id, at: input.at, key: `reply-rejected:${input.cause}`, type: 'reply-rejected', actor: input.sender, detail: { reason: input.reason, via: input.via } });
+  deps.log?.('staff reply rejected', { ticketId: ticket.id, sender: input.sender, reason: input.reason });
+  if (!input.notify || input.reason === 'unknown-ticket' || input.reason === 'unknown-staff' || input.reason === 'too-long') return undefined;
+  const discriminator = ownMessageDiscriminator(input.cause);
+  const mail = buildReplyRejectedNotice({
+    ref: ticket.ref,
+    reason: input.reason,
+    to: input.notify.staff.email,
+    ...(input.notify.inReplyTo ? { inReplyTo: input.notify.inReplyTo } : {}),
+    support: { name: settings.supportDisplayName, address: settings.supportAddress },
+    messageId: ownMessageIdFor('notice', ticket.id, settings.supportAddress, settings.replyTokenSecret, discriminator),
+  });
+  const message: TicketMessage = {
+    ticketId: ticket.id,
+    key: `~notice:${discriminator}`,
+    direction: 'outbound',
+    purpose: 'reply-rejected-notice',
+    staffId: input.notify.staff.id,
+    sendState: 'pending',
+    from: mail.from.address,
+    to: [mail.to],
+    cc: [],
+    messageId: mail.messageId,
+    subject: mail.subject,
+    text: mail.text,
+    attachments: [],
+    classification: { kind: 'auto-reply', reason: 'notice sent by Concierge' },
+    language: 'en',
+    receivedAt: input.at,
+  };
+  return sendOnce({
+    ledger: deps.store.outboundLedger(message),
+    holder: (deps.newClaimHolder ?? randomUUID)(),
+    mail,
+    sender: deps.mailSender,
+    wireMessageId: (sesMessageId) => sesMessageIdHeader(sesMessageId, settings.region),
+    now: deps.now ?? (() => new Date()),
+    leaseMs: OUTBOUND_CLAIM_LEASE_MS,
+  });
+}
