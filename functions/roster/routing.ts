@@ -63,7 +63,10 @@ export interface RoutingDecision {
   managerCandidates?: string[];
   /** Set when the leads must be told, saying why; the leads are `activeLeads(staff)`. */
   notifyLeads?: string;
-  /** The client's dedicated manager, when the ticket is a proven VIP's (the acknowledgement names them). */
+  /**
+   * The client's dedicated manager, when the ticket is a proven VIP's who has one, whoever answers; the
+   * acknowledgement names them when `basis` is a manager's or `backup`.
+   */
   dedicatedManagerId?: string;
 }
 
