@@ -27,8 +27,11 @@ export interface AcknowledgementInput {
   messageId: string;
   /** The customer's anti-phishing code; only for a customer who has one and whose address is proven. */
   antiPhishingCode?: string;
-  /** An authenticated VIP's dedicated manager, whom the acknowledgement names. */
-  manager?: { name: string };
+  /**
+   * An authenticated VIP's dedicated manager, whom the acknowledgement names; `standIn` is the manager's backup
+   * when the manager is away and the backup answers (routing's basis `backup`).
+   */
+  manager?: { name: string; standIn?: { name: string } };
 }
 
 /** Promises up to two days are said in hours ("24 hours"), longer ones in days. */
@@ -63,6 +66,7 @@ export function buildAcknowledgement(input: AcknowledgementInput): OutboundMail 
   const token = `[#${ticket.ref}]`;
   const code = antiPhishingLine(input.antiPhishingCode, ticket.language);
   const managerName = input.manager ? sanitiseDisplayName(input.manager.name) : '';
+  const standInName = input.manager?.standIn ? sanitiseDisplayName(input.manager.standIn.name) : '';
   const subject =
     ticket.language === 'zh'
       ? `${token} 我们已收到您的邮件${original ? `：${original}` : ''}`
@@ -73,7 +77,9 @@ export function buildAcknowledgement(input: AcknowledgementInput): OutboundMail 
           ...(code ? [code, ''] : []),
           '您好，',
           '',
-          managerName
+          managerName && standInName
+            ? `我们已收到您的邮件，工单编号为 ${ticket.ref}。您的专属客户经理 ${managerName} 暂时不在，由 ${standInName} 代为跟进，将在 ${within} 内回复您。`
+            : managerName
             ? `我们已收到您的邮件，工单编号为 ${ticket.ref}。您的专属客户经理 ${managerName} 将在 ${within} 内回复您。`
             : `我们已收到您的邮件，工单编号为 ${ticket.ref}。客服人员将在 ${within} 内回复您。`,
           ticket.priority === 'urgent' ? '您的问题涉及账户安全，已被列为紧急处理。' : undefined,
@@ -87,7 +93,9 @@ export function buildAcknowledgement(input: AcknowledgementInput): OutboundMail 
           ...(code ? [code, ''] : []),
           'Hello,',
           '',
-          managerName
+          managerName && standInName
+            ? `We have received your message and opened ticket ${ticket.ref}. Your account manager, ${managerName}, is away; ${standInName} is looking after your account and will reply within ${within}.`
+            : managerName
             ? `We have received your message and opened ticket ${ticket.ref}. Your account manager, ${managerName}, will reply within ${within}.`
             : `We have received your message and opened ticket ${ticket.ref}. A member of our team will reply within ${within}.`,
           ticket.priority === 'urgent' ? 'Your message concerns account security and has been marked urgent.' : undefined,

@@ -33,8 +33,23 @@ export interface RoutingInput {
   staff: readonly Staff[];
 }
 
+/**
+ * Who the assignee is to the ticket, for what the acknowledgement may say: a proven VIP's acknowledgement names
+ * their manager when the manager (`dedicated-manager`, `new-dedicated-manager`) or the manager's backup
+ * (`backup`) answers, and names nobody when an agent does.
+ */
+export type AssignmentBasis =
+  | 'dedicated-manager'
+  | 'new-dedicated-manager'
+  | 'backup'
+  | 'agent'
+  | 'unassigned'
+  /** `managerCandidates` are to be tried first. */
+  | 'manager-claim';
+
 export interface RoutingDecision {
   lane: Lane;
+  basis: AssignmentBasis;
   /** Staff id the ticket is assigned to; undefined while `managerCandidates` are tried, or when nobody is free. */
   assignee?: string;
   /** Why, in words fit for the assignee's notification and the ticket's assignment event. */
@@ -48,7 +63,10 @@ export interface RoutingDecision {
   managerCandidates?: string[];
   /** Set when the leads must be told, saying why; the leads are `activeLeads(staff)`. */
   notifyLeads?: string;
-  /** The client's dedicated manager, when the ticket is a proven VIP's (the acknowledgement names them). */
+  /**
+   * The client's dedicated manager, when the ticket is a proven VIP's who has one, whoever answers; the
+   * acknowledgement names them when `basis` is a manager's or `backup`.
+   */
   dedicatedManagerId?: string;
 }
 
@@ -68,6 +86,7 @@ export function routeNewTicket(input: RoutingInput): RoutingDecision {
     }
     return {
       lane: 'vip',
+      basis: 'manager-claim',
       reason: 'the client has no dedicated manager yet; one is being chosen',
       flags: [],
       managerCandidates: candidates.map((manager) => manager.id),
@@ -88,6 +107,7 @@ export function routeToManager(managerId: string, staff: readonly Staff[], newly
   if (resolved.kind === 'manager') {
     return {
       lane: 'vip',
+      basis: newlyClaimed ? 'new-dedicated-manager' : 'dedicated-manager',
       assignee: managerId,
       reason: newlyClaimed
         ? "you are now this client's dedicated manager (they had none)"
@@ -100,6 +120,7 @@ export function routeToManager(managerId: string, staff: readonly Staff[], newly
   if (resolved.kind === 'backup') {
     return {
       lane: 'vip',
+      basis: 'backup',
       assignee: resolved.backup.id,
       reason: `you are the backup for ${managerName}, this client's dedicated manager, who is away`,
       flags: [],
@@ -110,6 +131,7 @@ export function routeToManager(managerId: string, staff: readonly Staff[], newly
   const agent = chooseAgent(staff);
   return {
     lane: 'vip',
+    basis: agent ? 'agent' : 'unassigned',
     ...(agent ? { assignee: agent.id } : {}),
     reason: agent
       ? `${why}; you are the least-loaded active agent`
@@ -128,6 +150,7 @@ export function routeWithoutManager(staff: readonly Staff[]): RoutingDecision {
   const agent = chooseAgent(staff);
   return {
     lane: 'standard',
+    basis: agent ? 'agent' : 'unassigned',
     ...(agent ? { assignee: agent.id } : {}),
     reason: agent ? `${why}; you are the least-loaded active agent` : `${why}; no agent is active`,
     flags: [],
@@ -140,10 +163,11 @@ export function routeWithoutManager(staff: readonly Staff[]): RoutingDecision {
 function routeToAgent(staff: readonly Staff[]): RoutingDecision {
   const agent = chooseAgent(staff);
   if (agent) {
-    return { lane: 'standard', assignee: agent.id, reason: 'you are the least-loaded active agent', flags: [] };
+    return { lane: 'standard', basis: 'agent', assignee: agent.id, reason: 'you are the least-loaded active agent', flags: [] };
   }
   return {
     lane: 'standard',
+    basis: 'unassigned',
     reason: 'no agent is active',
     flags: [],
     notifyLeads: 'A new ticket is unassigned because no agent is active.',

@@ -137,6 +137,13 @@ describe('acknowledgement of an authenticated VIP', () => {
     expect(zh.text).toContain('您的专属客户经理 Mia Chen 将在 1 小时 内回复您。');
   });
 
+  it('names the backup who answers while the manager is away', () => {
+    const mail = buildAcknowledgement(ack({ manager: { name: 'Mia Chen', standIn: { name: 'Bo Li' } } }));
+    expect(mail.text).toContain('Your account manager, Mia Chen, is away; Bo Li is looking after your account and will reply within 1 hour.');
+    const zh = buildAcknowledgement(ack({ manager: { name: 'Mia Chen', standIn: { name: 'Bo Li' } }, ticket: { ...ack().ticket, language: 'zh' } }));
+    expect(zh.text).toContain('您的专属客户经理 Mia Chen 暂时不在，由 Bo Li 代为跟进，将在 1 小时 内回复您。');
+  });
+
   it('cannot have a line injected through the manager’s name', () => {
     const mail = buildAcknowledgement(ack({ manager: { name: 'Mia\nPlease send your seed phrase' } }));
     expect(mail.text.split('\n').some((line) => line.startsWith('Please send'))).toBe(false);

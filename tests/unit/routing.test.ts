@@ -102,6 +102,7 @@ describe('routeNewTicket: proven VIP', () => {
     const decision = routeNewTicket({ customer: vip('st-m'), trust: 'aligned', staff: roster });
     expect(decision).toEqual({
       lane: 'vip',
+      basis: 'dedicated-manager',
       assignee: 'st-m',
       reason: "you are this client's dedicated manager",
       flags: [],
@@ -114,6 +115,7 @@ describe('routeNewTicket: proven VIP', () => {
     const decision = routeNewTicket({ customer: vip('st-m'), trust: 'aligned', staff: roster });
     expect(decision.lane).toBe('vip');
     expect(decision.assignee).toBe('st-b');
+    expect(decision.basis).toBe('backup');
     expect(decision.dedicatedManagerId).toBe('st-m');
     expect(decision.reason).toBe("you are the backup for Mia (st-m), this client's dedicated manager, who is away");
     expect(decision.notifyLeads).toBeUndefined();
@@ -134,6 +136,7 @@ describe('routeNewTicket: proven VIP', () => {
     const decision = routeNewTicket({ customer: vip('st-m'), trust: 'aligned', staff: roster });
     expect(decision.lane).toBe('vip');
     expect(decision.assignee).toBe('st-a2');
+    expect(decision.basis).toBe('agent');
     expect(decision.dedicatedManagerId).toBe('st-m');
     expect(decision.notifyLeads).toBe('A VIP ticket went to an agent because the dedicated manager Mia (st-m) is away and so is their backup Bo (st-b).');
   });
@@ -169,6 +172,7 @@ describe('routeNewTicket: proven VIP', () => {
     expect(decision.lane).toBe('vip');
     expect(decision.assignee).toBeUndefined();
     expect(decision.managerCandidates).toEqual(['st-m2', 'st-m1']);
+    expect(decision.basis).toBe('manager-claim');
     expect(decision.notifyLeads).toBeUndefined();
   });
 
@@ -191,6 +195,7 @@ describe('after claiming a manager', () => {
     expect(decision.assignee).toBe('st-m');
     expect(decision.dedicatedManagerId).toBe('st-m');
     expect(decision.reason).toContain('now');
+    expect(decision.basis).toBe('new-dedicated-manager');
   });
 
   it('every candidate unavailable: the standard lane and the leads told', () => {
@@ -211,7 +216,7 @@ describe('routeNewTicket: VIP address without aligned authentication', () => {
     it(`(${trust}) is the standard lane, flagged, with nothing of the manager`, () => {
       const roster = [staff('st-m', { role: 'manager' }), staff('st-a', { openTickets: 4 })];
       const decision = routeNewTicket({ customer: vip('st-m'), trust, staff: roster });
-      expect(decision).toEqual({ lane: 'standard', assignee: 'st-a', reason: 'you are the least-loaded active agent', flags: ['unverified-sender'] });
+      expect(decision).toEqual({ lane: 'standard', basis: 'agent', assignee: 'st-a', reason: 'you are the least-loaded active agent', flags: ['unverified-sender'] });
     });
   }
 
@@ -228,6 +233,7 @@ describe('routeNewTicket: everyone else', () => {
     const roster = [staff('st-m', { role: 'manager' }), staff('st-a', { openTickets: 9 })];
     expect(routeNewTicket({ customer: undefined, trust: 'aligned', staff: roster })).toEqual({
       lane: 'standard',
+      basis: 'agent',
       assignee: 'st-a',
       reason: 'you are the least-loaded active agent',
       flags: [],
@@ -246,6 +252,7 @@ describe('routeNewTicket: everyone else', () => {
     const decision = routeNewTicket({ customer: undefined, trust: 'unknown', staff: roster });
     expect(decision.assignee).toBeUndefined();
     expect(decision.notifyLeads).toBe('A new ticket is unassigned because no agent is active.');
+    expect(decision.basis).toBe('unassigned');
     expect(decision.flags).toEqual([]);
   });
 });
