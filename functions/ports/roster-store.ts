@@ -29,6 +29,8 @@ export interface RosterStore {
   /** Creates or updates by email; a change of manager is recorded in the history with `by`. */
   putCustomer(email: string, fields: CustomerFields, by: string): Promise<{ customer: Customer; changed: boolean }>;
   managerHistory(email: string): Promise<ManagerChange[]>;
+  /** The load counters of these staff members as they are now (the roster a delivery read may be behind). */
+  staffCounters(ids: readonly string[]): Promise<Map<string, Pick<Staff, 'openTickets' | 'vipBook' | 'lastAssignedAt'>>>;
   /** Makes `managerId` the customer's dedicated manager unless they have one, never past the manager's capacity. */
   claimManager(customerEmail: string, managerId: string, by: string): Promise<ClaimManagerResult>;
 }
