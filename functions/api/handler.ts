@@ -4,21 +4,48 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { loadApiConfig } from '../commons/config';
 import { createDocumentClient } from '../commons/clients/dynamodb';
 import { logger } from '../commons/logger';
+import { DynamoRosterStore } from '../adapters/dynamodb/roster';
 import { DynamoTicketStore } from '../adapters/dynamodb/ticket-store';
+import { RosterConflictError } from '../roster/errors';
 import { BadRequestError, HttpError, MethodNotAllowedError, NotFoundError } from './errors';
 import { routeForPath, routeForResource, type ApiRoute } from './routes';
+import { Answer, createStaff, importCustomers, listStaff, putCustomer, showCustomer, showStaff, updateCustomer, updateStaff } from './roster-api';
 import { listTickets, showTicket } from './tickets-api';
 
 const config = loadApiConfig();
-const store = new DynamoTicketStore(createDocumentClient(), config.tableName);
+const documentClient = createDocumentClient();
+const store = new DynamoTicketStore(documentClient, config.tableName);
+const roster = new DynamoRosterStore(documentClient, config.tableName);
 
-type Action = (query: Record<string, string>, pathParameters: Record<string, string>) => Promise<unknown>;
+type Action = (query: Record<string, string>, pathParameters: Record<string, string>, body: unknown) => Promise<unknown>;
 
-const actions: Record<`${ApiRoute['method']} ${ApiRoute['resource']}`, Action> = {
+type RouteKey = ApiRoute extends infer R ? (R extends ApiRoute ? `${R['method']} ${R['resource']}` : never) : never;
+
+const actions: Record<RouteKey, Action> = {
   'GET /health': async () => ({ status: 'ok' }),
   'GET /tickets': (query) => listTickets(store, query),
   'GET /tickets/{id}': (query, path) => showTicket(store, path.id, query),
+  'POST /staff': (_query, _path, body) => createStaff(roster, body),
+  'GET /staff': () => listStaff(roster),
+  'GET /staff/{id}': (_query, path) => showStaff(roster, path.id),
+  'PATCH /staff/{id}': (_query, path, body) => updateStaff(roster, path.id, body),
+  'POST /customers': (_query, _path, body) => putCustomer(roster, body),
+  'POST /customers/import': (_query, _path, body) => importCustomers(roster, body),
+  'GET /customers/{email}': (_query, path) => showCustomer(roster, path.email),
+  'PATCH /customers/{email}': (_query, path, body) => updateCustomer(roster, path.email, body),
 };
+
+/** The JSON body of a request that carries one; none for GET. */
+function bodyOf(event: APIGatewayProxyEvent): unknown {
+  if (event.httpMethod === 'GET' || event.httpMethod === 'HEAD') return undefined;
+  const text = event.body === null || event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (text.trim() === '') throw new BadRequestError('the request needs a JSON body');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new BadRequestError('the body is not valid JSON');
+  }
+}
 
 function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
   return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body) };
@@ -59,11 +86,13 @@ function queryOf(event: APIGatewayProxyEvent, route: ApiRoute): Record<string, s
 async function api(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   try {
     const { route, pathParameters } = resolve(event);
-    const action = actions[`${route.method} ${route.resource}`];
-    return json(200, await action(queryOf(event, route), pathParameters));
+    const action = actions[`${route.method} ${route.resource}` as RouteKey];
+    const result = await action(queryOf(event, route), pathParameters, bodyOf(event));
+    return result instanceof Answer ? json(result.statusCode, result.body) : json(200, result);
   } catch (error) {
     // Only errors marked safe reach the caller; anything else is logged and answered with a generic 500.
-    if (error instanceof HttpError) return json(error.statusCode, { error: error.message }, error.headers);
+    if (error instanceof HttpError) return json(error.statusCode, { error: error.message, ...(error.details !== undefined ? { details: error.details } : {}) }, error.headers);
+    if (error instanceof RosterConflictError) return json(409, { error: error.message });
     logger.error('request failed', { error: error as Error, resource: event.resource });
     return json(500, { error: 'internal error' });
   }

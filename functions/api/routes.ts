@@ -6,6 +6,15 @@ export const API_ROUTES = [
   { method: 'GET', resource: '/health', query: [] },
   { method: 'GET', resource: '/tickets', query: ['customer', 'limit', 'cursor'] },
   { method: 'GET', resource: '/tickets/{id}', query: ['limit', 'cursor'] },
+  { method: 'POST', resource: '/staff', query: [] },
+  { method: 'GET', resource: '/staff', query: [] },
+  { method: 'GET', resource: '/staff/{id}', query: [] },
+  { method: 'PATCH', resource: '/staff/{id}', query: [] },
+  { method: 'POST', resource: '/customers', query: [] },
+  // Before `/customers/{email}`: a path is matched against the templates in this order.
+  { method: 'POST', resource: '/customers/import', query: [] },
+  { method: 'GET', resource: '/customers/{email}', query: [] },
+  { method: 'PATCH', resource: '/customers/{email}', query: [] },
 ] as const;
 
 export type ApiRoute = (typeof API_ROUTES)[number];

@@ -6,7 +6,21 @@ import type { Customer, ManagerChange, Staff } from '../roster/model';
 
 export type NewStaff = Pick<Staff, 'name' | 'email' | 'role' | 'status'> & Partial<Pick<Staff, 'backupId' | 'capacity'>>;
 export type StaffPatch = Partial<Pick<Staff, 'name' | 'email' | 'role' | 'status' | 'backupId' | 'capacity'>>;
+/**
+ * A key left out is left as it is; a key present with the value `undefined` clears `managerId`, `language` or
+ * `antiPhishingCode`.
+ */
 export type CustomerFields = Partial<Pick<Customer, 'aliases' | 'tier' | 'managerId' | 'language' | 'antiPhishingCode'>>;
+
+/** What an address is in the roster: a customer's own address, another address of a customer, or neither. */
+export type AddressLookup = { kind: 'customer'; customer: Customer } | { kind: 'alias'; customerEmail: string };
+
+export interface PutCustomerResult {
+  customer: Customer;
+  /** False when the record already said all of this: nothing was written. */
+  changed: boolean;
+  created: boolean;
+}
 
 export type ClaimManagerResult =
   /** The customer now has this manager, and the manager's book grew by one, in one atomic write. */
@@ -27,10 +41,20 @@ export interface RosterStore {
   /** The customer whose address or alias this is. */
   findCustomer(address: string): Promise<Customer | undefined>;
   /** Creates or updates by email; a change of manager is recorded in the history with `by`. */
-  putCustomer(email: string, fields: CustomerFields, by: string): Promise<{ customer: Customer; changed: boolean }>;
+  putCustomer(email: string, fields: CustomerFields, by: string): Promise<PutCustomerResult>;
+  /**
+   * `putCustomer` for many customers at once (an import), with the same effect line by line but fewer
+   * requests; results in the order given. The addresses must be distinct.
+   */
+  putCustomers(entries: ReadonlyArray<{ email: string; fields: CustomerFields }>, by: string): Promise<PutCustomerResult[]>;
+  /** What each address is, in one round of reads (an import validates a whole file with it). */
+  lookupAddresses(addresses: readonly string[]): Promise<Map<string, AddressLookup>>;
   managerHistory(email: string): Promise<ManagerChange[]>;
   /** The load counters of these staff members as they are now (the roster a delivery read may be behind). */
   staffCounters(ids: readonly string[]): Promise<Map<string, Pick<Staff, 'openTickets' | 'vipBook' | 'lastAssignedAt'>>>;
-  /** Makes `managerId` the customer's dedicated manager unless they have one, never past the manager's capacity. */
+  /**
+   * Makes `managerId` the customer's dedicated manager unless they have one, never past the manager's capacity.
+   * `customerEmail` is the record's own address (`findCustomer(...).email`).
+   */
   claimManager(customerEmail: string, managerId: string, by: string): Promise<ClaimManagerResult>;
 }

@@ -19,7 +19,7 @@ import { ResourceGroup } from './resource-group';
 import type { TicketTable } from './table';
 
 export interface StaffApiProps {
-  /** Read-only: the API serves tickets, it does not change them. */
+  /** The API reads tickets and reads and writes the roster. */
   readonly table: TicketTable;
   readonly logRetention: RetentionDays;
 }
@@ -28,7 +28,7 @@ export interface StaffApiProps {
 
 /**
  * The staff and operator API: API Gateway with IAM authorisation on every route, request validation, access
- * and execution logs, X-Ray, in front of the read-only `api` function.
+ * and execution logs, X-Ray, in front of the `api` function.
  */
 export class StaffApi extends ResourceGroup {
   readonly fn: ConciergeFunction;
@@ -44,7 +44,7 @@ export class StaffApi extends ResourceGroup {
       logRetention: props.logRetention,
     });
     acknowledgeFunctionBaseline(this.fn);
-    props.table.grant(this.fn, 'read');
+    props.table.grant(this.fn, 'read-write');
 
     const accessLogGroup = new LogGroup(this, 'ApiAccessLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
     this.restApi = new RestApi(this, 'StaffApi', {

@@ -63,7 +63,7 @@ const json = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
 });
 
 /** The event API Gateway's Lambda proxy integration would build for this request. */
-export function proxyEvent(method: string, target: string, headers: IncomingMessage['headers']): APIGatewayProxyEvent {
+export function proxyEvent(method: string, target: string, headers: IncomingMessage['headers'], body: string | null = null): APIGatewayProxyEvent {
   const queryAt = target.indexOf('?');
   const path = queryAt === -1 ? target : target.slice(0, queryAt);
   if (!path.startsWith('/')) throw new MalformedRequestError('the request target must be a path');
@@ -85,11 +85,29 @@ export function proxyEvent(method: string, target: string, headers: IncomingMess
     multiValueQueryStringParameters: hasQuery ? multiQuery : null,
     headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')])),
     multiValueHeaders: {},
-    body: null,
+    body,
     isBase64Encoded: false,
     stageVariables: null,
     requestContext: {} as APIGatewayProxyEvent['requestContext'],
   };
+}
+
+/** API Gateway's limit on a request's payload. */
+export const MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024;
+
+/** The request's body as text (null when empty); one larger than API Gateway accepts is refused. */
+async function readBody(request: IncomingMessage): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_REQUEST_BODY_BYTES) {
+      request.resume();
+      throw new MalformedRequestError(`the request body is over ${MAX_REQUEST_BODY_BYTES} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return size === 0 ? null : Buffer.concat(chunks).toString('utf8');
 }
 
 /**
@@ -101,7 +119,8 @@ export async function startApiServer(options: { port: number; host?: string; han
   const answer = async (request: IncomingMessage): Promise<APIGatewayProxyResult> => {
     let event: APIGatewayProxyEvent;
     try {
-      event = proxyEvent(request.method ?? 'GET', request.url ?? '/', request.headers);
+      const body = await readBody(request);
+      event = proxyEvent(request.method ?? 'GET', request.url ?? '/', request.headers, body);
     } catch (error) {
       if (error instanceof MalformedRequestError) return json(400, { error: error.message });
       throw error;
@@ -118,7 +137,6 @@ export async function startApiServer(options: { port: number; host?: string; han
     return json(report.status === 'ok' ? 200 : 503, { ...handlerBody, ...report });
   };
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    request.resume();
     response.on('error', () => undefined);
     const send = (result: APIGatewayProxyResult) => {
       if (response.headersSent) return;

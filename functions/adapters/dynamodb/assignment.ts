@@ -7,10 +7,10 @@
 import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Ticket, TicketEvent, TicketStatus } from '../../tickets/model';
 import { cancellationReasons, fromItem, retryOnConflict } from './items';
-import { assigneeIndexKey, EVENT_SK_PREFIX, eventKey, ticketKey } from './keys';
+import { assigneeIndexKey, EVENT_SK_PREFIX, eventKey, staffKey, ticketKey } from './keys';
 
 /** The roster's staff items, where the counters live (see roster.ts). */
-export const staffCounterKey = (staffId: string) => ({ pk: 'STAFF', sk: staffId });
+export const staffCounterKey = staffKey;
 
 /** Items carry their entity in `type`, so an event's own type is stored as `eventType`. */
 export function eventItem(event: TicketEvent): Record<string, unknown> {

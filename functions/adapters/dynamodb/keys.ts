@@ -72,3 +72,23 @@ export const eventKey = (ticketId: string, at: string, key: string) => ({
   pk: `TICKET#${ticketId.toUpperCase()}`,
   sk: `${EVENT_SK_PREFIX}${at}#${keyPart(key)}`,
 });
+
+/** Every staff member in one partition, so the whole roster is one Query. */
+export const STAFF_PARTITION = 'STAFF';
+export const staffKey = (staffId: string) => ({ pk: STAFF_PARTITION, sk: staffId });
+
+/** One item per staff address: written with the staff record, its condition keeps addresses unique. */
+export const staffEmailKey = (email: string) => ({ pk: `STAFFEMAIL#${keyPart(email.toLowerCase())}`, sk: '#STAFFEMAIL' });
+
+export const CUSTOMER_PROFILE_SK = '#PROFILE';
+export const CUSTOMER_ALIAS_SK = '#ALIAS';
+export const MANAGER_CHANGE_SK_PREFIX = 'MANAGER#';
+
+/** A customer's record, in the partition that also keys their tickets in GSI1. */
+export const customerKey = (email: string) => ({ pk: customerPartition(email), sk: CUSTOMER_PROFILE_SK });
+
+/** Another address of a customer, pointing at the record; one per address, so it belongs to one customer. */
+export const customerAliasKey = (alias: string) => ({ pk: customerPartition(alias), sk: CUSTOMER_ALIAS_SK });
+
+/** One change of a customer's manager; `n` tells apart changes made in the same millisecond. */
+export const managerChangeKey = (email: string, at: string, n: string) => ({ pk: customerPartition(email), sk: `${MANAGER_CHANGE_SK_PREFIX}${at}#${n}` });
