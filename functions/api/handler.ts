@@ -2,6 +2,8 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { loadApiConfig } from '../commons/config';
+import { readSecret } from '../commons/clients/secrets';
+import type { StaffReplyDependencies } from '../tickets/staff-replies';
 import { createDocumentClient } from '../commons/clients/dynamodb';
 import { logger } from '../commons/logger';
 import { DynamoRosterStore } from '../adapters/dynamodb/roster';
@@ -10,14 +12,30 @@ import { RosterConflictError } from '../roster/errors';
 import { BadRequestError, HttpError, MethodNotAllowedError, NotFoundError } from './errors';
 import { routeForPath, routeForResource, type ApiRoute } from './routes';
 import { Answer, createStaff, importCustomers, listStaff, putCustomer, showCustomer, showStaff, updateCustomer, updateStaff } from './roster-api';
-import { listTickets, showTicket } from './tickets-api';
+import { listTickets, patchTicket, replyToTicket, showTicket } from './tickets-api';
 
 const config = loadApiConfig();
 const documentClient = createDocumentClient();
 const store = new DynamoTicketStore(documentClient, config.tableName);
 const roster = new DynamoRosterStore(documentClient, config.tableName);
+const replyTokenSecret = 'value' in config.replyTokenSecret ? config.replyTokenSecret.value : await readSecret(config.replyTokenSecret.secretArn);
+/** Staff answers go out through SES; the client is built on the first answer, not at every cold start. */
+let replyDependencies: StaffReplyDependencies | undefined;
+async function replies(): Promise<StaffReplyDependencies> {
+  if (!replyDependencies) {
+    const [{ createSesClient }, { SesMailSender }] = await Promise.all([import('../commons/clients/ses'), import('../outbound/ses-mail-sender')]);
+    replyDependencies = {
+      store,
+      roster,
+      mailSender: new SesMailSender(createSesClient(), config.sesConfigurationSet),
+      settings: { supportAddress: config.supportAddress, supportDisplayName: config.supportDisplayName, replyTokenSecret, region: config.region },
+      log: (message, fields) => logger.info(message, fields),
+    };
+  }
+  return replyDependencies;
+}
 
-type Action = (query: Record<string, string>, pathParameters: Record<string, string>, body: unknown) => Promise<unknown>;
+type Action = (query: Record<string, string>, pathParameters: Record<string, string>, body: unknown, headers: Record<string, string>) => Promise<unknown>;
 
 type RouteKey = ApiRoute extends infer R ? (R extends ApiRoute ? `${R['method']} ${R['resource']}` : never) : never;
 
@@ -25,6 +43,8 @@ const actions: Record<RouteKey, Action> = {
   'GET /health': async () => ({ status: 'ok' }),
   'GET /tickets': (query) => listTickets(store, query),
   'GET /tickets/{id}': (query, path) => showTicket(store, path.id, query),
+  'PATCH /tickets/{id}': (_query, path, body) => patchTicket({ store, roster }, path.id, body),
+  'POST /tickets/{id}/replies': async (_query, path, body, headers) => replyToTicket(await replies(), path.id, body, headers['idempotency-key']),
   'POST /staff': (_query, _path, body) => createStaff(roster, body),
   'GET /staff': () => listStaff(roster),
   'GET /staff/{id}': (_query, path) => showStaff(roster, path.id),
@@ -87,7 +107,8 @@ async function api(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> 
   try {
     const { route, pathParameters } = resolve(event);
     const action = actions[`${route.method} ${route.resource}` as RouteKey];
-    const result = await action(queryOf(event, route), pathParameters, bodyOf(event));
+    const headers = Object.fromEntries(Object.entries(event.headers ?? {}).flatMap(([name, value]) => (value === undefined ? [] : [[name.toLowerCase(), value]])));
+    const result = await action(queryOf(event, route), pathParameters, bodyOf(event), headers);
     return result instanceof Answer ? json(result.statusCode, result.body) : json(200, result);
   } catch (error) {
     // Only errors marked safe reach the caller; anything else is logged and answered with a generic 500.

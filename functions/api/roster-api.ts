@@ -18,13 +18,9 @@ import * as z from '../commons/validation';
 import { BadRequestError, HttpError, NotFoundError } from './errors';
 import { parseOrBadRequest } from './tickets-api';
 
-/** An answer with a status other than 200. */
-export class Answer {
-  constructor(
-    readonly statusCode: number,
-    readonly body: unknown,
-  ) {}
-}
+import { Answer } from './answer';
+
+export { Answer };
 
 /** Who changed a customer's manager through the API, as the history records it. */
 const API_ACTOR = 'api';

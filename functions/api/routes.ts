@@ -4,8 +4,10 @@
  */
 export const API_ROUTES = [
   { method: 'GET', resource: '/health', query: [] },
-  { method: 'GET', resource: '/tickets', query: ['customer', 'limit', 'cursor'] },
+  { method: 'GET', resource: '/tickets', query: ['customer', 'assignee', 'limit', 'cursor'] },
   { method: 'GET', resource: '/tickets/{id}', query: ['limit', 'cursor'] },
+  { method: 'PATCH', resource: '/tickets/{id}', query: [] },
+  { method: 'POST', resource: '/tickets/{id}/replies', query: [] },
   { method: 'POST', resource: '/staff', query: [] },
   { method: 'GET', resource: '/staff', query: [] },
   { method: 'GET', resource: '/staff/{id}', query: [] },

@@ -1,12 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import * as z from '../commons/validation';
 import type { Page, TicketStore } from '../ports/ticket-store';
 import type { Ticket, TicketMessage } from '../tickets/model';
 import { isTicketRef } from '../tickets/references';
 import { messageListCursorAfter, messageListPosition, ticketListCursorAfter, ticketListPosition } from './cursor';
+import { STAFF_ID } from '../roster/validation';
+import { rejectStaffReply, relayStaffReply, MAX_REPLY_TEXT_CHARS, type StaffReplyDependencies, type StaffReplyRejection } from '../tickets/staff-replies';
+import { TICKET_STATUSES, TicketChangeError, TicketNotFoundError, updateTicket, type UpdateTicketDependencies } from '../tickets/update-ticket';
+import { Answer } from './answer';
 import { BadRequestError, NotFoundError } from './errors';
 
 /** What the API reads; the DynamoDB store provides it. */
-export type TicketReader = Pick<TicketStore, 'getTicket' | 'listTicketsByCustomer' | 'listRecentTickets' | 'listMessagesPage'>;
+export type TicketReader = Pick<TicketStore, 'getTicket' | 'listTicketsByCustomer' | 'listRecentTickets' | 'listMessagesPage' | 'listTicketsByAssignee' | 'listEvents'>;
 
 export const MAX_LIST_LIMIT = 100;
 export const DEFAULT_LIST_LIMIT = 25;
@@ -33,6 +38,7 @@ const pageLimit = (max: number, fallback: number) => {
 
 export const listTicketsQuerySchema = z.object({
   customer: z.optional(z.pipe(z.email('customer must be an email address'), z.transform((v: string) => v.toLowerCase()))),
+  assignee: z.optional(z.string().check(z.regex(STAFF_ID, 'assignee must be a staff id such as st-k3q7xm2a'))),
   limit: pageLimit(MAX_LIST_LIMIT, DEFAULT_LIST_LIMIT),
   cursor: z.optional(z.string()),
 });
@@ -58,6 +64,8 @@ export function ticketSummary(ticket: Ticket) {
     tier: ticket.tier,
     language: ticket.language,
     firstResponseDueAt: ticket.firstResponseDueAt,
+    ...(ticket.firstRespondedAt ? { firstRespondedAt: ticket.firstRespondedAt } : {}),
+    ...(ticket.assignee ? { assignee: ticket.assignee, assignedAt: ticket.assignedAt } : {}),
     ...(ticket.reopenedAt ? { reopenedAt: ticket.reopenedAt } : {}),
   };
 }
@@ -67,6 +75,7 @@ function messageView(message: TicketMessage) {
   return {
     direction: message.direction,
     ...(message.purpose ? { purpose: message.purpose } : {}),
+    ...(message.staffId ? { staffId: message.staffId } : {}),
     ...(message.sendState ? { sendState: message.sendState } : {}),
     from: message.from,
     to: message.to,
@@ -111,12 +120,19 @@ export function fitToBudget<T, V>(page: Page<T>, view: (item: T) => V, budget = 
 }
 
 export async function listTickets(store: TicketReader, query: unknown) {
-  const { customer, limit, cursor } = parseOrBadRequest(listTicketsQuerySchema, query);
-  const after = cursor === undefined ? undefined : ticketListPosition(cursor, customer);
-  const page = customer ? await store.listTicketsByCustomer(customer, limit, after) : await store.listRecentTickets(limit, after ? { after } : {});
+  const { customer, assignee, limit, cursor } = parseOrBadRequest(listTicketsQuerySchema, query);
+  if (customer && assignee) throw new BadRequestError('give customer or assignee, not both');
+  // A cursor is bound to the listing it came from: the customer's, the assignee's (`@<staff id>`), or all.
+  const scope = customer ?? (assignee ? `@${assignee}` : undefined);
+  const after = cursor === undefined ? undefined : ticketListPosition(cursor, scope);
+  const page = customer
+    ? await store.listTicketsByCustomer(customer, limit, after)
+    : assignee
+      ? await store.listTicketsByAssignee(assignee, limit, after)
+      : await store.listRecentTickets(limit, after ? { after } : {});
   const { items, views, more } = fitToBudget(page, ticketSummary);
   const last = items.at(-1);
-  return { tickets: views, ...(more && last ? { next: ticketListCursorAfter(last, customer) } : {}) };
+  return { tickets: views, ...(more && last ? { next: ticketListCursorAfter(last, scope) } : {}) };
 }
 
 export async function showTicket(store: TicketReader, idOrRef: unknown, query: unknown) {
@@ -125,14 +141,90 @@ export async function showTicket(store: TicketReader, idOrRef: unknown, query: u
   const ticket = await store.getTicket(id.toUpperCase());
   if (!ticket) throw new NotFoundError(`no ticket ${id}`);
   const after = cursor === undefined ? undefined : messageListPosition(cursor, ticket.id);
-  const page = await store.listMessagesPage(ticket.id, limit, after);
+  const [page, events] = await Promise.all([store.listMessagesPage(ticket.id, limit, after), store.listEvents(ticket.id)]);
   const { items, views, more } = fitToBudget(page, messageView);
   const last = items.at(-1);
   return {
     ...ticketSummary(ticket),
     parties: ticket.parties,
     ...(ticket.ack.error ? { acknowledgementError: ticket.ack.error } : {}),
+    events: events.map(({ at, type, actor, detail }) => ({ at, type, actor, detail })),
     messages: views,
     ...(more && last ? { next: messageListCursorAfter(ticket.id, last) } : {}),
   };
+}
+
+const ticketPatchSchema = z
+  .strictObject({
+    status: z.optional(z.enum(TICKET_STATUSES)),
+    assignee: z.optional(z.nullable(z.string().check(z.regex(STAFF_ID, 'expected a staff id such as st-k3q7xm2a, or null to unassign')))),
+  })
+  .check(z.refine((patch) => patch.status !== undefined || patch.assignee !== undefined, 'give status and/or assignee'));
+
+/** `PATCH /tickets/{id}`: status and/or assignee; the ticket as it now is. */
+export async function patchTicket(deps: UpdateTicketDependencies & { store: TicketReader & UpdateTicketDependencies['store'] }, idOrRef: unknown, body: unknown, actor = 'api') {
+  const id = parseOrBadRequest(ticketIdSchema, idOrRef).toUpperCase();
+  const patch = parseOrBadRequest(ticketPatchSchema, body);
+  try {
+    const ticket = await updateTicket(id, { ...(patch.status ? { status: patch.status } : {}), ...(patch.assignee !== undefined ? { assignee: patch.assignee } : {}) }, actor, deps);
+    return ticketSummary(ticket);
+  } catch (error) {
+    if (error instanceof TicketNotFoundError) throw new NotFoundError(error.message);
+    if (error instanceof TicketChangeError) throw new BadRequestError(`${error.field}: ${error.message}`);
+    throw error;
+  }
+}
+
+const replyBodySchema = z.strictObject({
+  staffId: z.string().check(z.regex(STAFF_ID, 'expected a staff id such as st-k3q7xm2a')),
+  text: z.string().check(z.minLength(1, 'the answer is empty'), z.maxLength(MAX_REPLY_TEXT_CHARS, `the answer is longer than ${MAX_REPLY_TEXT_CHARS} characters`)),
+});
+
+/** An idempotency key is what a client retries with; this is its shape. */
+const IDEMPOTENCY_KEY = /^[\w.:-]{8,128}$/;
+
+/** The status a refused answer gets, and which field of the body it names. */
+const REFUSAL_STATUS: Record<StaffReplyRejection, { status: number; field?: string }> = {
+  'unknown-ticket': { status: 404 },
+  'unknown-staff': { status: 400, field: 'staffId' },
+  'empty-reply': { status: 400, field: 'text' },
+  'too-long': { status: 400, field: 'text' },
+  'not-assignee': { status: 409, field: 'staffId' },
+  'ticket-closed': { status: 409 },
+  'wrong-sender': { status: 400, field: 'staffId' },
+  'invalid-address': { status: 400 },
+};
+
+/**
+ * `POST /tickets/{id}/replies`: the same path as an answer by email. With an `Idempotency-Key` header a
+ * retried request sends nothing again (200 with the first outcome); without one, every request is an answer.
+ */
+export async function replyToTicket(deps: StaffReplyDependencies, idOrRef: unknown, body: unknown, idempotencyKey: string | undefined): Promise<Answer> {
+  const id = parseOrBadRequest(ticketIdSchema, idOrRef).toUpperCase();
+  const { staffId, text } = parseOrBadRequest(replyBodySchema, body);
+  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) throw new BadRequestError('Idempotency-Key: 8 to 128 letters, digits, or . _ : -');
+  const at = (deps.now ?? (() => new Date()))().toISOString();
+  const cause = `api:${idempotencyKey ?? randomUUID()}`;
+  const result = await relayStaffReply({ ticketId: id, staffId, text, cause, at, via: 'api' }, deps);
+  switch (result.status) {
+    case 'sent':
+      return new Answer(201, { ticketId: result.ticketId, status: 'sent', ...(result.messageId ? { messageId: result.messageId } : {}) });
+    case 'already-sent':
+      return new Answer(200, { ticketId: result.ticketId, status: 'sent', repeated: true });
+    case 'in-progress':
+      return new Answer(409, { error: 'this answer is being sent by another request; retry later with the same Idempotency-Key' });
+    case 'not-delivered':
+      return new Answer(502, { error: `the answer was not delivered: ${result.state}`, ...(result.error ? { detail: result.error } : {}) });
+    case 'rejected': {
+      const refusal = REFUSAL_STATUS[result.reason];
+      if (result.reason !== 'unknown-ticket' && result.reason !== 'unknown-staff') {
+        const ticket = await deps.store.getTicket(id);
+        if (ticket) await rejectStaffReply({ ticket, sender: staffId, reason: result.reason, cause, at, via: 'api' }, deps);
+      }
+      if (refusal.status === 404) throw new NotFoundError(`no ticket ${id}`);
+      const message = refusal.field ? `${refusal.field}: ${result.explanation}` : result.explanation;
+      if (refusal.status === 400) throw new BadRequestError(message);
+      return new Answer(refusal.status, { error: message, reason: result.reason });
+    }
+  }
 }

@@ -137,14 +137,38 @@ export function loadInboundConfig(env: NodeJS.ProcessEnv = process.env): Inbound
   };
 }
 
-const apiEnvSchema = z.object({ TABLE_NAME: z.string().check(z.minLength(3)) });
+/** The API relays staff answers, so it knows the desk's address and the reply-address secret too. */
+const apiEnvSchema = z.object({
+  TABLE_NAME: z.string().check(z.minLength(3)),
+  SUPPORT_ADDRESS: emailAddress,
+  SUPPORT_DISPLAY_NAME: z._default(z.string(), 'Concierge Support'),
+  REPLY_TOKEN_SECRET: z.optional(z.string().check(z.minLength(32, 'REPLY_TOKEN_SECRET must be at least 32 characters'))),
+  REPLY_TOKEN_SECRET_ARN: z.optional(z.string().check(z.startsWith('arn:', 'REPLY_TOKEN_SECRET_ARN must be an ARN'))),
+  AWS_REGION: z._default(z.string(), 'us-east-1'),
+  SES_CONFIGURATION_SET: z.optional(z.string()),
+});
 
 export interface ApiConfig {
   tableName: string;
+  supportAddress: string;
+  supportDisplayName: string;
+  replyTokenSecret: { value: string } | { secretArn: string };
+  region: string;
+  sesConfigurationSet?: string;
 }
 
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const parsed = apiEnvSchema.safeParse(env);
   if (!parsed.success) throw new ConfigError(`invalid configuration: ${formatIssues(parsed.error)}`);
-  return { tableName: parsed.data.TABLE_NAME };
+  const value = parsed.data;
+  const replyTokenSecret = value.REPLY_TOKEN_SECRET ? { value: value.REPLY_TOKEN_SECRET } : value.REPLY_TOKEN_SECRET_ARN ? { secretArn: value.REPLY_TOKEN_SECRET_ARN } : undefined;
+  if (!replyTokenSecret) throw new ConfigError('invalid configuration: set REPLY_TOKEN_SECRET or REPLY_TOKEN_SECRET_ARN');
+  return {
+    tableName: value.TABLE_NAME,
+    supportAddress: value.SUPPORT_ADDRESS,
+    supportDisplayName: value.SUPPORT_DISPLAY_NAME,
+    replyTokenSecret,
+    region: value.AWS_REGION,
+    ...(value.SES_CONFIGURATION_SET ? { sesConfigurationSet: value.SES_CONFIGURATION_SET } : {}),
+  };
 }
