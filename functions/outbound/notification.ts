@@ -12,7 +12,7 @@ export const MAX_NOTIFIED_TEXT_CHARS = 10_000;
 
 export interface StaffNotificationInput {
   ticket: Pick<Ticket, 'ref' | 'subject' | 'tier' | 'priority' | 'flags' | 'firstResponseDueAt'>;
-  assignee: Pick<Staff, 'name' | 'email'>;
+  assignee: Pick<Staff, 'email'>;
   /** Who the customer is, as the roster and the tickets know them. */
   customer: {
     address: string;

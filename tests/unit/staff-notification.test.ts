@@ -13,7 +13,7 @@ const support = { name: 'Concierge', address: 'support@concierge.test' };
 function input(fields: Partial<StaffNotificationInput> = {}): StaffNotificationInput {
   return {
     ticket: { ref: 'K7Q3XM', subject: 'Re: Withdrawal stuck', tier: 'vip', priority: 'normal', flags: [], firstResponseDueAt: '2026-11-21T11:00:00.000Z' },
-    assignee: { name: 'Mia Chen', email: 'mia@desk.test' },
+    assignee: { email: 'mia@desk.test' },
     customer: { address: 'dana@customer.example', tier: 'vip', openTickets: 2, lastContactAt: '2026-11-01T08:30:00Z' },
     text: 'My withdrawal of 2 BTC has been pending for 3 hours.\nTxid: abc',
     assignmentReason: "you are this client's dedicated manager",

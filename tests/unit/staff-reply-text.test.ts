@@ -15,7 +15,7 @@ const TALON_STANDARD = fileURLToPath(new URL('../../../shared/corpus/replies/tal
 
 const notification = buildStaffNotification({
   ticket: { ref: 'K7Q3XM', subject: 'Withdrawal stuck', tier: 'vip', priority: 'urgent', flags: ['unverified-sender'], firstResponseDueAt: '2026-11-21T11:00:00Z' },
-  assignee: { name: 'Mia Chen', email: 'mia@desk.test' },
+  assignee: { email: 'mia@desk.test' },
   customer: { address: 'dana@customer.example', tier: 'vip', openTickets: 2, lastContactAt: '2026-11-01T08:30:00Z' },
   text: 'My withdrawal has been pending for 3 hours.\n\n-- \nDana',
   assignmentReason: "you are this client's dedicated manager",
