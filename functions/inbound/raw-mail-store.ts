@@ -37,6 +37,10 @@ export class S3RawMailStore {
         }
         return again.body;
       },
+      close: () => {
+        unread?.destroy();
+        unread = undefined;
+      },
     };
   }
 

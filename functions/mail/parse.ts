@@ -289,6 +289,7 @@ function parsePass(source: RawMessageSource, limits: MailLimits, inheritCharsets
 export async function parseInboundMail(raw: Buffer | RawMessageSource, limits: MailLimits = DEFAULT_MAIL_LIMITS, options: ParseOptions = {}): Promise<InboundMail> {
   const source = Buffer.isBuffer(raw) ? bufferSource(raw) : raw;
   if (source.size > limits.maxMessageBytes) {
+    source.close?.();
     throw new MailLimitError('message-size', `message is ${source.size} bytes, limit ${limits.maxMessageBytes}`);
   }
   const controller = new AbortController();
@@ -311,6 +312,8 @@ export async function parseInboundMail(raw: Buffer | RawMessageSource, limits: M
   } finally {
     clearTimeout(timer);
     options.timeout?.removeEventListener('abort', timeOut);
+    // A parse that ended before its first read leaves a download open.
+    source.close?.();
   }
 }
 

@@ -88,4 +88,6 @@ export type Language = 'zh' | 'en';
 export interface RawMessageSource {
   readonly size: number;
   open(): Iterable<Uint8Array> | AsyncIterable<Uint8Array> | Promise<AsyncIterable<Uint8Array>>;
+  /** Frees what is held for a read that may never come (a download already started); called when done. */
+  close?(): void;
 }

@@ -5,7 +5,7 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import { createS3Client } from '../../functions/commons/clients/s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { S3RawMailStore } from '../../functions/inbound/raw-mail-store';
-import { DEFAULT_MAIL_LIMITS, MailLimitError, parseInboundMail } from '../../functions/mail/parse';
+import { DEFAULT_MAIL_LIMITS, MailLimitError, ParseTimeoutError, parseInboundMail } from '../../functions/mail/parse';
 import { headerBlockOf } from '../../functions/mail/ses-verdicts';
 import type { InboundMail, RawMessageSource } from '../../functions/mail/types';
 import { startLocalS3, type LocalS3 } from '../../scripts/local/s3-server';
@@ -80,6 +80,22 @@ describe('S3RawMailStore against the S3 server', () => {
     // Assess
     expect(first.equals(raw)).toBe(true);
     expect(second.equals(raw)).toBe(true);
+    expect(commands).toEqual(['GetObjectCommand', 'GetObjectCommand']);
+  });
+
+  it('lets go of the download a parse ended without reading', async () => {
+    // Prepare: a parse whose time has already run out, so it never reads
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'inbound/unread', Body: Buffer.alloc(2_000_000, 'a') }));
+    commands = [];
+    const source = await store.openRawMessage('inbound/unread', 30 * 1024 * 1024);
+
+    // Act
+    const error = await parseInboundMail(source, DEFAULT_MAIL_LIMITS, { timeout: AbortSignal.abort() }).catch((e: unknown) => e);
+    const reread = Buffer.concat(await readAll(await source.open()));
+
+    // Assess: the first body was given up, so a later read downloads anew
+    expect(error).toBeInstanceOf(ParseTimeoutError);
+    expect(reread.length).toBe(2_000_000);
     expect(commands).toEqual(['GetObjectCommand', 'GetObjectCommand']);
   });
 
