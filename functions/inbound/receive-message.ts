@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { classifyMail, suppressesAutoResponse } from '../mail/classify';
 import { detectLanguage } from '../mail/language';
 import { MailLimitError, MailParseError, parseInboundMail } from '../mail/parse';
-import { headerBlockOf, readSesAuthenticatedDomains, readSesStampedVerdicts } from '../mail/ses-verdicts';
+import { readSesAuthenticatedDomains, readSesStampedVerdicts } from '../mail/ses-verdicts';
 import { domainOf, mayAcknowledge, senderTrust, type SenderTrust } from '../mail/trust';
 import type { Classification, InboundMail, Verdicts } from '../mail/types';
 import { extractVisibleText } from '../mail/visible-text';
@@ -137,11 +137,10 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
     return { outcome: 'quarantined', reason };
   };
 
-  let raw: Buffer;
   let mail: InboundMail;
   try {
-    raw = await deps.rawMail.getRawMessage(rawKey, settings.mailLimits.maxMessageBytes);
-    mail = await parseInboundMail(raw, settings.mailLimits);
+    // Parsed as it downloads: a 25 MB message is never held whole.
+    mail = await parseInboundMail(await deps.rawMail.openRawMessage(rawKey, settings.mailLimits.maxMessageBytes), settings.mailLimits);
   } catch (error) {
     if (error instanceof MailLimitError) {
       return quarantine(`limit ${error.limit}: ${error.message}`, { kind: 'unparseable', reason: `limit ${error.limit}` });
@@ -152,7 +151,7 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
     throw error;
   }
 
-  const headerBlock = headerBlockOf(raw);
+  const headerBlock = mail.headerBlock;
   const verdicts = delivery.verdicts ?? readSesStampedVerdicts(headerBlock) ?? UNKNOWN_VERDICTS;
   const classification = classifyMail({
     headers: mail.headers,
