@@ -254,4 +254,25 @@ describe('acknowledgement exactly once, or never twice', () => {
     // Assess
     expect(result).toMatchObject({ outcome: 'ticket-created', acknowledgement: 'sent' });
   });
+
+  it('the sixth new ticket in an hour from one sender opens unacknowledged for good, with its first message', async () => {
+    // Prepare: five acknowledged tickets from one sender in one clock hour
+    const sender = 'frequent@customer.example';
+    const before = outboxCount();
+    const inOneHour = new Date();
+    for (let i = 0; i < 5; i += 1) expect(await receiveMessage(await stored(sender), deps({ now: () => inOneHour }))).toMatchObject({ acknowledgement: 'sent' });
+    const sixth = await stored(sender);
+
+    // Act: the sixth, and a redelivery of it after the claim's lease
+    const result = await receiveMessage(sixth, deps({ now: () => inOneHour }));
+    const redelivered = await receiveMessage(sixth, deps({ now: () => new Date(inOneHour.getTime() + ACK_CLAIM_LEASE_MS + 1_000) }));
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'ticket-created', acknowledgement: 'rate-limited' });
+    expect(redelivered).toMatchObject({ outcome: 'duplicate' });
+    expect(outboxCount() - before).toBe(5);
+    const ticketId = result.outcome === 'ticket-created' ? result.ticketId : '';
+    expect((await store.getTicket(ticketId))?.ack).toEqual({ state: 'rate-limited' });
+    expect((await store.listMessages(ticketId)).map((message) => message.direction)).toEqual(['inbound']);
+  });
 });
