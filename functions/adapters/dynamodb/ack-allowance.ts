@@ -1,14 +1,14 @@
 /**
  * Hourly acknowledgement counts: one item per clock hour (UTC) holding the desk's total and, beside it, each
  * acknowledged sender's count under an attribute named by a digest of the address. One conditional `ADD` on
- * that item checks and counts both caps at once, so concurrent deliveries can never pass either cap and a
- * new ticket's acknowledgement costs one small write instead of a transaction over two counter items.
+ * that item checks and counts both caps at once, so concurrent deliveries can never pass either cap, and a
+ * new ticket's acknowledgement is counted by one small write outside any transaction.
  *
  * The item grows by about 12 bytes per distinct sender acknowledged in the hour and never past the desk cap's
  * worth of senders (a reached cap writes nothing): about 1 KB at 80 senders, 3 KB at the default cap of 200.
  * A write is billed per started KB of the item, so a desk that acknowledges hundreds of different people an
  * hour pays a few units per acknowledgement instead of one. An item DynamoDB would refuse as too large (some
- * 33,000 senders in one hour) counts as a reached cap.
+ * 34,000 senders in one hour) counts as a reached cap. The curve is in docs/data-model.md.
  */
 import { TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AckAllowance } from '../../ports/ticket-store';

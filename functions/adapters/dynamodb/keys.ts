@@ -62,8 +62,9 @@ export const ackCountKey = (hour: string) => ({ pk: `ACKRATE#${hour}`, sk: '#ACK
 /**
  * The attribute of the hour's count item that holds one sender's count: 10 base64url characters (60 bits) of
  * a SHA-256 of the address. Short, because the item holds one per sender and is billed per KB; long enough
- * that two senders share a count only by a second preimage, which is out of reach, and sharing would only
- * make the cap stricter for both. Never `total`, `expiresAt`, `pk` or `sk` (lengths differ).
+ * that two senders share a count by chance about once in 10^13 hours, and on purpose only by a second
+ * preimage (some 2^60 hashes) that buys nothing but a stricter cap for both. Never `total`, `expiresAt`,
+ * `pk` or `sk` (the lengths differ).
  */
 export const SENDER_COUNT_ATTRIBUTE_CHARS = 10;
 export const senderCountAttribute = (sender: string) => createHash('sha256').update(sender.toLowerCase(), 'utf8').digest('base64url').slice(0, SENDER_COUNT_ATTRIBUTE_CHARS);
