@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { CopyObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { MailLimitError } from '../mail/parse';
+import type { RawMessageSource } from '../mail/types';
 
 /** Raw messages, attachments and quarantined copies in the raw-mail bucket. */
 export class S3RawMailStore {
@@ -10,32 +11,48 @@ export class S3RawMailStore {
   ) {}
 
   /**
-   * The raw message; refuses one larger than `maxBytes` before reading its body. GetObject's ContentLength
-   * sizes one buffer that the body streams into, so the message is held once (no HeadObject request, no
-   * chunk list concatenated at the end).
+   * The raw message as a stream the parser reads as it parses, so it is never held whole; refuses one larger
+   * than `maxBytes` from GetObject's length before reading its body (no HeadObject request). The first read
+   * uses that GetObject's body; a second read (the parser's rare second pass) downloads it again.
    */
-  async getRawMessage(key: string, maxBytes: number): Promise<Buffer> {
+  async openRawMessage(key: string, maxBytes: number): Promise<RawMessageSource> {
+    const first = await this.download(key);
+    if (first.size > maxBytes) {
+      first.body.destroy();
+      throw new MailLimitError('message-size', `message is ${first.size} bytes, limit ${maxBytes}`);
+    }
+    let unread: Readable | undefined = first.body;
+    return {
+      size: first.size,
+      open: async () => {
+        if (unread) {
+          const body = unread;
+          unread = undefined;
+          return body;
+        }
+        const again = await this.download(key);
+        if (again.size !== first.size) {
+          again.body.destroy();
+          throw new Error(`raw message ${key} changed between reads: ${first.size} then ${again.size} bytes`);
+        }
+        return again.body;
+      },
+      close: () => {
+        unread?.destroy();
+        unread = undefined;
+      },
+    };
+  }
+
+  private async download(key: string): Promise<{ size: number; body: Readable }> {
     const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-    const body = object.Body as (Readable & { destroy(): void }) | undefined;
+    const body = object.Body as Readable | undefined;
     if (!body) throw new Error(`raw message ${key} has no body`);
-    const size = object.ContentLength;
-    if (size === undefined || size > maxBytes) {
+    if (object.ContentLength === undefined) {
       body.destroy();
-      if (size === undefined) throw new Error(`raw message ${key} came without a length`);
-      throw new MailLimitError('message-size', `message is ${size} bytes, limit ${maxBytes}`);
+      throw new Error(`raw message ${key} came without a length`);
     }
-    const raw = Buffer.allocUnsafe(size);
-    let filled = 0;
-    for await (const chunk of body as AsyncIterable<Uint8Array>) {
-      if (filled + chunk.length > size) {
-        body.destroy();
-        throw new Error(`raw message ${key} is longer than its ContentLength ${size}`);
-      }
-      raw.set(chunk, filled);
-      filled += chunk.length;
-    }
-    if (filled !== size) throw new Error(`raw message ${key} ended after ${filled} of ${size} bytes`);
-    return raw;
+    return { size: object.ContentLength, body };
   }
 
   /** Stores `body`; an attachment arrives as the parser's chunks and is streamed, never concatenated. */

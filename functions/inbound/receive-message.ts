@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { classifyMail, suppressesAutoResponse } from '../mail/classify';
 import { detectLanguage } from '../mail/language';
 import { MailLimitError, MailParseError, parseInboundMail } from '../mail/parse';
-import { headerBlockOf, readSesAuthenticatedDomains, readSesStampedVerdicts } from '../mail/ses-verdicts';
+import { readSesAuthenticatedDomains, readSesStampedVerdicts } from '../mail/ses-verdicts';
 import { domainOf, mayAcknowledge, senderTrust, type SenderTrust } from '../mail/trust';
 import type { Classification, InboundMail, Verdicts } from '../mail/types';
 import { extractVisibleText } from '../mail/visible-text';
@@ -11,7 +11,7 @@ import { sendClaimed } from '../outbound/send-once';
 import type { InboundConfig } from '../commons/config';
 import type { MailSender } from '../ports/mail-sender';
 import type { RawMailStore } from '../ports/raw-mail-store';
-import type { AckAllowance, IndexedMessageId, MessageIdClaim, TicketStore } from '../ports/ticket-store';
+import type { AckAllowance, AlongsideWrites, IndexedMessageId, MessageIdClaim, RecordedSend, SendOnceLedger, TicketStore } from '../ports/ticket-store';
 import type { AttachmentMeta, InboundReceipt, OutboundSendRecord, Ticket, TicketMessage } from '../tickets/model';
 import { MAX_STORED_SUBJECT_CHARS, newTicket } from '../tickets/new-ticket';
 import { isSesAssignedKey, messageIdKey, ownMessageIdFor, replyAddressFor, sesMessageIdHeader, ticketOfOwnMessageId, ticketRefFor } from '../tickets/references';
@@ -111,9 +111,10 @@ const clip = (id: string) => id.slice(0, MAX_STORED_MESSAGE_ID_CHARS);
  * 2. take verdicts from SES only; classify; quarantine spam and viruses; decide how far the From is proven;
  * 3. thread it (own signed ids, indexed Message-IDs, signed reply address, subject token; parties only);
  * 4. machine mail that threads nowhere is only recorded; a follow-up is stored with its ticket's update;
- * 5. a new ticket is written under a reference derived from the mail's origin, with the acknowledgement's
- *    claim and hourly allowance in the same write; then its messages;
- * 6. the acknowledgement is sent once (outbound/send-once.ts).
+ * 5. a new ticket is written under a reference derived from the mail's origin, carrying the acknowledgement's
+ *    claim for its creator;
+ * 6. the creator counts the acknowledgement against the hourly caps and sends it once (outbound/send-once.ts);
+ *    the first message is stored in the same write as the send's record, or alone when nothing was sent.
  */
 export async function receiveMessage(delivery: InboundDelivery, deps: InboundDependencies): Promise<InboundResult> {
   const { store, settings } = deps;
@@ -137,11 +138,10 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
     return { outcome: 'quarantined', reason };
   };
 
-  let raw: Buffer;
   let mail: InboundMail;
   try {
-    raw = await deps.rawMail.getRawMessage(rawKey, settings.mailLimits.maxMessageBytes);
-    mail = await parseInboundMail(raw, settings.mailLimits);
+    // Parsed as it downloads: a 25 MB message is never held whole.
+    mail = await parseInboundMail(await deps.rawMail.openRawMessage(rawKey, settings.mailLimits.maxMessageBytes), settings.mailLimits);
   } catch (error) {
     if (error instanceof MailLimitError) {
       return quarantine(`limit ${error.limit}: ${error.message}`, { kind: 'unparseable', reason: `limit ${error.limit}` });
@@ -152,7 +152,7 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
     throw error;
   }
 
-  const headerBlock = headerBlockOf(raw);
+  const headerBlock = mail.headerBlock;
   const verdicts = delivery.verdicts ?? readSesStampedVerdicts(headerBlock) ?? UNKNOWN_VERDICTS;
   const classification = classifyMail({
     headers: mail.headers,
@@ -290,8 +290,8 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
     deskLimit: settings.ackLimitPerHour,
   };
 
-  let ack: OutboundSendRecord = ackEligible ? { state: 'sending', holder, leaseUntil: openedAt.getTime() + ACK_CLAIM_LEASE_MS } : { state: 'not-needed' };
-  for (let attempt = 0; attempt < MAX_REF_ATTEMPTS; ) {
+  const ack: OutboundSendRecord = ackEligible ? { state: 'sending', holder, leaseUntil: openedAt.getTime() + ACK_CLAIM_LEASE_MS } : { state: 'not-needed' };
+  for (let attempt = 0; attempt < MAX_REF_ATTEMPTS; attempt += 1) {
     const ticket = newTicket({
       ref: ticketRefFor(origin, attempt, secret),
       mail,
@@ -306,19 +306,10 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
       ack,
       now: openedAt,
     });
-    const ackMail = ackEligible ? acknowledgementFor(ticket, mail, settings) : undefined;
-    const result = await store.openTicket(ticket, ack.state === 'sending' ? allowance : undefined);
+    const result = await store.openTicket(ticket);
     if (result.status === 'too-large') return quarantine(ITEM_SIZE_REASON, classification, mail);
-    if (result.status === 'over-ack-limit') {
-      log('acknowledgement withheld: hourly limit reached', { sesMessageId: delivery.sesMessageId, ref: ticket.ref });
-      ack = { state: 'rate-limited' };
-      continue;
-    }
     if (result.status === 'exists') {
-      if (result.existing.openedBy?.origin !== origin) {
-        attempt += 1;
-        continue;
-      }
+      if (result.existing.openedBy?.origin !== origin) continue;
       if (result.existing.openedBy.sesMessageId !== delivery.sesMessageId) return recordDuplicateOrigin(delivery, rawKey, result.existing.id, deps);
       // This very delivery opened the ticket before: finish what that attempt may not have.
       const planned = plansAcknowledgement(result.existing) ? acknowledgementFor(result.existing, mail, settings) : undefined;
@@ -328,24 +319,58 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
       return { outcome: 'duplicate', of: delivery.sesMessageId, ticketId: result.existing.id, ...(acknowledgement ? { acknowledgement } : {}) };
     }
 
-    try {
-      if ((await writeTicketMessages(ticket)) === 'too-large') return quarantine(ITEM_SIZE_REASON, classification, mail);
-    } catch (error) {
-      // Nothing was sent yet: give the claim and its hourly slot back, so the retry of this delivery sends it.
-      if (ackMail && ack.state === 'sending') await giveBackClaim(ticket, ackMail, holder, allowance, delivery.receivedAt, deps);
-      throw error;
-    }
-    log('ticket opened', { sesMessageId: delivery.sesMessageId, ticketId: ticket.id, flags: ticket.flags, ack: ticket.ack.state });
-    let acknowledgement: AckResult = ack.state === 'rate-limited' ? 'rate-limited' : 'not-needed';
-    if (ackMail && ack.state === 'sending') acknowledgement = await sendAcknowledgement(ticket, ackMail, holder, allowance, delivery.receivedAt, deps);
+    const acknowledgement = ackEligible ? await acknowledgeNewTicket(ticket, acknowledgementFor(ticket, mail, settings)) : await writeTicketMessages(ticket).then((written) => (written === 'too-large' ? written : 'not-needed'));
+    if (acknowledgement === 'too-large') return quarantine(ITEM_SIZE_REASON, classification, mail);
+    log('ticket opened', { sesMessageId: delivery.sesMessageId, ticketId: ticket.id, flags: ticket.flags, ack: acknowledgement });
     return { outcome: 'ticket-created', ticketId: ticket.id, ref: ticket.ref, acknowledgement };
   }
   throw new Error(`could not find an unused ticket reference in ${MAX_REF_ATTEMPTS} attempts`);
 
-  function writeTicketMessages(ticket: Ticket) {
+  function firstMessageWrites(ticket: Ticket): AlongsideWrites {
     const receivedAt = ticket.openedBy.receivedAt ?? delivery.receivedAt;
-    // The acknowledgement joins the ticket's messages when SES has accepted it (send-once's record step).
-    return store.putMessages([messageFor(ticket.id, receivedAt)], ownClaim ? [{ ...ownClaim, ticketId: ticket.id }] : []);
+    return { messages: [messageFor(ticket.id, receivedAt)], messageIds: ownClaim ? [{ ...ownClaim, ticketId: ticket.id }] : [] };
+  }
+
+  function writeTicketMessages(ticket: Ticket) {
+    const { messages, messageIds } = firstMessageWrites(ticket);
+    return store.putMessages(messages, messageIds);
+  }
+
+  /**
+   * The creator of `ticket` holds its acknowledgement's claim: count it against the hourly caps, send it, and
+   * store the first message in the same write as the send's record. Whatever becomes of the send, the first
+   * message is stored before this returns (or, when this throws, by the retry of the delivery).
+   */
+  async function acknowledgeNewTicket(ticket: Ticket, ackMail: OutboundMail): Promise<AckResult | 'too-large'> {
+    const firstMessage = firstMessageWrites(ticket);
+    const receivedAt = ticket.openedBy.receivedAt ?? delivery.receivedAt;
+    const ledger = acknowledgementLedgerFor(ticket, ackMail, receivedAt, deps, firstMessage);
+    let granted: boolean;
+    try {
+      granted = (await store.takeAckAllowance(allowance)) === 'granted';
+      if (!granted) await ledger.withhold(holder);
+    } catch (error) {
+      // Nothing was sent: let go of the claim so the retry of this delivery can count and send it.
+      await ledger.release(holder).catch(() => undefined);
+      await writeTicketMessages(ticket).catch(() => undefined);
+      throw error;
+    }
+    let sent: AckResult = 'rate-limited';
+    if (granted) {
+      try {
+        const outcome = await sendAcknowledgement(ticket, ledger, ackMail, holder, allowance, deps);
+        if (outcome.result === 'sent') return outcome.alongside === 'stored' ? 'sent' : 'too-large';
+        sent = outcome.result;
+      } catch (error) {
+        // send-once has settled the claim as far as it could; the first message is stored now in case no
+        // retry comes (a retry stores it too: its keys depend only on the delivery).
+        await writeTicketMessages(ticket).catch(() => undefined);
+        throw error;
+      }
+    } else {
+      log('acknowledgement withheld: hourly limit reached', { sesMessageId: delivery.sesMessageId, ref: ticket.ref });
+    }
+    return (await writeTicketMessages(ticket)) === 'too-large' ? 'too-large' : sent;
   }
 }
 
@@ -390,25 +415,22 @@ function acknowledgementMessage(ticket: Ticket, mail: OutboundMail, receivedAt: 
 }
 
 /** The acknowledgement's send-once ledger: its claim on the ticket, its outcome on the message as listed. */
-function acknowledgementLedgerFor(ticket: Ticket, mail: OutboundMail, receivedAt: string, deps: InboundDependencies) {
-  return deps.store.acknowledgementLedger(ticket.id, acknowledgementMessage(ticket, mail, receivedAt, deps.settings.supportAddress));
+function acknowledgementLedgerFor(ticket: Ticket, mail: OutboundMail, receivedAt: string, deps: InboundDependencies, alongside?: AlongsideWrites) {
+  return deps.store.acknowledgementLedger(ticket.id, acknowledgementMessage(ticket, mail, receivedAt, deps.settings.supportAddress), alongside);
 }
 
-/** Best effort: a claim not given back lapses, and the acknowledgement is then never sent (never twice). */
-async function giveBackClaim(ticket: Ticket, mail: OutboundMail, holder: string, allowance: AckAllowance, receivedAt: string, deps: InboundDependencies): Promise<void> {
-  try {
-    await acknowledgementLedgerFor(ticket, mail, receivedAt, deps).release(holder);
-    await deps.store.returnAckAllowance(allowance);
-  } catch (error) {
-    deps.log?.('could not give back the acknowledgement claim', { ticketId: ticket.id, error: error instanceof Error ? error.message : String(error) });
-  }
-}
-
-/** Steps 2–3 of send-once for the acknowledgement its holder claimed. */
-async function sendAcknowledgement(ticket: Ticket, mail: OutboundMail, holder: string, allowance: AckAllowance, receivedAt: string, deps: InboundDependencies): Promise<AckResult> {
+/** Steps 2–3 of send-once for the acknowledgement its holder claimed and counted. */
+async function sendAcknowledgement(
+  ticket: Ticket,
+  ledger: SendOnceLedger,
+  mail: OutboundMail,
+  holder: string,
+  allowance: AckAllowance,
+  deps: InboundDependencies,
+): Promise<{ result: AckResult; alongside?: RecordedSend['alongside'] }> {
   const { settings } = deps;
   const result = await sendClaimed({
-    ledger: acknowledgementLedgerFor(ticket, mail, receivedAt, deps),
+    ledger,
     holder,
     mail,
     sender: deps.mailSender,
@@ -418,14 +440,14 @@ async function sendAcknowledgement(ticket: Ticket, mail: OutboundMail, holder: s
   });
   if (result.status === 'rejected') {
     deps.log?.('acknowledgement refused by SES', { ticketId: ticket.id, error: result.error });
-    return 'rejected';
+    return { result: 'rejected' };
   }
   if (result.status === 'unknown') {
     deps.log?.('acknowledgement state unknown: the send failed after it may have been accepted; not sending again', { ticketId: ticket.id, error: result.error });
-    return 'unknown';
+    return { result: 'unknown' };
   }
   deps.log?.('acknowledgement sent', { ticketId: ticket.id, ackSesMessageId: result.sesMessageId });
-  return 'sent';
+  return { result: 'sent', alongside: result.alongside };
 }
 
 /** A redelivery of the mail that opened `ticket`: send the acknowledgement if an earlier attempt left it pending. */
@@ -436,7 +458,7 @@ async function finishAcknowledgement(ticket: Ticket, mail: OutboundMail, allowan
   const claim = await ledger.claim(holder, nowMs, nowMs + ACK_CLAIM_LEASE_MS, allowance);
   switch (claim.status) {
     case 'claimed':
-      return sendAcknowledgement(ticket, mail, holder, allowance, receivedAt, deps);
+      return (await sendAcknowledgement(ticket, ledger, mail, holder, allowance, deps)).result;
     case 'busy':
       return 'claimed-elsewhere';
     case 'abandoned':

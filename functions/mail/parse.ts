@@ -2,7 +2,8 @@ import { Readable, Transform } from 'node:stream';
 import { Joiner, Splitter } from '@zone-eu/mailsplit';
 import { MailParser, type AddressObject, type EmailAddress, type HeaderValue, type Headers } from 'mailparser';
 import { DEFAULT_MAIL_LIMITS, type MailLimits } from './limits';
-import type { HeaderLine, InboundMail, MailAddress, ParsedAttachment } from './types';
+import { HEADER_BLOCK_CAP_BYTES, headerBlockOf } from './ses-verdicts';
+import type { HeaderLine, InboundMail, MailAddress, ParsedAttachment, RawMessageSource } from './types';
 
 export { DEFAULT_MAIL_LIMITS, validateMailLimits, type MailLimits } from './limits';
 
@@ -30,6 +31,15 @@ export class MailParseError extends Error {
  */
 export class ParseTimeoutError extends Error {
   override readonly name = 'ParseTimeoutError';
+  readonly retryable = true;
+}
+
+/**
+ * Reading the raw message failed midway or gave the wrong number of bytes (a dropped connection, an object
+ * replaced between reads). It says nothing about the mail: the delivery is retried, never quarantined for it.
+ */
+export class RawMessageReadError extends Error {
+  override readonly name = 'RawMessageReadError';
   readonly retryable = true;
 }
 
@@ -168,6 +178,8 @@ function rewriteTextNode(node: SplitterNode, inheritCharsets: boolean, findings:
 
 /** What one pass of mailparser yields, before it becomes an InboundMail. */
 interface RawParse {
+  /** The top header section, raw (see InboundMail.headerBlock). */
+  headerBlock: string;
   headers: Headers;
   headerLines: Array<{ key: string; line: string }>;
   text?: string;
@@ -189,13 +201,13 @@ interface MailParserAttachment {
 type MailParserData = { type: 'text'; text?: string; html?: string | false } | MailParserAttachment;
 
 /**
- * One pass: raw bytes → splitter → inspectParts → joiner → mailparser. Attachments are kept as the decoded
- * chunks mailparser produced (never concatenated), hashed by mailparser as they stream.
+ * One pass: raw bytes as they arrive → splitter → inspectParts → joiner → mailparser. Attachments are kept as
+ * the decoded chunks mailparser produced (never concatenated), hashed by mailparser as they stream.
  */
-function parsePass(raw: Buffer, limits: MailLimits, inheritCharsets: boolean, findings: PassFindings, signal: AbortSignal): Promise<RawParse> {
+function parsePass(source: RawMessageSource, limits: MailLimits, inheritCharsets: boolean, findings: PassFindings, signal: AbortSignal): Promise<RawParse> {
   return new Promise<RawParse>((resolve, reject) => {
-    const feed = { stopped: false };
-    const input = Readable.from(chunksOf(raw, feed));
+    const feed: Feed = { stopped: false, head: [], headBytes: 0 };
+    const input = Readable.from(feedOf(source, feed));
     const splitter = new Splitter({ maxHeadSize: limits.maxHeaderBytes, maxChildNodes: limits.maxMimeParts }) as unknown as Transform;
     const inspector = inspectParts(limits, inheritCharsets, findings, () => (feed.stopped = true));
     const joiner = new Joiner() as unknown as Transform;
@@ -211,7 +223,7 @@ function parsePass(raw: Buffer, limits: MailLimits, inheritCharsets: boolean, fi
       ...({ maxHeadSize: limits.maxHeaderBytes, maxChildNodes: limits.maxMimeParts } as object),
     }) as unknown as Transform & { headerLines?: Array<{ key: string; line: string }> };
     const streams = [input, splitter, inspector, joiner, parser];
-    const result: RawParse = { headers: new Map(), headerLines: [], attachments: [] };
+    const result: RawParse = { headerBlock: '', headers: new Map(), headerLines: [], attachments: [] };
     let settled = false;
     const fail = (error: Error) => {
       if (settled) return;
@@ -261,6 +273,7 @@ function parsePass(raw: Buffer, limits: MailLimits, inheritCharsets: boolean, fi
       signal.removeEventListener('abort', onAbort);
       if (settled) return;
       settled = true;
+      result.headerBlock = headerBlockOf(Buffer.concat(feed.head));
       resolve(result);
     });
     input.pipe(splitter).pipe(inspector).pipe(joiner).pipe(parser);
@@ -268,12 +281,16 @@ function parsePass(raw: Buffer, limits: MailLimits, inheritCharsets: boolean, fi
 }
 
 /**
- * Parses a raw message under `limits`. Throws MailLimitError (size or structure: quarantine it),
- * MailParseError (nonsense: quarantine it) or ParseTimeoutError (out of time: retry the delivery).
+ * Parses a raw message under `limits`, as a buffer or as a stream it reads as it parses (the raw-mail store
+ * hands over a stream, so a 25 MB message is never held whole). Throws MailLimitError (size or structure:
+ * quarantine it), MailParseError (nonsense: quarantine it), ParseTimeoutError or RawMessageReadError (out of
+ * time, or the read failed: retry the delivery).
  */
-export async function parseInboundMail(raw: Buffer, limits: MailLimits = DEFAULT_MAIL_LIMITS, options: ParseOptions = {}): Promise<InboundMail> {
-  if (raw.length > limits.maxMessageBytes) {
-    throw new MailLimitError('message-size', `message is ${raw.length} bytes, limit ${limits.maxMessageBytes}`);
+export async function parseInboundMail(raw: Buffer | RawMessageSource, limits: MailLimits = DEFAULT_MAIL_LIMITS, options: ParseOptions = {}): Promise<InboundMail> {
+  const source = Buffer.isBuffer(raw) ? bufferSource(raw) : raw;
+  if (source.size > limits.maxMessageBytes) {
+    source.close?.();
+    throw new MailLimitError('message-size', `message is ${source.size} bytes, limit ${limits.maxMessageBytes}`);
   }
   const controller = new AbortController();
   const timeOut = () => controller.abort(new ParseTimeoutError(`parsing took longer than ${limits.parseTimeoutMs} ms`));
@@ -282,18 +299,21 @@ export async function parseInboundMail(raw: Buffer, limits: MailLimits = DEFAULT
   options.timeout?.addEventListener('abort', timeOut, { once: true });
   try {
     const findings: PassFindings = { inheritableCharset: false, flowed: false, delSp: false };
-    const mail = toInboundMail(await parsePass(raw, limits, false, findings, controller.signal), limits, findings);
+    const mail = toInboundMail(await parsePass(source, limits, false, findings, controller.signal), limits, findings);
     if (!findings.inheritableCharset || !hasReplacementCharacters(mail)) return mail;
-    // Only now is a second pass worth it: the parts that declare no charset may be in their multipart's.
+    // Only now is a second pass worth it (a second read of the source): the parts that declare no charset may
+    // be in their multipart's.
     const again: PassFindings = { inheritableCharset: false, flowed: false, delSp: false };
-    const reparsed = toInboundMail(await parsePass(raw, limits, true, again, controller.signal), limits, again);
+    const reparsed = toInboundMail(await parsePass(source, limits, true, again, controller.signal), limits, again);
     return countReplacements(reparsed) <= countReplacements(mail) ? reparsed : mail;
   } catch (error) {
-    if (error instanceof MailLimitError || error instanceof MailParseError || error instanceof ParseTimeoutError) throw error;
+    if (error instanceof MailLimitError || error instanceof MailParseError || error instanceof ParseTimeoutError || error instanceof RawMessageReadError) throw error;
     throw new MailParseError(error instanceof Error ? error.message : String(error));
   } finally {
     clearTimeout(timer);
     options.timeout?.removeEventListener('abort', timeOut);
+    // A parse that ended before its first read leaves a download open.
+    source.close?.();
   }
 }
 
@@ -341,9 +361,47 @@ export function decodeFlowed(text: string, delSp: boolean): string {
 
 const FEED_CHUNK_BYTES = 64 * 1024;
 
-/** `raw` in pieces, until `feed.stopped` says the rest is not needed. */
-function* chunksOf(raw: Buffer, feed: { stopped: boolean } = { stopped: false }): Generator<Buffer> {
-  for (let offset = 0; offset < raw.length && !feed.stopped; offset += FEED_CHUNK_BYTES) yield raw.subarray(offset, offset + FEED_CHUNK_BYTES);
+/** A message already in memory, read in 64 KiB pieces. */
+function bufferSource(raw: Buffer): RawMessageSource {
+  return { size: raw.length, open: () => chunksOf(raw) };
+}
+
+function* chunksOf(raw: Buffer): Generator<Buffer> {
+  for (let offset = 0; offset < raw.length; offset += FEED_CHUNK_BYTES) yield raw.subarray(offset, offset + FEED_CHUNK_BYTES);
+}
+
+/** What the parse tells the reader (`stopped`: the rest is not needed) and keeps of what it read. */
+interface Feed {
+  stopped: boolean;
+  /** A copy of the first HEADER_BLOCK_CAP_BYTES bytes, for the raw top header section. */
+  head: Buffer[];
+  headBytes: number;
+}
+
+/**
+ * One read of `source`, until `feed.stopped` says the rest is not needed (ending the read frees the
+ * download). A read that fails or yields other than `source.size` bytes is a RawMessageReadError.
+ */
+async function* feedOf(source: RawMessageSource, feed: Feed): AsyncGenerator<Buffer> {
+  let read = 0;
+  try {
+    for await (const piece of await source.open()) {
+      if (feed.stopped) return;
+      const chunk = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+      read += chunk.length;
+      if (read > source.size) throw new RawMessageReadError(`raw message is longer than its ${source.size} bytes`);
+      if (feed.headBytes < HEADER_BLOCK_CAP_BYTES) {
+        const kept = Buffer.from(chunk.subarray(0, HEADER_BLOCK_CAP_BYTES - feed.headBytes));
+        feed.head.push(kept);
+        feed.headBytes += kept.length;
+      }
+      yield chunk;
+    }
+  } catch (error) {
+    if (error instanceof RawMessageReadError) throw error;
+    throw new RawMessageReadError(`reading the raw message failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (read !== source.size && !feed.stopped) throw new RawMessageReadError(`raw message ended after ${read} of ${source.size} bytes`);
 }
 
 const MESSAGE_ID_PATTERN = /<[^<>\s]{1,998}>/g;
@@ -451,6 +509,7 @@ function toInboundMail(parsed: RawParse, limits: MailLimits, findings: PassFindi
     subject: headerText(headers, 'subject') ?? '',
     ...(date ? { date } : {}),
     headers: headerLinesOf(parsed.headerLines),
+    headerBlock: parsed.headerBlock,
     contentType: rootContentType(headers),
     ...(text ? { text } : {}),
     ...(html ? { html } : {}),

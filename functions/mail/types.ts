@@ -47,6 +47,11 @@ export interface InboundMail {
   /** ISO-8601 date from the Date header, when it parses. */
   date?: string;
   headers: HeaderLine[];
+  /**
+   * The top header section as raw text (at most HEADER_BLOCK_CAP_BYTES), where SES stamps its verdicts; kept
+   * from the stream as it passed, since the raw message itself is never held whole.
+   */
+  headerBlock: string;
   /** Root content type, lower-cased, without parameters, e.g. `multipart/report`. */
   contentType: string;
   text?: string;
@@ -75,3 +80,14 @@ export interface Classification {
 }
 
 export type Language = 'zh' | 'en';
+
+/**
+ * A raw message to be read as a stream: its size is known before any byte is read, and `open` reads it from
+ * the start, again for a second pass (each call may be a new download), so the message is never held whole.
+ */
+export interface RawMessageSource {
+  readonly size: number;
+  open(): Iterable<Uint8Array> | AsyncIterable<Uint8Array> | Promise<AsyncIterable<Uint8Array>>;
+  /** Frees what is held for a read that may never come (a download already started); called when done. */
+  close?(): void;
+}

@@ -7,13 +7,14 @@
  * 2. send through SES;
  * 3. record: `sending → sent` with the ids SES returned, retried until it lands, because once SES has accepted
  *    the mail this record is the only thing that keeps a redelivery from sending it again;
+ * the record's write may carry the caller's own idempotent writes (a ticket's first message), saving a request;
  * a send that certainly failed goes back to `pending` for the retry, a permanent refusal is `rejected`, and a
  * claim whose holder vanished mid-send becomes `unknown` at the next look (see SendOnceLedger.claim). Every
  * change after the claim is conditional on the holder, so a slow holder and a retry never undo each other.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MailSender } from '../ports/mail-sender';
-import type { SendOnceLedger } from '../ports/ticket-store';
+import type { RecordedSend, SendOnceLedger } from '../ports/ticket-store';
 import type { OutboundMail } from './acknowledgement';
 
 /**
@@ -39,7 +40,7 @@ export function certainlyNotAccepted(error: unknown): boolean {
 /** Waits between attempts to record an accepted send: about 7 s in all, well inside the function's timeout. */
 export const RECORD_RETRY_DELAYS_MS: readonly number[] = [100, 300, 1_000, 2_000, 4_000];
 
-export type SendOnceResult = { status: 'sent'; sesMessageId: string } | { status: 'rejected'; error: string } | { status: 'unknown'; error: string };
+export type SendOnceResult = ({ status: 'sent'; sesMessageId: string } & RecordedSend) | { status: 'rejected'; error: string } | { status: 'unknown'; error: string };
 
 export interface SendOnceInput {
   ledger: SendOnceLedger;
@@ -79,15 +80,14 @@ export async function sendClaimed(input: SendOnceInput): Promise<SendOnceResult>
     throw error;
   }
   const sent = { sesMessageId, messageId: input.wireMessageId(sesMessageId), ownMessageId: mail.messageId, sentAt: input.now().toISOString() };
-  await recordWithRetries(() => ledger.recordSent(holder, sent), input.recordRetryDelaysMs ?? RECORD_RETRY_DELAYS_MS);
-  return { status: 'sent', sesMessageId };
+  const recorded = await recordWithRetries(() => ledger.recordSent(holder, sent), input.recordRetryDelaysMs ?? RECORD_RETRY_DELAYS_MS);
+  return { status: 'sent', sesMessageId, ...recorded };
 }
 
-async function recordWithRetries(record: () => Promise<void>, delaysMs: readonly number[]): Promise<void> {
+async function recordWithRetries<T>(record: () => Promise<T>, delaysMs: readonly number[]): Promise<T> {
   for (let attempt = 0; ; attempt += 1) {
     try {
-      await record();
-      return;
+      return await record();
     } catch (error) {
       const delay = delaysMs[attempt];
       if (delay === undefined) throw error;

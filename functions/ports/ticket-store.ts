@@ -29,8 +29,6 @@ export type OpenTicketResult =
   | { status: 'opened' }
   /** A ticket with this reference exists: the same mail delivered before, or another mail's reference. */
   | { status: 'exists'; existing: Ticket }
-  /** The hourly acknowledgement caps are reached; nothing was written. */
-  | { status: 'over-ack-limit' }
   /** DynamoDB refused an item over 400 KB; the caller quarantines rather than retrying forever. */
   | { status: 'too-large' };
 
@@ -54,6 +52,17 @@ export interface MessageIdClaim {
    */
   proven: boolean;
   outbound?: boolean;
+}
+
+/** A delivery's own idempotent writes, carried by the write that records a send (one request instead of two). */
+export interface AlongsideWrites {
+  messages: readonly TicketMessage[];
+  messageIds: readonly MessageIdClaim[];
+}
+
+/** Whether the writes carried alongside a send's record were stored (DynamoDB may refuse one as too large). */
+export interface RecordedSend {
+  alongside: 'stored' | 'too-large';
 }
 
 export interface Page<T> {
@@ -82,11 +91,10 @@ export interface TicketStore {
   getTicket(ticketId: string): Promise<Ticket | undefined>;
 
   /**
-   * Writes a new ticket unless one with its reference exists. With `allowance`, also counts one
-   * acknowledgement against the hourly caps, atomically with the ticket (the acknowledgement's claim is part
-   * of the ticket: `ticket.ack` is written as given).
+   * Writes a new ticket unless one with its reference exists. The acknowledgement's claim is part of the
+   * ticket (`ticket.ack` is written as given), so only the ticket's creator can hold the first claim.
    */
-  openTicket(ticket: Ticket, allowance?: AckAllowance): Promise<OpenTicketResult>;
+  openTicket(ticket: Ticket): Promise<OpenTicketResult>;
   /** Idempotent writes that follow a ticket's creation: its messages and Message-ID index entries. */
   putMessages(messages: readonly TicketMessage[], messageIds: readonly MessageIdClaim[]): Promise<'recorded' | 'too-large'>;
   /** Adds a message to a ticket (reopening it when asked), atomically and once per delivery and origin. */
@@ -96,10 +104,17 @@ export interface TicketStore {
 
   /**
    * The acknowledgement's send-once record (see outbound/send-once.ts): the claim on the ticket, the outcome
-   * on `message`, the acknowledgement as the ticket lists it.
+   * on `message`, the acknowledgement as the ticket lists it. `alongside` rides in the same write as the
+   * outcome when SES accepted the mail.
    */
-  acknowledgementLedger(ticketId: string, message: TicketMessage): SendOnceLedger;
-  /** Takes back one acknowledgement counted in `allowance`'s hour (after a send that certainly failed). */
+  acknowledgementLedger(ticketId: string, message: TicketMessage, alongside?: AlongsideWrites): SendOnceLedger;
+  /**
+   * Counts one acknowledgement against the current hour's caps, for this sender and for the whole desk, both
+   * or neither. Taken by the creator of a ticket whose claim it holds; a later claim counts atomically with
+   * itself (SendOnceLedger.claim).
+   */
+  takeAckAllowance(allowance: AckAllowance): Promise<'granted' | 'over-ack-limit'>;
+  /** Takes back one acknowledgement counted in `allowance`'s hour (after a send that certainly failed); best effort. */
   returnAckAllowance(allowance: AckAllowance): Promise<void>;
 
   /**
@@ -149,9 +164,11 @@ export interface SendOnceLedger {
   /** `pending` → `sending` for `holder` until `leaseUntil`; a `sending` record past its lease → `unknown`. */
   claim(holder: string, nowMs: number, leaseUntil: number, allowance?: AckAllowance): Promise<ClaimResult>;
   /** SES accepted the mail: record it as sent, with its ids (retried by the caller until it lands). */
-  recordSent(holder: string, sent: { sesMessageId: string; messageId: string; ownMessageId: string; sentAt: string }): Promise<void>;
+  recordSent(holder: string, sent: { sesMessageId: string; messageId: string; ownMessageId: string; sentAt: string }): Promise<RecordedSend>;
   /** A send that certainly failed: back to `pending` so a retry may send. */
   release(holder: string): Promise<void>;
+  /** A cap withheld the mail after it was claimed: never sent, and no retry sends it. */
+  withhold(holder: string): Promise<void>;
   /** SES refused the mail for good. */
   reject(holder: string, error: string): Promise<void>;
   /** The send failed in a way that may have come after SES accepted it: never send again. */

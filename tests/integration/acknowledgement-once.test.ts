@@ -16,7 +16,8 @@ import { S3RawMailStore } from '../../functions/inbound/raw-mail-store';
 import { ACK_CLAIM_LEASE_MS, receiveMessage, type InboundDelivery, type InboundDependencies, type InboundSettings } from '../../functions/inbound/receive-message';
 import type { OutboundMail } from '../../functions/outbound/acknowledgement';
 import { SesMailSender } from '../../functions/outbound/ses-mail-sender';
-import type { SendOnceLedger, TicketStore } from '../../functions/ports/ticket-store';
+import { messageIdKey } from '../../functions/tickets/references';
+import type { AlongsideWrites, SendOnceLedger, TicketStore } from '../../functions/ports/ticket-store';
 import type { TicketMessage } from '../../functions/tickets/model';
 import { LOCAL_ACCESS_KEY } from '../../scripts/local/stack';
 import { composeMessage, startTestStack, type TestStack } from '../helpers/local-stack';
@@ -63,7 +64,7 @@ function deps(overrides: Partial<InboundDependencies> = {}): InboundDependencies
 /** The store with the acknowledgement's ledger wrapped by `wrap`. */
 function storeWithLedger(wrap: (ledger: SendOnceLedger) => SendOnceLedger): TicketStore {
   const wrapped = Object.create(store) as DynamoTicketStore;
-  wrapped.acknowledgementLedger = (ticketId: string, message: TicketMessage) => wrap(store.acknowledgementLedger(ticketId, message));
+  wrapped.acknowledgementLedger = (ticketId: string, message: TicketMessage, alongside?: AlongsideWrites) => wrap(store.acknowledgementLedger(ticketId, message, alongside));
   return wrapped;
 }
 
@@ -82,12 +83,16 @@ describe('acknowledgement exactly once, or never twice', () => {
 
     // Act
     await expect(receiveMessage(delivery, deps({ mailSender: failingOnce }))).rejects.toThrow('Maximum sending rate exceeded');
+    const storedByFailedAttempt = await store.listMessages((await store.listTicketsByCustomer('retry@customer.example', 1)).items[0]!.id);
     const retried = await receiveMessage(delivery, deps());
 
-    // Assess
+    // Assess: the failed attempt stored the first message already
+    expect(storedByFailedAttempt.map((message) => message.direction)).toEqual(['inbound']);
     expect(retried).toMatchObject({ outcome: 'duplicate', acknowledgement: 'sent' });
     expect(outboxCount() - before).toBe(1);
-    const { message } = await acknowledgementOf(retried.outcome === 'duplicate' ? retried.ticketId! : '');
+    const ticketId = retried.outcome === 'duplicate' ? retried.ticketId! : '';
+    expect((await store.listMessages(ticketId)).map((message) => message.direction)).toEqual(['inbound', 'outbound']);
+    const { message } = await acknowledgementOf(ticketId);
     expect(message).toMatchObject({ sendState: 'sent', messageId: expect.stringMatching(/@email\.amazonses\.com>$/) });
   });
 
@@ -101,6 +106,7 @@ describe('acknowledgement exactly once, or never twice', () => {
       release: ledger.release.bind(ledger),
       reject: ledger.reject.bind(ledger),
       settleUnknown: ledger.settleUnknown.bind(ledger),
+      withhold: ledger.withhold.bind(ledger),
       recordSent: async (holder, sent) => {
         if (failures === 0) {
           failures += 1;
@@ -123,8 +129,8 @@ describe('acknowledgement exactly once, or never twice', () => {
     expect(message?.sendState).toBe('sent');
   });
 
-  it('after SES accepted the send but the function died before recording it, no redelivery sends again', async () => {
-    // Prepare: every record attempt fails, as a Lambda dying right after the send would leave it
+  it('after SES accepted the send but the function died before recording it, no redelivery sends again, and the redelivery stores the first message', async () => {
+    // Prepare: every write after the send fails, as a Lambda dying right after the send would leave it
     const delivery = await stored('crash@customer.example');
     const before = outboxCount();
     const crashingStore = storeWithLedger((ledger) => ({
@@ -132,19 +138,25 @@ describe('acknowledgement exactly once, or never twice', () => {
       release: ledger.release.bind(ledger),
       reject: ledger.reject.bind(ledger),
       settleUnknown: ledger.settleUnknown.bind(ledger),
+      withhold: ledger.withhold.bind(ledger),
       recordSent: async () => Promise.reject(new Error('function timed out')),
     }));
+    crashingStore.putMessages = async () => Promise.reject(new Error('function timed out'));
 
     // Act: the crashed attempt, a redelivery inside the lease, and one after it
     await expect(receiveMessage(delivery, deps({ store: crashingStore }))).rejects.toThrow('function timed out');
+    const ticketId = (await store.listTicketsByCustomer('crash@customer.example', 1)).items[0]!.id;
+    const storedByCrashedAttempt = await store.listMessages(ticketId);
     const insideLease = await receiveMessage(delivery, deps());
     const afterLease = await receiveMessage(delivery, deps({ now: () => new Date(Date.now() + ACK_CLAIM_LEASE_MS + 1_000) }));
 
     // Assess
     expect(outboxCount() - before).toBe(1);
-    expect(insideLease).toMatchObject({ outcome: 'duplicate', acknowledgement: 'claimed-elsewhere' });
-    expect(afterLease).toMatchObject({ outcome: 'duplicate', acknowledgement: 'unknown' });
-    expect((await store.getTicket(afterLease.outcome === 'duplicate' ? afterLease.ticketId! : ''))?.ack.state).toBe('unknown');
+    expect(storedByCrashedAttempt).toEqual([]);
+    expect(insideLease).toMatchObject({ outcome: 'duplicate', ticketId, acknowledgement: 'claimed-elsewhere' });
+    expect(afterLease).toMatchObject({ outcome: 'duplicate', ticketId, acknowledgement: 'unknown' });
+    expect((await store.getTicket(ticketId))?.ack.state).toBe('unknown');
+    expect((await store.listMessages(ticketId)).map((message) => [message.direction, message.key])).toEqual([['inbound', delivery.sesMessageId]]);
   }, 30_000);
 
   it('a send that may have reached SES (time-out, reset) is never sent again', async () => {
@@ -163,22 +175,48 @@ describe('acknowledgement exactly once, or never twice', () => {
     expect(outboxCount() - before).toBe(0);
   });
 
-  it('when storing the first message fails before the send, the retry of the delivery still acknowledges', async () => {
-    // Prepare: the batch after the ticket's write fails once
-    const delivery = await stored('batch-fails@customer.example');
+  it('when counting the acknowledgement fails before the send, the retry of the delivery still acknowledges, once', async () => {
+    // Prepare: the hourly count cannot be reached on the first attempt
+    const delivery = await stored('count-fails@customer.example');
     const before = outboxCount();
-    const failingBatch = Object.create(store) as DynamoTicketStore;
-    failingBatch.putMessages = async () => Promise.reject(Object.assign(new Error('Internal server error'), { name: 'InternalServerError' }));
+    const failingCount = Object.create(store) as DynamoTicketStore;
+    failingCount.takeAckAllowance = async () => Promise.reject(Object.assign(new Error('Internal server error'), { name: 'InternalServerError' }));
 
     // Act: the failed attempt, then Lambda's retry a minute later, inside the claim's lease
-    await expect(receiveMessage(delivery, deps({ store: failingBatch }))).rejects.toThrow('Internal server error');
+    await expect(receiveMessage(delivery, deps({ store: failingCount }))).rejects.toThrow('Internal server error');
+    const ticketId = (await store.listTicketsByCustomer('count-fails@customer.example', 1)).items[0]!.id;
+    const afterFailure = await store.getTicket(ticketId);
     const retried = await receiveMessage(delivery, deps({ now: () => new Date(Date.now() + 60_000) }));
 
-    // Assess
-    expect(retried).toMatchObject({ outcome: 'duplicate', acknowledgement: 'sent' });
+    // Assess: the failed attempt let go of its claim and stored the first message; the retry sent once
+    expect(afterFailure?.ack.state).toBe('pending');
+    expect(retried).toMatchObject({ outcome: 'duplicate', ticketId, acknowledgement: 'sent' });
     expect(outboxCount() - before).toBe(1);
-    const ticketId = retried.outcome === 'duplicate' ? retried.ticketId! : '';
     expect((await store.listMessages(ticketId)).map((message) => message.direction)).toEqual(['inbound', 'outbound']);
+  });
+
+  it('stores the first message in the same write as the record of the send', async () => {
+    // Prepare: count the store's writes of messages outside the send's record
+    const delivery = await stored('one-write@customer.example');
+    const separateWrites: number[] = [];
+    const counting = Object.create(store) as DynamoTicketStore;
+    counting.putMessages = async (messages, messageIds) => {
+      separateWrites.push(messages.length + messageIds.length);
+      return store.putMessages(messages, messageIds);
+    };
+
+    // Act
+    const result = await receiveMessage(delivery, deps({ store: counting }));
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'ticket-created', acknowledgement: 'sent' });
+    expect(separateWrites).toEqual([]);
+    const messages = await store.listMessages(result.outcome === 'ticket-created' ? result.ticketId : '');
+    expect(messages.map((message) => [message.direction, message.sendState ?? 'received'])).toEqual([
+      ['inbound', 'received'],
+      ['outbound', 'sent'],
+    ]);
+    expect(await store.lookupMessageIds([messageIdKey(messages[0]!.messageId)])).toEqual(new Map([[messageIdKey(messages[0]!.messageId), expect.objectContaining({ sesMessageId: delivery.sesMessageId })]]));
   });
 
   it('a claim is released only by its holder', async () => {
@@ -215,5 +253,26 @@ describe('acknowledgement exactly once, or never twice', () => {
 
     // Assess
     expect(result).toMatchObject({ outcome: 'ticket-created', acknowledgement: 'sent' });
+  });
+
+  it('the sixth new ticket in an hour from one sender opens unacknowledged for good, with its first message', async () => {
+    // Prepare: five acknowledged tickets from one sender in one clock hour
+    const sender = 'frequent@customer.example';
+    const before = outboxCount();
+    const inOneHour = new Date();
+    for (let i = 0; i < 5; i += 1) expect(await receiveMessage(await stored(sender), deps({ now: () => inOneHour }))).toMatchObject({ acknowledgement: 'sent' });
+    const sixth = await stored(sender);
+
+    // Act: the sixth, and a redelivery of it after the claim's lease
+    const result = await receiveMessage(sixth, deps({ now: () => inOneHour }));
+    const redelivered = await receiveMessage(sixth, deps({ now: () => new Date(inOneHour.getTime() + ACK_CLAIM_LEASE_MS + 1_000) }));
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'ticket-created', acknowledgement: 'rate-limited' });
+    expect(redelivered).toMatchObject({ outcome: 'duplicate' });
+    expect(outboxCount() - before).toBe(5);
+    const ticketId = result.outcome === 'ticket-created' ? result.ticketId : '';
+    expect((await store.getTicket(ticketId))?.ack).toEqual({ state: 'rate-limited' });
+    expect((await store.listMessages(ticketId)).map((message) => message.direction)).toEqual(['inbound']);
   });
 });

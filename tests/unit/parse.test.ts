@@ -8,10 +8,14 @@ import {
   messageIdsIn,
   ParseTimeoutError,
   parseInboundMail,
+  RawMessageReadError,
   validateMailLimits,
 } from '../../functions/mail/parse';
-import { listCorpusFiles, parseCorpusFile } from '../helpers/corpus';
+import { headerBlockOf, readSesStampedVerdicts } from '../../functions/mail/ses-verdicts';
+import type { RawMessageSource } from '../../functions/mail/types';
+import { CORPUS_ROOT, listCorpusFiles, parseCorpusFile } from '../helpers/corpus';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 describe('Chinese charsets (mnako/letters)', () => {
   const files = listCorpusFiles('charsets/letters').filter((file) => /chinese/.test(file));
@@ -268,5 +272,55 @@ describe('headers of all MIME parts together', () => {
     // Act and assess
     await expect(parseInboundMail(raw)).rejects.toMatchObject({ name: 'MailLimitError', limit: 'total-header-size' });
     await expect(parseInboundMail(raw, { ...DEFAULT_MAIL_LIMITS, maxTotalHeaderBytes: 8 * 1024 * 1024 })).resolves.toMatchObject({ subject: 'many names' });
+  });
+});
+
+describe('a message read as a stream', () => {
+  /** A real message as SES receiving stored it, SES's block on top. */
+  const stamped = readFileSync(join(CORPUS_ROOT, 'bounces/sisimai/bsd/lhost-postfix-30.eml'));
+
+  /** `raw` as a stream of `size`-byte pieces, failing with `failure` after `failAfter` pieces. */
+  function pieces(raw: Buffer, size: number, failAfter = Infinity, failure = new Error('socket hang up')): RawMessageSource {
+    return {
+      size: raw.length,
+      open: async function* () {
+        for (let offset = 0, count = 0; offset < raw.length; offset += size, count += 1) {
+          if (count >= failAfter) throw failure;
+          yield raw.subarray(offset, offset + size);
+        }
+      },
+    };
+  }
+
+  it('parses as from one buffer, and keeps the raw top header section however the bytes were cut', async () => {
+    // Act
+    const streamed = await parseInboundMail(pieces(stamped, 7));
+    const whole = await parseInboundMail(stamped);
+
+    // Assess
+    expect(streamed).toEqual(whole);
+    expect(streamed.headerBlock).toBe(headerBlockOf(stamped));
+    expect(readSesStampedVerdicts(streamed.headerBlock)).toMatchObject({ spf: 'PASS', spam: 'PASS', virus: 'PASS' });
+  });
+
+  it('makes a read that fails midway a retryable failure, not a verdict on the mail', async () => {
+    // Act
+    const error = await parseInboundMail(pieces(stamped, 1024, 3)).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(RawMessageReadError);
+    expect(error).not.toBeInstanceOf(MailParseError);
+    expect((error as RawMessageReadError).retryable).toBe(true);
+  });
+
+  it('makes a read shorter or longer than the stated size a retryable failure', async () => {
+    // Prepare
+    const short: RawMessageSource = { size: stamped.length + 10, open: () => [stamped] };
+    const long: RawMessageSource = { size: stamped.length - 10, open: () => [stamped] };
+
+    // Act and assess (the size limit is checked against the stated size, before any read)
+    await expect(parseInboundMail(short)).rejects.toBeInstanceOf(RawMessageReadError);
+    await expect(parseInboundMail(long)).rejects.toBeInstanceOf(RawMessageReadError);
+    await expect(parseInboundMail(long, { ...DEFAULT_MAIL_LIMITS, maxMessageBytes: 1024 })).rejects.toMatchObject({ limit: 'message-size' });
   });
 });

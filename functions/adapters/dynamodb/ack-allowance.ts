@@ -1,29 +1,45 @@
 /**
- * Hourly acknowledgement counters: one item per address and hour, one for the whole desk and hour. Each is
- * counted with a conditional ADD in the same transaction as the write that claims the acknowledgement, so
- * concurrent deliveries can never pass a cap. Clock hours (UTC) keep each counter one small item.
+ * Hourly acknowledgement counts: one item per clock hour (UTC) holding the desk's total and, beside it, each
+ * acknowledged sender's count under an attribute named by a digest of the address. One conditional `ADD` on
+ * that item checks and counts both caps at once, so concurrent deliveries can never pass either cap, and a
+ * new ticket's acknowledgement is counted by one small write outside any transaction.
+ *
+ * The item grows by about 12 bytes per distinct sender acknowledged in the hour and never past the desk cap's
+ * worth of senders (a reached cap writes nothing): about 1 KB at 80 senders, 3 KB at the default cap of 200.
+ * A write is billed per started KB of the item, so a desk that acknowledges hundreds of different people an
+ * hour pays a few units per acknowledgement instead of one. An item DynamoDB would refuse as too large (some
+ * 34,000 senders in one hour) counts as a reached cap. The curve is in docs/data-model.md.
  */
-import { PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AckAllowance } from '../../ports/ticket-store';
-import { cancellationReasons, epochSeconds, failedCondition, isConditionFailure, oldItemOf, PersistentConflictError, retryOnConflict } from './items';
-import { deskAckCountKey, senderAckCountKey } from './keys';
+import { cancellationReasons, epochSeconds, failedCondition, isConditionFailure, isItemTooLarge, oldItemOf, PersistentConflictError, retryOnConflict } from './items';
+import { ackCountKey, senderCountAttribute } from './keys';
 
-/** Counters outlive their hour by a day, then expire. */
+/** Counts outlive their hour by a day, then expire. */
 const COUNTER_TTL_DAYS = 1;
+const DESK_TOTAL = 'total';
 
-/** The two conditional increments, for a TransactWrite; they fail when a cap is reached. */
-function ackAllowanceUpdates(tableName: string, allowance: AckAllowance, nowMs: number) {
-  const increment = (key: Record<string, string>, limit: number) => ({
-    Update: {
-      TableName: tableName,
-      Key: key,
-      UpdateExpression: 'SET expiresAt = if_not_exists(expiresAt, :ttl) ADD #count :one',
-      ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
-      ExpressionAttributeNames: { '#count': 'count' },
-      ExpressionAttributeValues: { ':one': 1, ':limit': limit, ':ttl': epochSeconds(COUNTER_TTL_DAYS, nowMs) },
-    },
-  });
-  return [increment(senderAckCountKey(allowance.sender, allowance.hour), allowance.perSenderLimit), increment(deskAckCountKey(allowance.hour), allowance.deskLimit)];
+/** The conditional increment of the hour's desk total and the sender's count; it fails when a cap is reached. */
+function ackAllowanceUpdate(tableName: string, allowance: AckAllowance, nowMs: number) {
+  return {
+    TableName: tableName,
+    Key: ackCountKey(allowance.hour),
+    UpdateExpression: 'SET expiresAt = if_not_exists(expiresAt, :ttl) ADD #total :one, #sender :one',
+    ConditionExpression: '(attribute_not_exists(#total) OR #total < :deskLimit) AND (attribute_not_exists(#sender) OR #sender < :senderLimit)',
+    ExpressionAttributeNames: { '#total': DESK_TOTAL, '#sender': senderCountAttribute(allowance.sender) },
+    ExpressionAttributeValues: { ':one': 1, ':deskLimit': allowance.deskLimit, ':senderLimit': allowance.perSenderLimit, ':ttl': epochSeconds(COUNTER_TTL_DAYS, nowMs) },
+  };
+}
+
+/** Counts one acknowledgement against the hour's caps, alone (one UpdateItem). */
+export async function takeAckAllowance(client: DynamoDBDocumentClient, tableName: string, allowance: AckAllowance, nowMs: number): Promise<'granted' | 'over-ack-limit'> {
+  try {
+    await client.send(new UpdateCommand(ackAllowanceUpdate(tableName, allowance, nowMs)));
+    return 'granted';
+  } catch (error) {
+    if (isConditionFailure(error) || isItemTooLarge(error)) return 'over-ack-limit';
+    throw error;
+  }
 }
 
 /** What a write counted against the allowance came to. */
@@ -31,52 +47,59 @@ export type CountedWriteResult =
   | { status: 'written' }
   /** The write's own condition failed; `old` is the item as it stood. */
   | { status: 'condition-failed'; old: Record<string, unknown> | undefined }
-  /** A cap is reached, or the counters stayed contended: nothing was written. */
+  /** A cap is reached, or the count stayed contended: nothing was written. */
   | { status: 'over-ack-limit' };
 
 /**
- * One conditional write (a Put or an Update that returns the old item on failure), alone or, with an
- * allowance, in one transaction with the two counters. Both the ticket that carries an acknowledgement's
- * first claim and a later claim go through here. Counters that stay contended count as a reached cap: the
- * acknowledgement is withheld rather than the delivery failed.
+ * One conditional Update that returns the old item on failure, in one transaction with the hour's count: a
+ * later claim of an acknowledgement (a redelivery taking over a released claim) is counted atomically with
+ * it. A count that stays contended counts as a reached cap: the acknowledgement is withheld rather than the
+ * delivery failed.
  */
-export async function writeCountingAllowance(
-  client: DynamoDBDocumentClient,
-  tableName: string,
-  write: { Put: Record<string, unknown> } | { Update: Record<string, unknown> },
-  allowance: AckAllowance | undefined,
-  nowMs: number,
-): Promise<CountedWriteResult> {
+export async function updateCountingAllowance(client: DynamoDBDocumentClient, tableName: string, update: Record<string, unknown>, allowance: AckAllowance, nowMs: number): Promise<CountedWriteResult> {
   try {
-    if (!allowance) await client.send('Put' in write ? (new PutCommand(write.Put as never) as never) : (new UpdateCommand(write.Update as never) as never));
-    else await retryOnConflict(() => client.send(new TransactWriteCommand({ TransactItems: [write, ...ackAllowanceUpdates(tableName, allowance, nowMs)] as never })));
+    await retryOnConflict(() => client.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, { Update: ackAllowanceUpdate(tableName, allowance, nowMs) }] as never })));
     return { status: 'written' };
   } catch (error) {
-    if (error instanceof PersistentConflictError) return { status: 'over-ack-limit' };
-    if (isConditionFailure(error)) return { status: 'condition-failed', old: oldItemOf(error.Item) };
+    if (error instanceof PersistentConflictError || isItemTooLarge(error)) return { status: 'over-ack-limit' };
     const reasons = cancellationReasons(error);
     if (!reasons) throw error;
     if (failedCondition(reasons, 0)) return { status: 'condition-failed', old: oldItemOf(reasons[0]?.Item) };
-    if (failedCondition(reasons, 1) || failedCondition(reasons, 2)) return { status: 'over-ack-limit' };
+    if (failedCondition(reasons, 1) || reasons[1]?.Code === 'ValidationError') return { status: 'over-ack-limit' };
     throw error;
   }
 }
 
-/** Gives back one counted acknowledgement (best effort: a lost decrement only makes the cap stricter). */
+/**
+ * Gives back one counted acknowledgement (best effort: a lost give-back only makes the cap stricter). A
+ * sender whose count is back to zero leaves the item, so counts given back do not make it grow.
+ */
 export async function returnAckAllowance(client: DynamoDBDocumentClient, tableName: string, allowance: AckAllowance): Promise<void> {
-  for (const key of [senderAckCountKey(allowance.sender, allowance.hour), deskAckCountKey(allowance.hour)]) {
-    await client
-      .send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: key,
-          UpdateExpression: 'ADD #count :minusOne',
-          ConditionExpression: '#count > :zero',
-          ExpressionAttributeNames: { '#count': 'count' },
-          ExpressionAttributeValues: { ':minusOne': -1, ':zero': 0 },
-        }),
-      )
-      // Best effort: a slot not given back only makes this hour's cap stricter; it must not fail the delivery.
-      .catch(() => undefined);
+  const names = { '#total': DESK_TOTAL, '#sender': senderCountAttribute(allowance.sender) };
+  try {
+    const result = await client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: ackCountKey(allowance.hour),
+        UpdateExpression: 'ADD #total :minusOne, #sender :minusOne',
+        ConditionExpression: '#total > :zero AND #sender > :zero',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ':minusOne': -1, ':zero': 0 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    if (result.Attributes?.[names['#sender']] !== 0) return;
+    await client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: ackCountKey(allowance.hour),
+        UpdateExpression: 'REMOVE #sender',
+        ConditionExpression: '#sender = :zero',
+        ExpressionAttributeNames: { '#sender': names['#sender'] },
+        ExpressionAttributeValues: { ':zero': 0 },
+      }),
+    );
+  } catch {
+    // Best effort: a slot not given back only makes this hour's cap stricter; it must not fail the delivery.
   }
 }

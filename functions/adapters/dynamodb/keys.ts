@@ -56,9 +56,18 @@ export const messageIdIndexKey = (normalisedId: string) => ({ pk: `MSGID#${keyPa
 /** SES message id → what became of a delivery that made no ticket message (quarantined, discarded, duplicate). */
 export const inboundKey = (sesMessageId: string) => ({ pk: `INBOUND#${keyPart(sesMessageId)}`, sk: '#INBOUND' });
 
-/** Acknowledgements sent in one clock hour (`yyyy-mm-ddThh`), to one address or by the whole desk. */
-export const senderAckCountKey = (sender: string, hour: string) => ({ pk: `ACKRATE#${keyPart(sender.toLowerCase())}#${hour}`, sk: '#ACKRATE' });
-export const deskAckCountKey = (hour: string) => ({ pk: `ACKRATE#*desk*#${hour}`, sk: '#ACKRATE' });
+/** Acknowledgements counted in one clock hour (`yyyy-mm-ddThh`): the desk's total and each sender's count. */
+export const ackCountKey = (hour: string) => ({ pk: `ACKRATE#${hour}`, sk: '#ACKRATE' });
+
+/**
+ * The attribute of the hour's count item that holds one sender's count: 10 base64url characters (60 bits) of
+ * a SHA-256 of the address. Short, because the item holds one per sender and is billed per KB; long enough
+ * that two senders share a count by chance about once in 10^13 hours, and on purpose only by a second
+ * preimage (some 2^60 hashes) that buys nothing but a stricter cap for both. Never `total`, `expiresAt`,
+ * `pk` or `sk` (the lengths differ).
+ */
+export const SENDER_COUNT_ATTRIBUTE_CHARS = 10;
+export const senderCountAttribute = (sender: string) => createHash('sha256').update(sender.toLowerCase(), 'utf8').digest('base64url').slice(0, SENDER_COUNT_ATTRIBUTE_CHARS);
 
 /** A staff member's tickets, newest first (GSI3); a ticket leaves it when unassigned. */
 export const assigneeIndexKey = (staffId: string, createdAt: string, ticketId: string) => ({

@@ -5,7 +5,7 @@
  * lives on its ticket instead (tickets.ts), because the ticket's creation is the only write that may take it.
  */
 import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ClaimResult, SendOnceLedger } from '../../ports/ticket-store';
+import type { ClaimResult, RecordedSend, SendOnceLedger } from '../../ports/ticket-store';
 import type { OutboundSendRecord, TicketMessage } from '../../tickets/model';
 import { messageIdKey } from '../../tickets/references';
 import { isConditionFailure, oldItemOf } from './items';
@@ -79,16 +79,22 @@ export class OutboundMessageLedger implements SendOnceLedger {
    * the ticket). One unconditional batch: its keys depend only on the message, and only a holder has ids to
    * write.
    */
-  async recordSent(_holder: string, sent: { sesMessageId: string; messageId: string; ownMessageId: string; sentAt: string }): Promise<void> {
+  async recordSent(_holder: string, sent: { sesMessageId: string; messageId: string; ownMessageId: string; sentAt: string }): Promise<RecordedSend> {
     const { holder: _claimHolder, leaseUntil: _lease, sendError: _error, ...message } = this.message;
     const recorded: TicketMessage = { ...message, sendState: 'sent', sesMessageId: sent.sesMessageId, messageId: sent.messageId, originalMessageId: sent.ownMessageId, sentAt: sent.sentAt };
     const index = { key: messageIdKey(sent.messageId), ticketId: this.message.ticketId, sender: this.message.from, sesMessageId: sent.sesMessageId, proven: true, outbound: true };
     const result = await putItems(this.client, this.tableName, [messageItem(recorded), messageIdItem(index)]);
     if (result !== 'recorded') throw new Error(`the record of the sent ${this.message.purpose ?? 'message'} was refused as too large`);
+    return { alongside: 'stored' };
   }
 
   async release(holder: string): Promise<void> {
     await this.holderUpdate(holder, 'SET sendState = :pending REMOVE holder, leaseUntil', { ':pending': 'pending' });
+  }
+
+  /** Nothing caps these messages today; a withheld one is settled like a refusal so no retry sends it. */
+  async withhold(holder: string): Promise<void> {
+    await this.holderUpdate(holder, 'SET sendState = :limited REMOVE holder, leaseUntil', { ':limited': 'rate-limited' });
   }
 
   async reject(holder: string, error: string): Promise<void> {

@@ -1,10 +1,10 @@
 /** The TicketStore port on one DynamoDB table: each entity's reads and writes live in its own module. */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AckAllowance, AssignmentChangeResult, FollowUpResult, IndexedMessageId, MessageIdClaim, MessagePosition, OpenTicketResult, Page, SendOnceLedger, TicketPosition, TicketStore } from '../../ports/ticket-store';
+import type { AckAllowance, AlongsideWrites, AssignmentChangeResult, FollowUpResult, IndexedMessageId, MessageIdClaim, MessagePosition, OpenTicketResult, Page, SendOnceLedger, TicketPosition, TicketStore } from '../../ports/ticket-store';
 import type { InboundReceipt, Ticket, TicketEvent, TicketMessage, TicketStatus } from '../../tickets/model';
 import { assignTicket, changeStatus, eventItem, listEvents } from './assignment';
 import { OutboundMessageLedger } from './outbound-ledger';
-import { returnAckAllowance } from './ack-allowance';
+import { returnAckAllowance, takeAckAllowance } from './ack-allowance';
 import * as listings from './listings';
 import { appendFollowUp, lookupMessageIds, messageIdItem, messageItem, putItems } from './messages';
 import { getReceipt, recordReceipt } from './receipts';
@@ -25,8 +25,8 @@ export class DynamoTicketStore implements TicketStore {
     return getTicket(this.client, this.tableName, ticketId);
   }
 
-  openTicket(ticket: Ticket, allowance?: AckAllowance): Promise<OpenTicketResult> {
-    return openTicket(this.client, this.tableName, ticket, allowance, this.now());
+  openTicket(ticket: Ticket): Promise<OpenTicketResult> {
+    return openTicket(this.client, this.tableName, ticket);
   }
 
   putMessages(messages: readonly TicketMessage[], messageIds: readonly MessageIdClaim[]): Promise<'recorded' | 'too-large'> {
@@ -45,8 +45,12 @@ export class DynamoTicketStore implements TicketStore {
     return getReceipt(this.client, this.tableName, sesMessageId);
   }
 
-  acknowledgementLedger(ticketId: string, message: TicketMessage): SendOnceLedger {
-    return new TicketAckLedger(this.client, this.tableName, ticketId, message);
+  acknowledgementLedger(ticketId: string, message: TicketMessage, alongside?: AlongsideWrites): SendOnceLedger {
+    return new TicketAckLedger(this.client, this.tableName, ticketId, message, alongside);
+  }
+
+  takeAckAllowance(allowance: AckAllowance): Promise<'granted' | 'over-ack-limit'> {
+    return takeAckAllowance(this.client, this.tableName, allowance, this.now());
   }
 
   returnAckAllowance(allowance: AckAllowance): Promise<void> {

@@ -1,11 +1,11 @@
 /** Ticket items, and the acknowledgement's send-once record that lives on them. */
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { messageIdKey } from '../../tickets/references';
 import { messageIdItem, messageItem, putItems } from './messages';
-import type { AckAllowance, ClaimResult, OpenTicketResult, SendOnceLedger } from '../../ports/ticket-store';
+import type { AckAllowance, AlongsideWrites, ClaimResult, OpenTicketResult, RecordedSend, SendOnceLedger } from '../../ports/ticket-store';
 import type { OutboundSendRecord, Ticket, TicketMessage } from '../../tickets/model';
-import { writeCountingAllowance, type CountedWriteResult } from './ack-allowance';
-import { fromItem, isConditionFailure, isItemTooLarge } from './items';
+import { updateCountingAllowance, type CountedWriteResult } from './ack-allowance';
+import { fromItem, isConditionFailure, isItemTooLarge, oldItemOf } from './items';
 import { customerIndexKey, messageKey, recentIndexKey, ticketKey } from './keys';
 
 export function ticketItem(ticket: Ticket): Record<string, unknown> {
@@ -23,27 +23,38 @@ export async function getTicket(client: DynamoDBDocumentClient, tableName: strin
   return result.Item ? fromItem<Ticket>(result.Item) : undefined;
 }
 
-export async function openTicket(client: DynamoDBDocumentClient, tableName: string, ticket: Ticket, allowance: AckAllowance | undefined, nowMs: number): Promise<OpenTicketResult> {
-  const put = { TableName: tableName, Item: ticketItem(ticket), ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' };
-  let result: CountedWriteResult;
+/** One conditional put: the ticket's reference is its key, so a ticket that exists is returned, not replaced. */
+export async function openTicket(client: DynamoDBDocumentClient, tableName: string, ticket: Ticket): Promise<OpenTicketResult> {
   try {
-    result = await writeCountingAllowance(client, tableName, { Put: put }, allowance, nowMs);
+    await client.send(new PutCommand({ TableName: tableName, Item: ticketItem(ticket), ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }));
+    return { status: 'opened' };
   } catch (error) {
     if (isItemTooLarge(error)) return { status: 'too-large' };
+    if (!isConditionFailure(error)) throw error;
+    const old = oldItemOf(error.Item);
+    if (!old) throw new Error('a ticket with this reference exists but DynamoDB returned no item');
+    return { status: 'exists', existing: fromItem<Ticket>(old) };
+  }
+}
+
+/** A conditional update that returns the item as it stood when its condition failed. */
+async function conditionalUpdate(client: DynamoDBDocumentClient, update: Record<string, unknown>): Promise<CountedWriteResult> {
+  try {
+    await client.send(new UpdateCommand(update as never));
+    return { status: 'written' };
+  } catch (error) {
+    if (isConditionFailure(error)) return { status: 'condition-failed', old: oldItemOf(error.Item) };
     throw error;
   }
-  if (result.status === 'written') return { status: 'opened' };
-  if (result.status === 'over-ack-limit') return result;
-  if (!result.old) throw new Error('a ticket with this reference exists but DynamoDB returned no item');
-  return { status: 'exists', existing: fromItem<Ticket>(result.old) };
 }
 
 /**
  * The acknowledgement as a SendOnceLedger. The claim is the ticket's `ack` (written with the ticket, so only
  * the ticket's creator can hold the first claim); the outcome SES gave is recorded on the acknowledgement's
  * message and in the Message-ID index, in one unconditional batch: its keys depend only on the ticket, so
- * writing it again is harmless, and only a holder ever has an outcome to write. Every change of the claim
- * after it is taken is conditional on the holder.
+ * writing it again is harmless, and only a holder ever has an outcome to write. The batch also carries the
+ * `alongside` writes it was given (the ticket's first message, written after the send to save a request).
+ * Every change of the claim after it is taken is conditional on the holder.
  */
 export class TicketAckLedger implements SendOnceLedger {
   constructor(
@@ -51,6 +62,7 @@ export class TicketAckLedger implements SendOnceLedger {
     private readonly tableName: string,
     private readonly ticketId: string,
     private readonly message: TicketMessage,
+    private readonly alongside?: AlongsideWrites,
   ) {}
 
   async claim(holder: string, nowMs: number, leaseUntil: number, allowance?: AckAllowance): Promise<ClaimResult> {
@@ -63,7 +75,7 @@ export class TicketAckLedger implements SendOnceLedger {
       ExpressionAttributeValues: { ':sending': 'sending', ':pending': 'pending', ':holder': holder, ':until': leaseUntil },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     };
-    const result = await writeCountingAllowance(this.client, this.tableName, { Update: update }, allowance, nowMs);
+    const result = allowance ? await updateCountingAllowance(this.client, this.tableName, update, allowance, nowMs) : await conditionalUpdate(this.client, update);
     if (result.status !== 'condition-failed') return result.status === 'written' ? { status: 'claimed' } : result;
     const record = (result.old?.ack ?? { state: 'not-needed' }) as OutboundSendRecord;
     if (record.state !== 'sending' && record.state !== 'unknown') return { status: 'settled', record };
@@ -111,11 +123,15 @@ export class TicketAckLedger implements SendOnceLedger {
   }
 
   /** The holder records what SES accepted: the message as sent, and the id SES gave it for threading. */
-  async recordSent(_holder: string, sent: { sesMessageId: string; messageId: string; ownMessageId: string; sentAt: string }): Promise<void> {
+  async recordSent(_holder: string, sent: { sesMessageId: string; messageId: string; ownMessageId: string; sentAt: string }): Promise<RecordedSend> {
     const message: TicketMessage = { ...this.message, sendState: 'sent', sesMessageId: sent.sesMessageId, messageId: sent.messageId, originalMessageId: sent.ownMessageId, sentAt: sent.sentAt };
     const index = { key: messageIdKey(sent.messageId), ticketId: this.ticketId, sender: this.message.from, sesMessageId: sent.sesMessageId, proven: true, outbound: true };
-    const result = await putItems(this.client, this.tableName, [messageItem(message), messageIdItem(index)]);
-    if (result !== 'recorded') throw new Error('the acknowledgement record was refused as too large');
+    const record = [messageItem(message), messageIdItem(index)];
+    const alongside = [...(this.alongside?.messages ?? []).map(messageItem), ...(this.alongside?.messageIds ?? []).map(messageIdItem)];
+    if (alongside.length > 0 && (await putItems(this.client, this.tableName, [...record, ...alongside])) === 'recorded') return { alongside: 'stored' };
+    // DynamoDB refuses the whole batch when one item is too large: the record of the send must land anyway.
+    if ((await putItems(this.client, this.tableName, record)) !== 'recorded') throw new Error('the acknowledgement record was refused as too large');
+    return { alongside: alongside.length > 0 ? 'too-large' : 'stored' };
   }
 
   async release(holder: string): Promise<void> {
@@ -124,6 +140,10 @@ export class TicketAckLedger implements SendOnceLedger {
 
   async reject(holder: string, error: string): Promise<void> {
     await this.holderUpdate(holder, 'SET ack.#state = :rejected, ack.#error = :error REMOVE ack.holder, ack.leaseUntil', { ':rejected': 'rejected', ':error': error.slice(0, 500) });
+  }
+
+  async withhold(holder: string): Promise<void> {
+    await this.holderUpdate(holder, 'SET ack.#state = :limited REMOVE ack.holder, ack.leaseUntil', { ':limited': 'rate-limited' });
   }
 
   async settleUnknown(holder: string, error: string): Promise<void> {
