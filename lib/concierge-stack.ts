@@ -52,7 +52,7 @@ export class ConciergeStack extends Stack {
       logRetention,
     });
     const receiving = new Receiving(this, 'Receiving', { recipients: p.supportAddresses, rawMail, inbound: inbound.fn });
-    const api = new StaffApi(this, 'Api', { table, logRetention });
+    const api = new StaffApi(this, 'Api', { table, sending, supportAddress: p.supportAddresses[0]!, logRetention });
 
     alarms.onDeadLetters(inbound.deadLetters);
     alarms.onFunctionFailures('Inbound', inbound.fn);

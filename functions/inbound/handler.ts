@@ -7,6 +7,7 @@ import { readSecret } from '../commons/clients/secrets';
 import { createSesClient } from '../commons/clients/ses';
 import { logger } from '../commons/logger';
 import { SesMailSender } from '../outbound/ses-mail-sender';
+import { DynamoRosterStore } from '../adapters/dynamodb/roster';
 import { DynamoTicketStore } from '../adapters/dynamodb/ticket-store';
 import { S3RawMailStore } from './raw-mail-store';
 import { receiveMessage, type InboundDependencies, type InboundResult } from './receive-message';
@@ -15,8 +16,10 @@ import { deliveriesFromEvent, sesReceiptEventSchema } from './ses-event';
 // Built once per container: configuration errors fail the cold start loudly, not each message.
 const config = loadInboundConfig();
 const replyTokenSecret = 'value' in config.replyTokenSecret ? config.replyTokenSecret.value : await readSecret(config.replyTokenSecret.secretArn);
+const documentClient = createDocumentClient();
 const dependencies: InboundDependencies = {
-  store: new DynamoTicketStore(createDocumentClient(), config.tableName),
+  store: new DynamoTicketStore(documentClient, config.tableName),
+  roster: new DynamoRosterStore(documentClient, config.tableName),
   rawMail: new S3RawMailStore(createS3Client(config.s3ForcePathStyle), config.rawMailBucket),
   mailSender: new SesMailSender(createSesClient(), config.sesConfigurationSet),
   settings: { ...config, replyTokenSecret },

@@ -6,13 +6,19 @@ import { readSesAuthenticatedDomains, readSesStampedVerdicts } from '../mail/ses
 import { domainOf, mayAcknowledge, senderTrust, type SenderTrust } from '../mail/trust';
 import type { Classification, InboundMail, Verdicts } from '../mail/types';
 import { extractVisibleText } from '../mail/visible-text';
-import { buildAcknowledgement, type OutboundMail } from '../outbound/acknowledgement';
+import { buildAcknowledgement, type AcknowledgementInput, type OutboundMail } from '../outbound/acknowledgement';
 import { sendClaimed } from '../outbound/send-once';
 import type { InboundConfig } from '../commons/config';
 import type { MailSender } from '../ports/mail-sender';
 import type { RawMailStore } from '../ports/raw-mail-store';
+import type { RosterStore } from '../ports/roster-store';
+import type { Customer, Staff } from '../roster/model';
+import { notifyStaff } from '../tickets/notifications';
+import { routeTicket, type RoutedTicket } from '../tickets/route-ticket';
+import { staffReplyTokenIn } from '../tickets/staff-reply-address';
+import { receiveStaffMail, type StaffMailResult } from './staff-mail';
 import type { AckAllowance, AlongsideWrites, IndexedMessageId, MessageIdClaim, RecordedSend, SendOnceLedger, TicketStore } from '../ports/ticket-store';
-import type { AttachmentMeta, InboundReceipt, OutboundSendRecord, Ticket, TicketMessage } from '../tickets/model';
+import type { AttachmentMeta, InboundReceipt, OutboundSendRecord, Ticket, TicketEvent, TicketMessage } from '../tickets/model';
 import { MAX_STORED_SUBJECT_CHARS, newTicket } from '../tickets/new-ticket';
 import { isSesAssignedKey, messageIdKey, ownMessageIdFor, replyAddressFor, sesMessageIdHeader, ticketOfOwnMessageId, ticketRefFor } from '../tickets/references';
 import { candidateMessageIds, resolveThread, type ThreadDecision } from '../tickets/threading';
@@ -37,6 +43,8 @@ export type InboundSettings = Omit<InboundConfig, 'tableName' | 'rawMailBucket' 
 
 export interface InboundDependencies {
   store: TicketStore;
+  /** Staff and customers: routing, and who may answer by email. */
+  roster: RosterStore;
   rawMail: RawMailStore;
   mailSender: MailSender;
   settings: InboundSettings;
@@ -51,7 +59,8 @@ export type InboundResult =
   | { outcome: 'follow-up'; ticketId: string; reopened: boolean }
   | { outcome: 'quarantined'; reason: string }
   | { outcome: 'discarded'; reason: string }
-  | { outcome: 'duplicate'; of: string; ticketId?: string; acknowledgement?: AckResult };
+  | { outcome: 'duplicate'; of: string; ticketId?: string; acknowledgement?: AckResult }
+  | Exclude<StaffMailResult, { outcome: 'discarded' }>;
 
 export type AckResult = 'sent' | 'not-needed' | 'rate-limited' | 'claimed-elsewhere' | 'rejected' | 'unknown';
 
@@ -176,6 +185,22 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
     fromAmbiguous: mail.fromAmbiguous,
   });
   const machineGenerated = classification.kind !== 'person';
+
+  // Mail to a staff reply address is a staff member's answer, never customer mail: it takes its own path.
+  const recipients = [...delivery.recipients, ...mail.to.map((a) => a.address), ...mail.cc.map((a) => a.address)];
+  const staffToken = staffReplyTokenIn(recipients, settings.supportAddress);
+  if (staffToken) {
+    const senderStaff = sender ? await deps.roster.findStaffByEmail(sender) : undefined;
+    const result = await receiveStaffMail(
+      { sesMessageId: delivery.sesMessageId, receivedAt: delivery.receivedAt, mail, sender, trust, machineGenerated, token: staffToken, ...(senderStaff ? { senderStaff } : {}) },
+      { ...deps, roster: deps.roster },
+    );
+    log('staff mail', { sesMessageId: delivery.sesMessageId, ...result });
+    if (result.outcome !== 'discarded') return result;
+    await store.recordReceipt({ sesMessageId: delivery.sesMessageId, outcome: 'discarded', reason: result.reason, classification, from: sender, subject: mail.subject.slice(0, MAX_STORED_SUBJECT_CHARS), rawS3Key: rawKey, receivedAt: delivery.receivedAt });
+    return result;
+  }
+
   const visible = extractVisibleText({ ...(mail.text ? { text: mail.text } : {}), ...(mail.html ? { html: mail.html } : {}) });
   const language = detectLanguage(visible, mail.subject);
   const secret = settings.replyTokenSecret;
@@ -197,7 +222,7 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
     {
       inReplyTo: mail.inReplyTo,
       references: mail.references,
-      recipients: [...delivery.recipients, ...mail.to.map((a) => a.address), ...mail.cc.map((a) => a.address)],
+      recipients,
       subject: mail.subject,
       sender,
       senderTrust: trust,
@@ -264,19 +289,39 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
     const ticket = decision.ticket;
     // A person writing into a closed or waiting ticket needs someone to look again; machine mail does not.
     const reopen = !machineGenerated && ticket.status !== 'open';
-    const result = await store.appendFollowUp(messageFor(ticket.id), ownClaim ? { ...ownClaim, ticketId: ticket.id } : undefined, { reopen });
+    const message = messageFor(ticket.id);
+    const result = await store.appendFollowUp(message, ownClaim ? { ...ownClaim, ticketId: ticket.id } : undefined, {
+      reopen,
+      ...(reopen && ticket.status === 'closed' && ticket.assignee ? { reopenFromClosedFor: ticket.assignee } : {}),
+    });
     if (result.status === 'too-large') return quarantine(ITEM_SIZE_REASON, classification, mail);
+    if (result.status === 'duplicate-origin') return recordDuplicateOrigin(delivery, rawKey, ticket.id, deps);
+    // A person's new text reaches the assignee, threaded under the earlier notifications; a redelivery
+    // finishes a notification an earlier attempt may not have sent (it is sent once either way).
+    const notified = !machineGenerated && ticket.assignee ? await notifyFollowUp(ticket, message) : undefined;
     if (result.status === 'duplicate-delivery') {
       log('duplicate delivery ignored', { sesMessageId: delivery.sesMessageId, ticketId: ticket.id });
       return { outcome: 'duplicate', of: delivery.sesMessageId, ticketId: ticket.id };
     }
-    if (result.status === 'duplicate-origin') return recordDuplicateOrigin(delivery, rawKey, ticket.id, deps);
-    log('follow-up stored', { sesMessageId: delivery.sesMessageId, ticketId: ticket.id, via: decision.via, reopened: reopen, previousStatus: ticket.status });
+    log('follow-up stored', { sesMessageId: delivery.sesMessageId, ticketId: ticket.id, via: decision.via, reopened: reopen, previousStatus: ticket.status, notified });
     return { outcome: 'follow-up', ticketId: ticket.id, reopened: reopen };
   }
 
   // A first message DynamoDB would refuse is quarantined before its ticket exists, not after.
   if (exceedsItemLimit(messageFor('XXXXXX'))) return quarantine(ITEM_SIZE_REASON, classification, mail);
+
+  const [customer, staff] = await Promise.all([deps.roster.findCustomer(sender), deps.roster.listStaff()]);
+  // Staff write to customers through notifications; their own mail to the desk opens no customer ticket.
+  if (staff.some((member) => member.email === sender)) {
+    const reason = 'mail from a staff address opens no customer ticket';
+    await store.recordReceipt({ sesMessageId: delivery.sesMessageId, outcome: 'discarded', reason, classification, from: sender, subject: mail.subject.slice(0, MAX_STORED_SUBJECT_CHARS), rawS3Key: rawKey, receivedAt: delivery.receivedAt });
+    log('message discarded', { sesMessageId: delivery.sesMessageId, reason });
+    return { outcome: 'discarded', reason };
+  }
+  const routed = await routeTicket({ ...(customer ? { customer } : {}), trust, staff }, deps.roster);
+  // The roster's tier and language count only for a sender whom authentication proves.
+  const knownCustomer = proven ? customer : undefined;
+  const ticketLanguage = knownCustomer?.language ?? language;
 
   // X-Auto-Response-Suppress asks for no automatic answer; the person's mail still opens a ticket.
   const ackEligible = classification.kind === 'person' && mayAcknowledge(verdicts, trust) && DELIVERABLE_ADDRESS.test(sender) && !suppressesAutoResponse(mail.headers);
@@ -297,7 +342,7 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
       mail,
       sender,
       visibleText: visible,
-      language,
+      language: ticketLanguage,
       decision,
       trust,
       ownAddresses: settings.ownAddresses,
@@ -305,6 +350,7 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
       openedBy: { sesMessageId: delivery.sesMessageId, origin, receivedAt: delivery.receivedAt },
       ack,
       now: openedAt,
+      routing: { tier: routed.lane, ...(routed.assignee ? { assignee: routed.assignee } : {}), flags: routed.flags },
     });
     const result = await store.openTicket(ticket);
     if (result.status === 'too-large') return quarantine(ITEM_SIZE_REASON, classification, mail);
@@ -312,28 +358,76 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
       if (result.existing.openedBy?.origin !== origin) continue;
       if (result.existing.openedBy.sesMessageId !== delivery.sesMessageId) return recordDuplicateOrigin(delivery, rawKey, result.existing.id, deps);
       // This very delivery opened the ticket before: finish what that attempt may not have.
-      const planned = plansAcknowledgement(result.existing) ? acknowledgementFor(result.existing, mail, settings) : undefined;
+      const planned = plansAcknowledgement(result.existing) ? acknowledgementFor(result.existing, mail, settings, ackExtras(result.existing)) : undefined;
       if ((await writeTicketMessages(result.existing)) === 'too-large') return quarantine(ITEM_SIZE_REASON, classification, mail);
       const acknowledgement = planned ? await finishAcknowledgement(result.existing, planned, allowance, result.existing.openedBy.receivedAt ?? delivery.receivedAt, deps) : undefined;
+      await notifyNewTicket(result.existing);
       log('duplicate delivery ignored', { sesMessageId: delivery.sesMessageId, ticketId: result.existing.id, acknowledgement });
       return { outcome: 'duplicate', of: delivery.sesMessageId, ticketId: result.existing.id, ...(acknowledgement ? { acknowledgement } : {}) };
     }
 
-    const acknowledgement = ackEligible ? await acknowledgeNewTicket(ticket, acknowledgementFor(ticket, mail, settings)) : await writeTicketMessages(ticket).then((written) => (written === 'too-large' ? written : 'not-needed'));
+    const acknowledgement = ackEligible ? await acknowledgeNewTicket(ticket, acknowledgementFor(ticket, mail, settings, ackExtras(ticket))) : await writeTicketMessages(ticket).then((written) => (written === 'too-large' ? written : 'not-needed'));
     if (acknowledgement === 'too-large') return quarantine(ITEM_SIZE_REASON, classification, mail);
-    log('ticket opened', { sesMessageId: delivery.sesMessageId, ticketId: ticket.id, flags: ticket.flags, ack: acknowledgement });
+    const notified = await notifyNewTicket(ticket);
+    log('ticket opened', { sesMessageId: delivery.sesMessageId, ticketId: ticket.id, flags: ticket.flags, ack: acknowledgement, tier: ticket.tier, assignee: ticket.assignee, notified });
     return { outcome: 'ticket-created', ticketId: ticket.id, ref: ticket.ref, acknowledgement };
   }
   throw new Error(`could not find an unused ticket reference in ${MAX_REF_ATTEMPTS} attempts`);
 
   function firstMessageWrites(ticket: Ticket): AlongsideWrites {
     const receivedAt = ticket.openedBy.receivedAt ?? delivery.receivedAt;
-    return { messages: [messageFor(ticket.id, receivedAt)], messageIds: ownClaim ? [{ ...ownClaim, ticketId: ticket.id }] : [] };
+    return { messages: [messageFor(ticket.id, receivedAt)], messageIds: ownClaim ? [{ ...ownClaim, ticketId: ticket.id }] : [], events: routingEvents(ticket, receivedAt) };
   }
 
   function writeTicketMessages(ticket: Ticket) {
-    const { messages, messageIds } = firstMessageWrites(ticket);
-    return store.putMessages(messages, messageIds);
+    const { messages, messageIds, events } = firstMessageWrites(ticket);
+    return store.putMessages(messages, messageIds, events);
+  }
+
+  /** The new ticket's assignment (and the leads being told), recorded with its first message. */
+  function routingEvents(ticket: Ticket, at: string): TicketEvent[] {
+    const events: TicketEvent[] = [];
+    if (ticket.assignee) {
+      events.push({ ticketId: ticket.id, at, key: `assigned:${delivery.sesMessageId}`, type: 'assigned', actor: 'routing', detail: { to: ticket.assignee, lane: ticket.tier, reason: ticket.assignee === routed.assignee ? routed.reason : 'routed' } });
+    }
+    if (routed.notifyLeads) {
+      events.push({ ticketId: ticket.id, at, key: `leads-notified:${delivery.sesMessageId}`, type: 'leads-notified', actor: 'routing', detail: { reason: routed.notifyLeads, leads: routed.leads.map((lead) => lead.id).join(',') } });
+    }
+    return events;
+  }
+
+  /** What an acknowledgement may say of the roster: only to a proven sender, who alone is ever acknowledged. */
+  function ackExtras(ticket: Ticket): AcknowledgementExtras {
+    if (!knownCustomer) return {};
+    const manager = routed.basis === 'dedicated-manager' || routed.basis === 'new-dedicated-manager' ? routed.assigneeStaff : routed.basis === 'backup' ? routed.dedicatedManager : undefined;
+    return {
+      ...(knownCustomer.antiPhishingCode ? { antiPhishingCode: knownCustomer.antiPhishingCode } : {}),
+      ...(ticket.tier === 'vip' && manager ? { manager: { name: manager.name, ...(routed.basis === 'backup' && routed.assigneeStaff ? { standIn: { name: routed.assigneeStaff.name } } : {}) } } : {}),
+    };
+  }
+
+  /** The new ticket's assignee hears of it, and the leads when routing found nobody fit. Each once. */
+  async function notifyNewTicket(ticket: Ticket): Promise<string[]> {
+    const message = messageFor(ticket.id, ticket.openedBy.receivedAt ?? delivery.receivedAt);
+    const customerTier = knownCustomer?.tier ?? 'standard';
+    const outcomes: string[] = [];
+    const assignee = ticket.assignee ? staff.find((member) => member.id === ticket.assignee) : undefined;
+    if (assignee) {
+      const reason = ticket.assignee === routed.assignee ? routed.reason : 'the ticket is assigned to you';
+      outcomes.push((await notifyStaff({ ticket, recipient: assignee, message, reason, followUp: false, customerTier }, deps)).status);
+    }
+    for (const lead of routed.notifyLeads ? routed.leads : []) {
+      outcomes.push((await notifyStaff({ ticket, recipient: lead, message, reason: routed.notifyLeads!, followUp: false, customerTier }, deps)).status);
+    }
+    return outcomes;
+  }
+
+  /** The assignee of `ticket` hears of the customer's follow-up. */
+  async function notifyFollowUp(ticket: Ticket, message: TicketMessage): Promise<string | undefined> {
+    const assignee = await deps.roster.getStaff(ticket.assignee!);
+    if (!assignee) return undefined;
+    const sent = await notifyStaff({ ticket, recipient: assignee, message, reason: 'the customer wrote again on a ticket assigned to you', followUp: true, customerTier: ticket.tier }, deps);
+    return sent.status;
   }
 
   /**
@@ -379,9 +473,13 @@ function plansAcknowledgement(ticket: Ticket): boolean {
   return ticket.ack.state !== 'not-needed' && ticket.ack.state !== 'rate-limited';
 }
 
-function acknowledgementFor(ticket: Ticket, mail: InboundMail, settings: InboundSettings): OutboundMail {
+/** What the roster adds to an acknowledgement: the customer's anti-phishing code, a VIP's manager. */
+type AcknowledgementExtras = Pick<AcknowledgementInput, 'antiPhishingCode' | 'manager'>;
+
+function acknowledgementFor(ticket: Ticket, mail: InboundMail, settings: InboundSettings, extras: AcknowledgementExtras = {}): OutboundMail {
   const references = mail.references.filter((id) => id.length <= MAX_ACK_REFERENCE_CHARS).slice(-MAX_ACK_REFERENCES);
   return buildAcknowledgement({
+    ...extras,
     ticket,
     customer: ticket.customer,
     ...(mail.messageId && mail.messageId.length <= MAX_ACK_REFERENCE_CHARS ? { customerMessageId: mail.messageId } : {}),

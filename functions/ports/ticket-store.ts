@@ -58,6 +58,8 @@ export interface MessageIdClaim {
 export interface AlongsideWrites {
   messages: readonly TicketMessage[];
   messageIds: readonly MessageIdClaim[];
+  /** Events of the same delivery (a new ticket's assignment). */
+  events?: readonly TicketEvent[];
 }
 
 /** Whether the writes carried alongside a send's record were stored (DynamoDB may refuse one as too large). */
@@ -96,9 +98,9 @@ export interface TicketStore {
    */
   openTicket(ticket: Ticket): Promise<OpenTicketResult>;
   /** Idempotent writes that follow a ticket's creation: its messages and Message-ID index entries. */
-  putMessages(messages: readonly TicketMessage[], messageIds: readonly MessageIdClaim[]): Promise<'recorded' | 'too-large'>;
+  putMessages(messages: readonly TicketMessage[], messageIds: readonly MessageIdClaim[], events?: readonly TicketEvent[]): Promise<'recorded' | 'too-large'>;
   /** Adds a message to a ticket (reopening it when asked), atomically and once per delivery and origin. */
-  appendFollowUp(message: TicketMessage, ownMessageId: MessageIdClaim | undefined, options: { reopen: boolean }): Promise<FollowUpResult>;
+  appendFollowUp(message: TicketMessage, ownMessageId: MessageIdClaim | undefined, options: { reopen: boolean; reopenFromClosedFor?: string }): Promise<FollowUpResult>;
   /** Records a delivery that made no message. False when it was recorded before. */
   recordReceipt(receipt: InboundReceipt): Promise<boolean>;
 

@@ -28,6 +28,8 @@ export interface NewTicketInput {
   openedBy: Ticket['openedBy'];
   ack: OutboundSendRecord;
   now: Date;
+  /** What routing decided (roster/routing.ts): the lane sets the tier and so the first-response promise. */
+  routing?: { tier: Tier; assignee?: string; flags: readonly TicketFlag[] };
 }
 
 /**
@@ -41,7 +43,8 @@ export function newTicket(input: NewTicketInput): Ticket {
   if (input.trust !== 'aligned') flags.push('unverified-sender');
   if (input.decision.strangerReference) flags.push('stranger-reference');
   if (priority === 'urgent') flags.push('security-incident');
-  const tier: Tier = 'standard';
+  for (const flag of input.routing?.flags ?? []) if (!flags.includes(flag)) flags.push(flag);
+  const tier: Tier = input.routing?.tier ?? 'standard';
   const createdAt = input.now.toISOString();
   // Only a proven sender chooses who else may write in; a forged From must not hand its Cc the ticket.
   const copied = input.trust !== 'aligned' ? [] : input.mail.cc
@@ -60,6 +63,7 @@ export function newTicket(input: NewTicketInput): Ticket {
     language: input.language,
     tier,
     priority,
+    ...(input.routing?.assignee ? { assignee: input.routing.assignee, assignedAt: createdAt } : {}),
     createdAt,
     updatedAt: createdAt,
     firstResponseDueAt: firstResponseDueAt(input.firstResponse, tier, priority, input.now),

@@ -16,11 +16,16 @@ import { ConciergeFunction } from '../concierge-function';
 import { acknowledgeFinding, acknowledgeFunctionBaseline } from './findings';
 import { functionEntry } from './function-entry';
 import { ResourceGroup } from './resource-group';
+import type { Sending } from './sending';
 import type { TicketTable } from './table';
 
 export interface StaffApiProps {
   /** The API reads tickets and reads and writes the roster. */
   readonly table: TicketTable;
+  /** Staff answers sent through the API go out through SES like those sent by email. */
+  readonly sending: Sending;
+  /** The address answers come from (the first support address). */
+  readonly supportAddress: string;
   readonly logRetention: RetentionDays;
 }
 
@@ -42,9 +47,12 @@ export class StaffApi extends ResourceGroup {
       memorySize: 256,
       timeout: Duration.seconds(10),
       logRetention: props.logRetention,
+      environment: { SUPPORT_ADDRESS: props.supportAddress },
     });
     acknowledgeFunctionBaseline(this.fn);
     props.table.grant(this.fn, 'read-write');
+    props.sending.grantReplyAddressSigning(this.fn);
+    props.sending.grantSend(this.fn);
 
     const accessLogGroup = new LogGroup(this, 'ApiAccessLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
     this.restApi = new RestApi(this, 'StaffApi', {

@@ -18,6 +18,7 @@ import { loadInboundConfig, type InboundConfig } from '../../functions/commons/c
 import { S3RawMailStore } from '../../functions/inbound/raw-mail-store';
 import { receiveMessage, type InboundDependencies, type InboundResult } from '../../functions/inbound/receive-message';
 import { SesMailSender } from '../../functions/outbound/ses-mail-sender';
+import { DynamoRosterStore } from '../../functions/adapters/dynamodb/roster';
 import { DynamoTicketStore } from '../../functions/adapters/dynamodb/ticket-store';
 import type { TestStack } from '../../tests/helpers/local-stack';
 import { LOCAL_ACCESS_KEY } from '../local/stack';
@@ -85,6 +86,7 @@ interface BenchClients {
 function inboundDependencies(clients: BenchClients, config: InboundConfig, replyTokenSecret: string): InboundDependencies {
   return {
     store: new DynamoTicketStore(clients.documentClient, config.tableName),
+    roster: new DynamoRosterStore(clients.documentClient, config.tableName),
     rawMail: new S3RawMailStore(clients.s3, config.rawMailBucket),
     mailSender: new SesMailSender(clients.ses, config.sesConfigurationSet),
     settings: { ...config, replyTokenSecret },

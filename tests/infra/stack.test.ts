@@ -98,7 +98,7 @@ describe('raw-mail bucket', () => {
 });
 
 describe('ticket table', () => {
-  it('is on demand, encrypted, with point-in-time recovery, TTL and both indexes', () => {
+  it('is on demand, encrypted, with point-in-time recovery, TTL and its three indexes', () => {
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       BillingMode: 'PAY_PER_REQUEST',
       SSESpecification: { SSEEnabled: true },
@@ -107,6 +107,7 @@ describe('ticket table', () => {
       GlobalSecondaryIndexes: [
         Match.objectLike({ IndexName: 'gsi1', KeySchema: [{ AttributeName: 'gsi1pk', KeyType: 'HASH' }, { AttributeName: 'gsi1sk', KeyType: 'RANGE' }] }),
         Match.objectLike({ IndexName: 'gsi2', KeySchema: [{ AttributeName: 'gsi2pk', KeyType: 'HASH' }, { AttributeName: 'gsi2sk', KeyType: 'RANGE' }] }),
+        Match.objectLike({ IndexName: 'gsi3', KeySchema: [{ AttributeName: 'gsi3pk', KeyType: 'HASH' }, { AttributeName: 'gsi3sk', KeyType: 'RANGE' }] }),
       ],
     });
   });
@@ -176,11 +177,11 @@ describe('SES sending and alarms', () => {
     expect(statements.some((st) => st.Effect === 'Allow' && st.Principal?.Service === 'cloudwatch.amazonaws.com' && st.Action === 'sns:Publish')).toBe(true);
   });
 
-  it('lets inbound send only From the desk’s own addresses, through its configuration set', () => {
+  it('lets inbound and the API (relayed answers) send only From the desk’s own addresses, through its configuration set', () => {
     const statements = ofType('AWS::IAM::Policy').flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement);
     const send = statements.filter((statement) => statement.Action === 'ses:SendRawEmail');
-    expect(send).toHaveLength(1);
-    expect(send[0]?.Condition).toEqual({ StringEquals: { 'ses:FromAddress': ['support@support-example.com', 'desk@support-example.com'] } });
+    expect(send).toHaveLength(2);
+    for (const statement of send) expect(statement.Condition).toEqual({ StringEquals: { 'ses:FromAddress': ['support@support-example.com', 'desk@support-example.com'] } });
   });
 });
 

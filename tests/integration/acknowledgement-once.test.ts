@@ -10,6 +10,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SESClient } from '@aws-sdk/client-ses';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoRosterStore } from '../../functions/adapters/dynamodb/roster';
 import { DynamoTicketStore } from '../../functions/adapters/dynamodb/ticket-store';
 import { loadInboundConfig } from '../../functions/commons/config';
 import { S3RawMailStore } from '../../functions/inbound/raw-mail-store';
@@ -25,6 +26,7 @@ import { composeMessage, startTestStack, type TestStack } from '../helpers/local
 let stack: TestStack;
 let s3: S3Client;
 let store: DynamoTicketStore;
+let roster: DynamoRosterStore;
 let realSender: SesMailSender;
 let settings: InboundSettings;
 
@@ -35,6 +37,10 @@ beforeAll(async () => {
   const credentials = { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_ACCESS_KEY };
   s3 = new S3Client({ region: 'us-east-1', endpoint: stack.s3Endpoint, forcePathStyle: true, credentials });
   store = new DynamoTicketStore(
+    DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', endpoint: stack.dynamoEndpoint, credentials }), { marshallOptions: { removeUndefinedValues: true } }),
+    stack.tableName,
+  );
+  roster = new DynamoRosterStore(
     DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', endpoint: stack.dynamoEndpoint, credentials }), { marshallOptions: { removeUndefinedValues: true } }),
     stack.tableName,
   );
@@ -58,7 +64,7 @@ async function stored(from: string): Promise<InboundDelivery> {
 const outboxCount = () => readdirSync(stack.outboxDir).filter((name) => name.endsWith('.eml')).length;
 
 function deps(overrides: Partial<InboundDependencies> = {}): InboundDependencies {
-  return { store, rawMail: new S3RawMailStore(s3, stack.rawMailBucket), mailSender: realSender, settings, ...overrides };
+  return { store, roster, rawMail: new S3RawMailStore(s3, stack.rawMailBucket), mailSender: realSender, settings, ...overrides };
 }
 
 /** The store with the acknowledgement's ledger wrapped by `wrap`. */

@@ -31,8 +31,15 @@ describe('inbound configuration', () => {
     expect(loadInboundConfig({ ...base, FIRST_RESPONSE_MINUTES: '{"vipUrgent":10,"vip":30,"standardUrgent":45,"standard":600}' }).firstResponseMinutes.vip).toBe(30);
   });
 
-  it('for the API, needs only the table', () => {
-    expect(loadApiConfig({ TABLE_NAME: 'tickets' })).toEqual({ tableName: 'tickets' });
+  it('for the API, needs the table, and the desk address and reply secret that relayed answers are sent with', () => {
+    expect(loadApiConfig({ TABLE_NAME: 'tickets', SUPPORT_ADDRESS: 'support@desk.example', REPLY_TOKEN_SECRET: 's'.repeat(40) })).toEqual({
+      tableName: 'tickets',
+      supportAddress: 'support@desk.example',
+      supportDisplayName: 'Concierge Support',
+      replyTokenSecret: { value: 's'.repeat(40) },
+      region: 'us-east-1',
+    });
     expect(() => loadApiConfig({})).toThrow(/TABLE_NAME/);
+    expect(() => loadApiConfig({ TABLE_NAME: 'tickets', SUPPORT_ADDRESS: 'support@desk.example' })).toThrow(/REPLY_TOKEN_SECRET/);
   });
 });

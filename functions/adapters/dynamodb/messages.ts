@@ -5,6 +5,7 @@ import type { FollowUpResult, IndexedMessageId, MessageIdClaim } from '../../por
 import type { TicketMessage } from '../../tickets/model';
 import { cancellationReasons, failedCondition, fromItem, isItemTooLarge, oldItemOf, retryOnConflict } from './items';
 import { messageIdIndexKey, messageKey, ticketKey } from './keys';
+import { openTicketCounterUpdate } from './assignment';
 
 /** BatchGetItem reads at most 100 keys and BatchWriteItem writes at most 25 items per request. */
 const BATCH_GET_LIMIT = 100;
@@ -93,9 +94,11 @@ export async function appendFollowUp(
   tableName: string,
   message: TicketMessage,
   ownMessageId: MessageIdClaim | undefined,
-  options: { reopen: boolean },
+  options: { reopen: boolean; reopenFromClosedFor?: string },
 ): Promise<FollowUpResult> {
   const statusUpdate = options.reopen ? ', #status = :open, reopenedAt = :now' : '';
+  // A closed ticket that reopens counts against its assignee again; the condition keeps the count exact.
+  const recount = options.reopen && options.reopenFromClosedFor;
   const items: Record<string, unknown>[] = [
     { Put: { TableName: tableName, Item: messageItem(message), ConditionExpression: 'attribute_not_exists(pk)' } },
     {
@@ -103,12 +106,19 @@ export async function appendFollowUp(
         TableName: tableName,
         Key: ticketKey(message.ticketId),
         UpdateExpression: `SET updatedAt = :now, messageCount = messageCount + :one${statusUpdate}`,
-        ConditionExpression: 'attribute_exists(pk)',
+        ConditionExpression: recount ? 'attribute_exists(pk) AND #status = :closed AND assignee = :assignee' : 'attribute_exists(pk)',
         ...(options.reopen ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
-        ExpressionAttributeValues: { ':now': message.receivedAt, ':one': 1, ...(options.reopen ? { ':open': 'open' } : {}) },
+        ExpressionAttributeValues: {
+          ':now': message.receivedAt,
+          ':one': 1,
+          ...(options.reopen ? { ':open': 'open' } : {}),
+          ...(recount ? { ':closed': 'closed', ':assignee': options.reopenFromClosedFor } : {}),
+        },
       },
     },
+    ...(recount ? [openTicketCounterUpdate(tableName, options.reopenFromClosedFor!, 1)] : []),
   ];
+  const ownIndex = items.length;
   if (ownMessageId) {
     items.push({
       Put: {
@@ -129,8 +139,8 @@ export async function appendFollowUp(
     const reasons = cancellationReasons(error);
     if (!reasons) throw error;
     if (failedCondition(reasons, 0)) return { status: 'duplicate-delivery' };
-    if (ownMessageId && failedCondition(reasons, 2)) {
-      const indexed = oldItemOf(reasons[2]?.Item);
+    if (ownMessageId && failedCondition(reasons, ownIndex)) {
+      const indexed = oldItemOf(reasons[ownIndex]?.Item);
       // The index entry tells a redelivery (same SES id, whatever time its event carries) from the same mail
       // under another SES id; another sender's mail that took this Message-ID first keeps it.
       if (indexed?.sesMessageId === ownMessageId.sesMessageId) return { status: 'duplicate-delivery' };

@@ -29,11 +29,11 @@ export class DynamoTicketStore implements TicketStore {
     return openTicket(this.client, this.tableName, ticket);
   }
 
-  putMessages(messages: readonly TicketMessage[], messageIds: readonly MessageIdClaim[]): Promise<'recorded' | 'too-large'> {
-    return putItems(this.client, this.tableName, [...messages.map(messageItem), ...messageIds.map(messageIdItem)]);
+  putMessages(messages: readonly TicketMessage[], messageIds: readonly MessageIdClaim[], events: readonly TicketEvent[] = []): Promise<'recorded' | 'too-large'> {
+    return putItems(this.client, this.tableName, [...messages.map(messageItem), ...messageIds.map(messageIdItem), ...events.map(eventItem)]);
   }
 
-  appendFollowUp(message: TicketMessage, ownMessageId: MessageIdClaim | undefined, options: { reopen: boolean }): Promise<FollowUpResult> {
+  appendFollowUp(message: TicketMessage, ownMessageId: MessageIdClaim | undefined, options: { reopen: boolean; reopenFromClosedFor?: string }): Promise<FollowUpResult> {
     return appendFollowUp(this.client, this.tableName, message, ownMessageId, options);
   }
 

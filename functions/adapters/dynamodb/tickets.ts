@@ -1,18 +1,20 @@
 /** Ticket items, and the acknowledgement's send-once record that lives on them. */
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { messageIdKey } from '../../tickets/references';
 import { messageIdItem, messageItem, putItems } from './messages';
 import type { AckAllowance, AlongsideWrites, ClaimResult, OpenTicketResult, RecordedSend, SendOnceLedger } from '../../ports/ticket-store';
 import type { OutboundSendRecord, Ticket, TicketMessage } from '../../tickets/model';
 import { updateCountingAllowance, type CountedWriteResult } from './ack-allowance';
-import { fromItem, isConditionFailure, isItemTooLarge, oldItemOf } from './items';
-import { customerIndexKey, messageKey, recentIndexKey, ticketKey } from './keys';
+import { eventItem, openTicketCounterUpdate } from './assignment';
+import { cancellationReasons, failedCondition, fromItem, isConditionFailure, isItemTooLarge, oldItemOf, retryOnConflict } from './items';
+import { assigneeIndexKey, customerIndexKey, messageKey, recentIndexKey, ticketKey } from './keys';
 
 export function ticketItem(ticket: Ticket): Record<string, unknown> {
   return {
     ...ticketKey(ticket.id),
     ...customerIndexKey(ticket.customer, ticket.createdAt, ticket.id),
     ...recentIndexKey(ticket.createdAt, ticket.id),
+    ...(ticket.assignee ? assigneeIndexKey(ticket.assignee, ticket.createdAt, ticket.id) : {}),
     type: 'ticket',
     ...ticket,
   };
@@ -23,15 +25,29 @@ export async function getTicket(client: DynamoDBDocumentClient, tableName: strin
   return result.Item ? fromItem<Ticket>(result.Item) : undefined;
 }
 
-/** One conditional put: the ticket's reference is its key, so a ticket that exists is returned, not replaced. */
+/**
+ * One conditional put: the ticket's reference is its key, so a ticket that exists is returned, not replaced.
+ * An assigned ticket counts against its assignee's open tickets in the same transaction, so a redelivery
+ * never counts it twice.
+ */
 export async function openTicket(client: DynamoDBDocumentClient, tableName: string, ticket: Ticket): Promise<OpenTicketResult> {
+  const put = { TableName: tableName, Item: ticketItem(ticket), ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' };
   try {
-    await client.send(new PutCommand({ TableName: tableName, Item: ticketItem(ticket), ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }));
+    if (ticket.assignee) {
+      await retryOnConflict(() => client.send(new TransactWriteCommand({ TransactItems: [{ Put: put }, openTicketCounterUpdate(tableName, ticket.assignee!, 1, ticket.createdAt)] as never })));
+    } else {
+      await client.send(new PutCommand(put as never));
+    }
     return { status: 'opened' };
   } catch (error) {
     if (isItemTooLarge(error)) return { status: 'too-large' };
-    if (!isConditionFailure(error)) throw error;
-    const old = oldItemOf(error.Item);
+    const reasons = cancellationReasons(error);
+    if (reasons && !failedCondition(reasons, 0)) {
+      if (failedCondition(reasons, 1)) throw new Error(`the assignee ${ticket.assignee} has no staff record`);
+      throw error;
+    }
+    if (!reasons && !isConditionFailure(error)) throw error;
+    const old = oldItemOf(reasons ? reasons[0]?.Item : (error as { Item?: unknown }).Item);
     if (!old) throw new Error('a ticket with this reference exists but DynamoDB returned no item');
     return { status: 'exists', existing: fromItem<Ticket>(old) };
   }
@@ -127,7 +143,7 @@ export class TicketAckLedger implements SendOnceLedger {
     const message: TicketMessage = { ...this.message, sendState: 'sent', sesMessageId: sent.sesMessageId, messageId: sent.messageId, originalMessageId: sent.ownMessageId, sentAt: sent.sentAt };
     const index = { key: messageIdKey(sent.messageId), ticketId: this.ticketId, sender: this.message.from, sesMessageId: sent.sesMessageId, proven: true, outbound: true };
     const record = [messageItem(message), messageIdItem(index)];
-    const alongside = [...(this.alongside?.messages ?? []).map(messageItem), ...(this.alongside?.messageIds ?? []).map(messageIdItem)];
+    const alongside = [...(this.alongside?.messages ?? []).map(messageItem), ...(this.alongside?.messageIds ?? []).map(messageIdItem), ...(this.alongside?.events ?? []).map(eventItem)];
     if (alongside.length > 0 && (await putItems(this.client, this.tableName, [...record, ...alongside])) === 'recorded') return { alongside: 'stored' };
     // DynamoDB refuses the whole batch when one item is too large: the record of the send must land anyway.
     if ((await putItems(this.client, this.tableName, record)) !== 'recorded') throw new Error('the acknowledgement record was refused as too large');
