@@ -217,7 +217,9 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
       .filter((key) => !machineGenerated || isSesAssignedKey(key)),
     ...(ownKey && !machineGenerated ? [ownKey] : []),
   ];
-  const indexed: Map<string, IndexedMessageId> = await store.lookupMessageIds(lookupKeys);
+  // A person's mail may open a ticket: the same read brings the sender's roster record and the roster.
+  const context = machineGenerated ? undefined : await store.lookupDelivery(lookupKeys, sender);
+  const indexed: Map<string, IndexedMessageId> = context ? context.messageIds : await store.lookupMessageIds(lookupKeys);
   const decision = await resolveThread(
     {
       inReplyTo: mail.inReplyTo,
@@ -310,7 +312,8 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
   // A first message DynamoDB would refuse is quarantined before its ticket exists, not after.
   if (exceedsItemLimit(messageFor('XXXXXX'))) return quarantine(ITEM_SIZE_REASON, classification, mail);
 
-  const [customer, staff] = await Promise.all([deps.roster.findCustomer(sender), deps.roster.listStaff()]);
+  const staff = context?.staff ?? [];
+  const customer: Customer | undefined = context?.sender?.kind === 'customer' ? context.sender.customer : context?.sender ? await deps.roster.findCustomer(sender) : undefined;
   // Staff write to customers through notifications; their own mail to the desk opens no customer ticket.
   if (staff.some((member) => member.email === sender)) {
     const reason = 'mail from a staff address opens no customer ticket';

@@ -3,6 +3,8 @@
  * (adapters/dynamodb/ticket-store.ts); the rules that decide what to store live in the use cases and the
  * domain modules, the adapter only makes each write atomic and idempotent.
  */
+import type { AddressLookup } from './roster-store';
+import type { Staff } from '../roster/model';
 import type { InboundReceipt, OutboundSendRecord, Ticket, TicketEvent, TicketMessage, TicketStatus } from '../tickets/model';
 
 export interface IndexedMessageId {
@@ -87,9 +89,20 @@ export interface MessagePosition {
 
 export type AssignmentChangeResult = 'changed' | 'changed-meanwhile' | 'unknown-staff';
 
+/** What one batch read tells a person's mail (see TicketStore.lookupDelivery). */
+export interface DeliveryLookup {
+  messageIds: Map<string, IndexedMessageId>;
+  /** The roster's record of the sender's address: a customer, or an alias of one. */
+  sender?: AddressLookup;
+  /** The roster as its directory lists it; load counters are not in it (RosterStore.staffCounters). */
+  staff: Staff[];
+}
+
 export interface TicketStore {
   /** Which tickets the given normalised Message-IDs belong to (one batched read). */
   lookupMessageIds(keys: readonly string[]): Promise<Map<string, IndexedMessageId>>;
+  /** `lookupMessageIds`, and in the same batched read the sender's roster record and the roster's directory. */
+  lookupDelivery(keys: readonly string[], sender: string): Promise<DeliveryLookup>;
   getTicket(ticketId: string): Promise<Ticket | undefined>;
 
   /**

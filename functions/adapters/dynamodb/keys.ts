@@ -86,6 +86,13 @@ export const eventKey = (ticketId: string, at: string, key: string) => ({
 export const STAFF_PARTITION = 'STAFF';
 export const staffKey = (staffId: string) => ({ pk: STAFF_PARTITION, sk: staffId });
 
+/**
+ * The roster's directory: one item with every staff member's record (without their load counters), kept in
+ * the same write as each staff change, so that inbound mail learns the whole roster from the batch read it
+ * makes anyway instead of a Query of its own.
+ */
+export const rosterDirectoryKey = () => ({ pk: 'ROSTER', sk: '#DIRECTORY' });
+
 /** One item per staff address: written with the staff record, its condition keeps addresses unique. */
 export const staffEmailKey = (email: string) => ({ pk: `STAFFEMAIL#${keyPart(email.toLowerCase())}`, sk: '#STAFFEMAIL' });
 

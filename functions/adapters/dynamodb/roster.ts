@@ -28,6 +28,7 @@ import {
   MANAGER_CHANGE_SK_PREFIX,
   managerChangeKey,
   STAFF_PARTITION,
+  rosterDirectoryKey,
   staffEmailKey,
   staffKey,
 } from './keys';
@@ -97,6 +98,7 @@ export class DynamoRosterStore implements RosterStore {
             TransactItems: [
               { Put: { TableName: this.tableName, Item: { ...staffKey(record.id), type: 'staff', ...record }, ConditionExpression: 'attribute_not_exists(pk)' } },
               { Put: { TableName: this.tableName, Item: { ...staffEmailKey(email), type: 'staff-email', staffId: record.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
+              directoryUpdate(this.tableName, record),
             ],
           }),
         );
@@ -153,8 +155,10 @@ export class DynamoRosterStore implements RosterStore {
           values[`:${field}`] = value;
         }
       }
-      // The email condition pairs the record with the address items moved below, read a moment ago.
-      const conditions = ['attribute_exists(pk)', '#email = :currentEmail'];
+      // The email condition pairs the record with the address items moved below, read a moment ago; the time
+      // of the last change pairs it with the directory entry written beside it.
+      const conditions = ['attribute_exists(pk)', '#email = :currentEmail', '#updatedAt = :currentUpdatedAt'];
+      values[':currentUpdatedAt'] = current.updatedAt;
       if (patch.capacity !== undefined) conditions.push('#vipBook <= :capacity');
       if (patch.role !== undefined && patch.role !== 'manager') {
         conditions.push('#vipBook = :zero');
@@ -170,15 +174,17 @@ export class DynamoRosterStore implements RosterStore {
         ExpressionAttributeValues: values,
       };
       const newEmail = patch.email?.toLowerCase();
+      const next = staffAfter(current, patch, String(values[':updatedAt']));
       try {
         if (newEmail === undefined || newEmail === current.email) {
-          const { Attributes } = await this.client.send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }));
-          return Attributes ? fromItem<Staff>(Attributes) : undefined;
+          await this.client.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, directoryUpdate(this.tableName, next)] }));
+          return await this.getStaff(id);
         }
         await this.client.send(
           new TransactWriteCommand({
             TransactItems: [
               { Update: update },
+              directoryUpdate(this.tableName, next),
               { Delete: { TableName: this.tableName, Key: staffEmailKey(current.email), ConditionExpression: 'staffId = :id', ExpressionAttributeValues: { ':id': id } } },
               { Put: { TableName: this.tableName, Item: { ...staffEmailKey(newEmail), type: 'staff-email', staffId: id }, ConditionExpression: 'attribute_not_exists(pk)' } },
             ],
@@ -187,7 +193,7 @@ export class DynamoRosterStore implements RosterStore {
         return await this.getStaff(id);
       } catch (error) {
         const reasons = cancellationReasons(error);
-        if (reasons && failedCondition(reasons, 2)) throw new StaffEmailTakenError(newEmail ?? '');
+        if (reasons && newEmail !== undefined && newEmail !== current.email && failedCondition(reasons, 3)) throw new StaffEmailTakenError(newEmail);
         if (!isConditionFailure(error) && !(reasons && failedCondition(reasons, 0))) {
           if (reasons?.some((reason) => reason.Code === 'TransactionConflict')) continue;
           throw error;
@@ -530,7 +536,46 @@ export class DynamoRosterStore implements RosterStore {
   }
 }
 
-function customerOf(item: Item): Customer {
+/** A staff record as the directory keeps it: everything but the load counters, which change on every ticket. */
+function directoryEntry(staff: Staff): Omit<Staff, 'vipBook' | 'openTickets' | 'lastAssignedAt'> {
+  const { vipBook: _book, openTickets: _open, lastAssignedAt: _last, ...entry } = staff;
+  return entry;
+}
+
+/** Writes one staff member's entry into the directory item (one top-level attribute per staff id). */
+function directoryUpdate(tableName: string, staff: Staff) {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: rosterDirectoryKey(),
+      UpdateExpression: 'SET #member = :entry, #type = :type',
+      ExpressionAttributeNames: { '#member': staff.id, '#type': 'type' },
+      ExpressionAttributeValues: { ':entry': directoryEntry(staff), ':type': 'roster-directory' },
+    },
+  };
+}
+
+/** The staff members the directory item lists, with their counters at zero (read them with staffCounters). */
+export function staffFromDirectory(item: Record<string, unknown> | undefined): Staff[] {
+  if (!item) return [];
+  return Object.entries(item)
+    .filter(([name, value]) => name.startsWith('st-') && value !== null && typeof value === 'object')
+    .map(([, value]) => ({ vipBook: 0, openTickets: 0, ...(value as Omit<Staff, 'vipBook' | 'openTickets'>) }));
+}
+
+/** The record `patch` makes of `current` (a removed field is gone). */
+function staffAfter(current: Staff, patch: StaffPatch, updatedAt: string): Staff {
+  const next: Record<string, unknown> = { ...current, updatedAt };
+  for (const field of ['name', 'email', 'role', 'status', 'backupId', 'capacity'] as const) {
+    if (!(field in patch)) continue;
+    const value = field === 'email' ? patch.email?.toLowerCase() : patch[field];
+    if (value === undefined) delete next[field];
+    else next[field] = value;
+  }
+  return next as unknown as Staff;
+}
+
+export function customerOf(item: Item): Customer {
   const customer = fromItem<Customer & { type?: string }>(item);
   return { ...customer, aliases: customer.aliases ?? [] };
 }

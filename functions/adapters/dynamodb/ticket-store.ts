@@ -1,10 +1,11 @@
 /** The TicketStore port on one DynamoDB table: each entity's reads and writes live in its own module. */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AckAllowance, AlongsideWrites, AssignmentChangeResult, FollowUpResult, IndexedMessageId, MessageIdClaim, MessagePosition, OpenTicketResult, Page, SendOnceLedger, TicketPosition, TicketStore } from '../../ports/ticket-store';
+import type { AckAllowance, AlongsideWrites, DeliveryLookup, AssignmentChangeResult, FollowUpResult, IndexedMessageId, MessageIdClaim, MessagePosition, OpenTicketResult, Page, SendOnceLedger, TicketPosition, TicketStore } from '../../ports/ticket-store';
 import type { InboundReceipt, Ticket, TicketEvent, TicketMessage, TicketStatus } from '../../tickets/model';
 import { assignTicket, changeStatus, eventItem, listEvents } from './assignment';
 import { OutboundMessageLedger } from './outbound-ledger';
 import { returnAckAllowance, takeAckAllowance } from './ack-allowance';
+import { lookupDelivery } from './delivery-lookup';
 import * as listings from './listings';
 import { appendFollowUp, lookupMessageIds, messageIdItem, messageItem, putItems } from './messages';
 import { getReceipt, recordReceipt } from './receipts';
@@ -19,6 +20,10 @@ export class DynamoTicketStore implements TicketStore {
 
   lookupMessageIds(keys: readonly string[]): Promise<Map<string, IndexedMessageId>> {
     return keys.length === 0 ? Promise.resolve(new Map()) : lookupMessageIds(this.client, this.tableName, keys);
+  }
+
+  lookupDelivery(keys: readonly string[], sender: string): Promise<DeliveryLookup> {
+    return lookupDelivery(this.client, this.tableName, keys, sender);
   }
 
   getTicket(ticketId: string): Promise<Ticket | undefined> {
