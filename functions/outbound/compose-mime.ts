@@ -1,6 +1,7 @@
 /**
- * Outbound mail as MIME: one text/plain part, as nodemailer's composer writes it (the same headers in the
- * same order, RFC 2047 Q-encoded words of at most 52 characters, lines folded at 76, quoted-printable text).
+ * Outbound mail as MIME: one text/plain part, as nodemailer's composer writes it (byte for byte the same
+ * headers in the same order: RFC 2047 Q-encoded words of at most 52 characters, lines folded at 76; a text
+ * that goes as it is or as quoted-printable where nodemailer chooses either, and decodes to the same).
  *
  * Every acknowledgement goes through here, and nodemailer's composer with its tables of MIME types is a
  * seventh of the inbound bundle and about 15 ms of CPU on a cold start. So a message whose addresses and
@@ -67,6 +68,7 @@ export function composeOrdinary(mail: OutboundMail, date: Date): Buffer | undefi
   if (
     ![mail.from.address, mail.to, mail.replyTo].every((address) => PLAIN_ADDRESS.test(address)) ||
     !ids.every((id) => PLAIN_ID.test(id)) ||
+    mail.text === '' ||
     CONTROL.test(name) ||
     CONTROL.test(mail.subject.replace(/\r?\n|\r/g, ' ')) ||
     mail.subject.includes('=?') ||

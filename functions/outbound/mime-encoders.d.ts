@@ -13,6 +13,7 @@ declare module 'libmime' {
 declare module 'libqp' {
   const libqp: {
     encode(data: string | Buffer): string;
+    decode(encoded: string): Buffer;
     /** Inserts soft line breaks so no line is longer than `lineLength`. */
     wrap(encoded: string, lineLength?: number): string;
   };
