@@ -29,6 +29,8 @@ export const DEFERRED_MODULES: Readonly<Record<string, string>> = {
   'html-to-text': 'node_modules/html-to-text/lib/html-to-text.cjs',
   'linkify-it': 'node_modules/linkify-it/build/index.cjs.js',
   tldts: 'node_modules/tldts/dist/cjs/index.js',
+  he: 'node_modules/he/he.js',
+  'nodemailer/lib/mail-composer': 'node_modules/nodemailer/dist/cjs/mail-composer/index.js',
 };
 
 function deferredAliases(): string[] {

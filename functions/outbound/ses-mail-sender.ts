@@ -1,23 +1,6 @@
 import { SendRawEmailCommand, type SESClient } from '@aws-sdk/client-ses';
-import MailComposer from 'nodemailer/lib/mail-composer';
 import type { OutboundMail } from './acknowledgement';
-
-/** Builds the MIME message for `mail` with nodemailer's composer. */
-export async function composeMime(mail: OutboundMail): Promise<Buffer> {
-  const composer = new MailComposer({
-    from: mail.from,
-    to: mail.to,
-    replyTo: mail.replyTo,
-    subject: mail.subject,
-    text: mail.text,
-    messageId: mail.messageId,
-    ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo } : {}),
-    references: mail.references,
-    headers: mail.headers,
-    textEncoding: 'quoted-printable',
-  });
-  return composer.compile().build();
-}
+import { composeMime } from './compose-mime';
 
 /** Sends through SES and returns the message id SES assigned (its Message-ID header on the wire). */
 export class SesMailSender {

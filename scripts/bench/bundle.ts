@@ -48,7 +48,9 @@ export async function bundle(label: string, entry: string, outDir: string, optio
   const built = await buildDeployedBundle(entry, outDir, options.deferredModules === false ? { aliases: false } : {});
   const deferredDir = join(outDir, 'deferred');
   const deferred = existsSync(deferredDir)
-    ? readdirSync(deferredDir).map((file) => ({ name: file.replace(/\.cjs$/, ''), bytes: statSync(join(deferredDir, file)).size }))
+    ? readdirSync(deferredDir, { recursive: true, encoding: 'utf8' })
+        .filter((file) => file.endsWith('.cjs'))
+        .map((file) => ({ name: file.replace(/\.cjs$/, ''), bytes: statSync(join(deferredDir, file)).size }))
     : [];
   return {
     label,

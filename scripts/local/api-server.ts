@@ -148,6 +148,11 @@ export async function startApiServer(options: { port: number; host?: string; han
       .catch(() => send(json(500, { error: 'internal error' })))
       .catch(() => response.destroy());
   });
+  // Clients (fetch) keep idle connections for 4 s; the server's 5 s default can close one just as a late client,
+  // on a busy machine, sends its next request on it ("other side closed"). Idle sockets stay open far longer
+  // here, so the client is always the one that lets go first.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   // A client that sends garbage gets 400 from Node's parser; the socket error must not reach the process.
   server.on('clientError', (_error, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');

@@ -6,11 +6,14 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseInboundMail } from '../../functions/mail/parse';
 import { senderTrust } from '../../functions/mail/trust';
 import { extractVisibleText } from '../../functions/mail/visible-text';
+import type { OutboundMail } from '../../functions/outbound/acknowledgement';
+import { composeMime } from '../../functions/outbound/compose-mime';
 import { DEFERRED_MODULES } from '../../lib/concierge-function';
 import { buildDeployedBundle, type DeployedBundle } from '../../scripts/bench/lambda-child';
 import { listCorpusFiles, PROJECT_ROOT } from '../helpers/corpus';
@@ -19,12 +22,37 @@ interface BundledMail {
   parseInboundMail: typeof parseInboundMail;
   extractVisibleText: typeof extractVisibleText;
   senderTrust: typeof senderTrust;
+  composeMime: typeof composeMime;
+}
+
+const ACK_DATE = new Date('2026-11-21T10:00:00Z');
+
+function acknowledgementTo(customer: string): OutboundMail {
+  return {
+    from: { name: 'Concierge Support', address: 'support@concierge.test' },
+    to: customer,
+    replyTo: 'support+ab12-xyz@concierge.test',
+    subject: '[#AB12] 我们已收到您的邮件：提现',
+    text: '您好，\n\n我们已收到您的邮件，工单编号为 AB12。',
+    messageId: '<ack.AB12.xyz@concierge.test>',
+    inReplyTo: '<m1@client.example>',
+    references: ['<m1@client.example>', '<ack.AB12.xyz@concierge.test>'],
+    headers: { 'Auto-Submitted': 'auto-replied' },
+  };
 }
 
 describe('the deployed bundle with deferred modules', () => {
   let dir: string;
   let built: DeployedBundle;
   let bundled: BundledMail;
+  /** The deferred modules the bundle has loaded so far, as paths under its `deferred/`. */
+  const deferredLoaded = () => {
+    const deferredDir = join(dirname(built.file), 'deferred/');
+    return Object.keys(createRequire(import.meta.url).cache)
+      .filter((path) => path.startsWith(deferredDir))
+      .map((path) => path.slice(deferredDir.length))
+      .sort();
+  };
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'concierge-bundle-'));
@@ -35,6 +63,7 @@ describe('the deployed bundle with deferred modules', () => {
         `export { parseInboundMail } from ${JSON.stringify(join(PROJECT_ROOT, 'functions/mail/parse.ts'))};`,
         `export { extractVisibleText } from ${JSON.stringify(join(PROJECT_ROOT, 'functions/mail/visible-text.ts'))};`,
         `export { senderTrust } from ${JSON.stringify(join(PROJECT_ROOT, 'functions/mail/trust.ts'))};`,
+        `export { composeMime } from ${JSON.stringify(join(PROJECT_ROOT, 'functions/outbound/compose-mime.ts'))};`,
       ].join('\n'),
     );
     built = await buildDeployedBundle(entry, join(dir, 'out'));
@@ -47,10 +76,38 @@ describe('the deployed bundle with deferred modules', () => {
     const inputs = Object.keys(built.metafile.inputs);
     for (const name of Object.keys(DEFERRED_MODULES)) {
       expect(inputs).toContain(`lib/bundling/lazy/${name}.cjs`);
-      expect(inputs.filter((path) => path.includes(`node_modules/${name}/`))).toEqual([]);
+      const packageName = name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : name.split('/')[0];
+      expect(inputs.filter((path) => path.startsWith(`node_modules/${packageName}/`))).toEqual([]);
       expect(existsSync(join(dirname(built.file), 'deferred', `${name}.cjs`))).toBe(true);
     }
     expect(inputs.filter((path) => /node_modules\/(entities|htmlparser2)\//.test(path))).toEqual([]);
+  });
+
+  it('parses an ordinary message and writes its acknowledgement without loading any deferred module', async () => {
+    // Prepare
+    const raw = Buffer.from(
+      'From: Alice <alice@customer.example>\r\nTo: support@concierge.test\r\nSubject: Withdrawal pending\r\nMessage-ID: <m1@client.example>\r\n' +
+        'Content-Type: text/plain; charset=utf-8\r\n\r\nMy BTC withdrawal is pending. 请帮我看一下。\r\n',
+    );
+
+    // Act
+    const mail = await bundled.parseInboundMail(raw);
+    const mime = await bundled.composeMime(acknowledgementTo('alice@customer.example'), ACK_DATE);
+
+    // Assess
+    expect(mail.from?.address).toBe('alice@customer.example');
+    expect(mime.equals(await composeMime(acknowledgementTo('alice@customer.example'), ACK_DATE))).toBe(true);
+    expect(deferredLoaded()).toEqual([]);
+  });
+
+  it('loads nodemailer for an acknowledgement to an international domain, and writes what the source writes', async () => {
+    // Act
+    const mime = await bundled.composeMime(acknowledgementTo('alice@bücher.example'), ACK_DATE);
+
+    // Assess
+    expect(mime.equals(await composeMime(acknowledgementTo('alice@bücher.example'), ACK_DATE))).toBe(true);
+    expect(mime.toString()).toContain('To: alice@xn--bcher-kva.example');
+    expect(deferredLoaded()).toEqual(['nodemailer/lib/mail-composer.cjs']);
   });
 
   const letters = listCorpusFiles('charsets/letters').filter((file) => /(chinese|japanese)_plaintext|chinese_multipart_signed/.test(file));

@@ -76,4 +76,20 @@ describe('deferred modules', () => {
     expect(links?.map((link) => link.url)).toEqual(['http://exchange.onion/x', 'git://host/repo']);
     expect(loadedAfter('linkify-it.cjs', "shim().match('http://a.example')", ['linkify-it'])).toEqual(['linkify-it']);
   });
+
+  it('he encodes with its default options without loading its tables, exactly as he does', () => {
+    // Prepare
+    const he = requireFromProject(join(LAZY, 'he.cjs')) as { encode(text: string, options?: object): string; decode(text: string): string };
+    const real = requireFromProject('he') as typeof he;
+    const everyCodeUnit = Array.from({ length: 0x10000 }, (_, unit) => String.fromCharCode(unit)).join('');
+    const samples = [everyCodeUnit, 'Zoë "Ops" <ops@exchange.example> & `x`', '客服 <support@例子.cn>', 'emoji 😀 pair, lone \uD83D and \uDE00 halves', ''];
+
+    // Act / Assess
+    for (const sample of samples) expect(he.encode(sample)).toBe(real.encode(sample));
+    expect(loadedAfter('he.cjs', "shim.encode('Alice <a@b.example> 😀')", ['he'])).toEqual([]);
+    expect(he.encode('café <b>', { useNamedReferences: true })).toBe('caf&eacute; &lt;b&gt;');
+    expect(he.decode('&eacute;&#x41;')).toBe('éA');
+    expect(loadedAfter('he.cjs', "shim.encode('a', { useNamedReferences: true })", ['he'])).toEqual(['he']);
+    expect(loadedAfter('he.cjs', "shim.decode('&amp;')", ['he'])).toEqual(['he']);
+  });
 });
