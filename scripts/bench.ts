@@ -295,8 +295,8 @@ async function benchCost(cost: CostBench): Promise<void> {
         ...rows.map((row) => [
           MESSAGE_KIND_LABELS[row.kind],
           String(row.samples),
-          withGoal(row.requests, GOALS.awsRequestsPerMessage[row.kind]),
-          withGoal(row.writeUnits, row.kind === 'bounce' ? undefined : GOALS.writeUnitsPerMessage[row.kind]),
+          withGoal(row.requests, row.kind === 'vipTicket' ? undefined : GOALS.awsRequestsPerMessage[row.kind]),
+          withGoal(row.writeUnits, row.kind === 'bounce' || row.kind === 'vipTicket' ? undefined : GOALS.writeUnitsPerMessage[row.kind]),
           fixed(row.writeUnitsMax, 0),
           fixed(row.readUnits, 1),
           `${fixed(row.reportedWriteUnits, 1)} / ${fixed(row.reportedReadUnits, 1)}`,

@@ -18,22 +18,21 @@ export interface RoutedTicket extends RoutingDecision {
 
 export async function routeTicket(input: { customer?: Customer; trust: SenderTrust; staff: readonly Staff[] }, roster: Pick<RosterStore, 'claimManager' | 'staffCounters'>): Promise<RoutedTicket> {
   const { customer, trust } = input;
-  let staff = input.staff;
-  const provenVipWithManager = customer?.tier === 'vip' && trust === 'aligned' && customer.managerId !== undefined;
-  const byId = new Map(staff.map((member) => [member.id, member]));
-  const manager = provenVipWithManager ? byId.get(customer.managerId!) : undefined;
-  const backup = manager?.backupId ? byId.get(manager.backupId) : undefined;
-  // Load matters only when choosing between people: not for an active dedicated manager or their active backup.
-  const loadMatters = !(manager?.status === 'active' || (manager && backup?.status === 'active'));
-  if (loadMatters) staff = await withCurrentLoad(staff, roster);
-
+  let staff: readonly Staff[] = input.staff;
   let decision = routeNewTicket({ customer, trust, staff });
+  // Load decides only between two or more people: read it as it is now just then, and route again with it.
+  const contenders = contendersFor(decision, staff);
+  if (contenders.length > 1) {
+    staff = await withCurrentLoad(staff, contenders, roster);
+    decision = routeNewTicket({ customer, trust, staff });
+  }
   if (decision.managerCandidates && customer) {
+    const candidates = decision.managerCandidates;
     decision = routeWithoutManager(staff);
-    for (const candidate of managerCandidates(staff)) {
-      const claim = await roster.claimManager(customer.email, candidate.id, 'routing');
+    for (const candidate of candidates) {
+      const claim = await roster.claimManager(customer.email, candidate, 'routing');
       if (claim.status === 'claimed') {
-        decision = routeToManager(candidate.id, staff, true);
+        decision = routeToManager(candidate, staff, true);
         break;
       }
       if (claim.status === 'has-manager') {
@@ -53,9 +52,17 @@ export async function routeTicket(input: { customer?: Customer; trust: SenderTru
   };
 }
 
-async function withCurrentLoad(staff: readonly Staff[], roster: Pick<RosterStore, 'staffCounters'>): Promise<Staff[]> {
-  const counted = staff.filter((member) => member.status === 'active' && (member.role === 'agent' || member.role === 'manager'));
-  if (counted.length === 0) return [...staff];
-  const counters = await roster.staffCounters(counted.map((member) => member.id));
+/**
+ * Whose load a decision compared: the active managers when a VIP's first manager is chosen, the active
+ * agents when the least-loaded agent was (also for the agent who stands in for an unavailable manager).
+ */
+function contendersFor(decision: RoutingDecision, staff: readonly Staff[]): Staff[] {
+  if (decision.managerCandidates) return managerCandidates(staff);
+  if (decision.basis === 'agent') return staff.filter((member) => member.role === 'agent' && member.status === 'active');
+  return [];
+}
+
+async function withCurrentLoad(staff: readonly Staff[], contenders: readonly Staff[], roster: Pick<RosterStore, 'staffCounters'>): Promise<Staff[]> {
+  const counters = await roster.staffCounters(contenders.map((member) => member.id));
   return staff.map((member) => ({ ...member, ...counters.get(member.id) }));
 }

@@ -28,12 +28,13 @@ import { AwsMeter, type MeteredCall } from './meter';
 import { mean } from './stats';
 import { outcomeLabel } from './throughput';
 
-export type MessageKind = 'newTicket' | 'followUp' | 'bounce';
-export const MESSAGE_KINDS: readonly MessageKind[] = ['newTicket', 'followUp', 'bounce'];
+export type MessageKind = 'newTicket' | 'followUp' | 'bounce' | 'vipTicket';
+export const MESSAGE_KINDS: readonly MessageKind[] = ['newTicket', 'followUp', 'bounce', 'vipTicket'];
 export const MESSAGE_KIND_LABELS: Readonly<Record<MessageKind, string>> = {
   newTicket: 'new ticket (incl. acknowledgement)',
   followUp: 'follow-up to the acknowledgement',
   bounce: 'bounce (sisimai bsd sample)',
+  vipTicket: "routed VIP ticket (+ manager's notification)",
 };
 
 /** One metered message. */
@@ -149,7 +150,13 @@ export async function createCostBench(stack: TestStack): Promise<CostBench> {
     documentClient: clients.documentClient,
     acknowledgementOf,
     async run(samples, bounceFiles, onProgress) {
-      const measured: Record<MessageKind, CostSample[]> = { newTicket: [], followUp: [], bounce: [] };
+      const measured: Record<MessageKind, CostSample[]> = { newTicket: [], followUp: [], bounce: [], vipTicket: [] };
+      // A roster of one manager (and the manager's backup) for the routed VIP tickets; set up unmetered. The
+      // plain tickets see it too: routing reads it in the batch they make anyway, and finds no agent to assign.
+      const roster = new DynamoRosterStore(clients.documentClient, config.tableName);
+      const tag = randomBytes(3).toString('hex');
+      const backup = await roster.createStaff({ name: 'Bench Backup', email: `backup.${tag}@staff.example`, role: 'manager', status: 'active' });
+      const manager = await roster.createStaff({ name: 'Bench Manager', email: `manager.${tag}@staff.example`, role: 'manager', status: 'active', backupId: backup.id });
       for (let index = 0; index < samples; index += 1) {
         const customer = `cost.${index}.${randomBytes(3).toString('hex')}@customer.example`;
         const opening = newCustomerMessage(customer, index, 'cost');
@@ -167,6 +174,10 @@ export async function createCostBench(stack: TestStack): Promise<CostBench> {
           const raw = withFreshMessageId(readFileSync(bounceFile), `<bounce.cost.${index}.${randomBytes(3).toString('hex')}@bench.invalid>`);
           measured.bounce.push(await measure('bounce', raw, envelopeSource(raw)));
         }
+        // A VIP client of the manager writes: routed to the manager, who is notified; the client acknowledged.
+        const vip = `vip.${index}.${randomBytes(3).toString('hex')}@client.example`;
+        await roster.putCustomer(vip, { tier: 'vip', managerId: manager.id, language: 'en', antiPhishingCode: `BENCH_${index}` }, 'bench');
+        measured.vipTicket.push(await measure('vipTicket', newCustomerMessage(vip, index, 'cost-vip').raw, vip));
         if ((index + 1) % 5 === 0 || index + 1 === samples) onProgress(`cost: ${index + 1}/${samples} samples`);
       }
       return MESSAGE_KINDS.filter((kind) => measured[kind].length > 0).map((kind) => costRow(kind, measured[kind]));

@@ -30,6 +30,8 @@ export const FIGURE_KEYS: Readonly<Record<FigurePhase, readonly string[]>> = {
     'awsRequestsPerMessage.newTicket',
     'awsRequestsPerMessage.followUp',
     'awsRequestsPerMessage.bounce',
+    'writeUnitsPerMessage.vipTicket',
+    'awsRequestsPerMessage.vipTicket',
   ],
   'cold-start': ['coldStart.inbound.toFloor', 'coldStart.api.toFloor'],
   memory: ['peakMemoryToMessageSize.attachment25MB', 'peakMemoryToMessageSize.text25MB'],

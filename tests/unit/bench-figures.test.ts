@@ -3,9 +3,9 @@ import { againstGoal, FIGURE_KEYS, figureAt, goalRows, missingFigureKeys, type B
 
 const COMPLETE: BenchFigures = {
   generatedAt: '2026-11-21T00:00:00.000Z',
-  writeUnitsPerMessage: { newTicket: 9, followUp: 7.5, bounce: 0 },
-  readUnitsPerMessage: { newTicket: 1.5, followUp: 2, bounce: 0 },
-  awsRequestsPerMessage: { newTicket: 6, followUp: 4, bounce: 2.5 },
+  writeUnitsPerMessage: { newTicket: 9, followUp: 7.5, bounce: 0, vipTicket: 14 },
+  readUnitsPerMessage: { newTicket: 1.5, followUp: 2, bounce: 0, vipTicket: 2 },
+  awsRequestsPerMessage: { newTicket: 6, followUp: 4, bounce: 2.5, vipTicket: 9 },
   coldStart: { inbound: { toFloor: 1.31 }, api: { toFloor: 1.1 } },
   peakMemoryToMessageSize: { attachment25MB: 1.4, text25MB: 2 },
   handlerCpuMsPerMessage: 12,
