@@ -393,7 +393,7 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
     if (ticket.assignee) {
       events.push({ ticketId: ticket.id, at, key: `assigned:${delivery.sesMessageId}`, type: 'assigned', actor: 'routing', detail: { to: ticket.assignee, lane: ticket.tier, reason: ticket.assignee === routed.assignee ? routed.reason : 'routed' } });
     }
-    if (routed.notifyLeads) {
+    if (routed.notifyLeads && routed.leads.length > 0) {
       events.push({ ticketId: ticket.id, at, key: `leads-notified:${delivery.sesMessageId}`, type: 'leads-notified', actor: 'routing', detail: { reason: routed.notifyLeads, leads: routed.leads.map((lead) => lead.id).join(',') } });
     }
     return events;
