@@ -61,8 +61,13 @@ interface ApiOptions {
 
 /** Lines sent per import request: the progress step, and well inside Lambda's payload and time limits. */
 export const IMPORT_CHUNK_LINES = 500;
-/** Import requests in flight at once. */
-const IMPORT_CONCURRENCY = 2;
+/** Parts checked at once. */
+const CHECK_CONCURRENCY = 2;
+/**
+ * Parts written one at a time: the API spreads a part's transactions over its managers so that no two touch
+ * the same manager's counter at once, which two parts in flight together would do.
+ */
+const WRITE_CONCURRENCY = 1;
 /** A roster of a million lines is a database migration, not a spreadsheet. */
 const MAX_IMPORT_FILE_BYTES = 100 * 1024 * 1024;
 
@@ -284,12 +289,12 @@ function progressReporter(label: string, total: number) {
   };
 }
 
-async function inParts<T>(parts: T[][], work: (part: T[]) => Promise<void>): Promise<void> {
+async function inParts<T>(parts: T[][], concurrency: number, work: (part: T[]) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
     for (let part = parts[next++]; part; part = parts[next++]) await work(part);
   };
-  await Promise.all(Array.from({ length: Math.min(IMPORT_CONCURRENCY, parts.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, parts.length) }, worker));
 }
 
 async function importRoster(kit: CliKit, file: string, options: ApiOptions & { dryRun?: boolean }): Promise<void> {
@@ -329,7 +334,7 @@ async function importRoster(kit: CliKit, file: string, options: ApiOptions & { d
   const books: BookEffect[] = [];
   const checked = progressReporter('checked', lines.length);
   let checkedLines = 0;
-  await inParts(parts, async (part) => {
+  await inParts(parts, CHECK_CONCURRENCY, async (part) => {
     const answer = await kit.getJson<{ valid: boolean; errors: LineError[]; books: BookEffect[] }>(options.api, 'customers/import', options.sign, {
       method: 'POST',
       json: { dryRun: true, lines: part },
@@ -357,7 +362,7 @@ async function importRoster(kit: CliKit, file: string, options: ApiOptions & { d
   const imported = progressReporter('imported', lines.length);
   let importedLines = 0;
   const source = basename(file);
-  await inParts(parts, async (part) => {
+  await inParts(parts, WRITE_CONCURRENCY, async (part) => {
     const answer = await kit.getJson<typeof totals>(options.api, 'customers/import', options.sign, { method: 'POST', json: { source, lines: part } });
     totals.created += answer.created;
     totals.updated += answer.updated;
