@@ -115,7 +115,7 @@ export async function importCustomers(store: RosterStore, body: unknown) {
   if (check.errors.length > 0) {
     throw new HttpError(400, `${check.errors.length} of ${lines.length} lines are not valid; nothing was imported`, { lines: check.errors });
   }
-  const results = await store.putCustomers(check.entries, request.source ? `import:${request.source}` : 'import');
+  const results = await store.putCustomers(check.entries, request.source ? `import:${request.source}` : 'import', { addresses: lookups, staff });
   return {
     created: results.filter((result) => result.created).length,
     updated: results.filter((result) => result.changed && !result.created).length,

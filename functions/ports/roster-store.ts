@@ -15,6 +15,16 @@ export type CustomerFields = Partial<Pick<Customer, 'aliases' | 'tier' | 'manage
 /** What an address is in the roster: a customer's own address, another address of a customer, or neither. */
 export type AddressLookup = { kind: 'customer'; customer: Customer } | { kind: 'alias'; customerEmail: string };
 
+/**
+ * What the caller has just read to validate an import (`lookupAddresses` of every address, `listStaff`): the
+ * writes are planned from it and stay conditional on it, so a record changed since is planned again from a
+ * fresh read.
+ */
+export interface RosterSnapshot {
+  addresses: ReadonlyMap<string, AddressLookup>;
+  staff: readonly Staff[];
+}
+
 export interface PutCustomerResult {
   customer: Customer;
   /** False when the record already said all of this: nothing was written. */
@@ -46,7 +56,7 @@ export interface RosterStore {
    * `putCustomer` for many customers at once (an import), with the same effect line by line but fewer
    * requests; results in the order given. The addresses must be distinct.
    */
-  putCustomers(entries: ReadonlyArray<{ email: string; fields: CustomerFields }>, by: string): Promise<PutCustomerResult[]>;
+  putCustomers(entries: ReadonlyArray<{ email: string; fields: CustomerFields }>, by: string, asRead?: RosterSnapshot): Promise<PutCustomerResult[]>;
   /** What each address is, in one round of reads (an import validates a whole file with it). */
   lookupAddresses(addresses: readonly string[]): Promise<Map<string, AddressLookup>>;
   managerHistory(email: string): Promise<ManagerChange[]>;

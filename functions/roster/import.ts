@@ -47,30 +47,29 @@ export function checkImportLines(rawLines: readonly RawImportLine[], staff: read
 
   for (const raw of rawLines) {
     const parsed = parseImportLine(raw);
-    if ('error' in parsed) {
-      for (const message of parsed.error.errors) fail(raw.line, message);
-      continue;
-    }
-    const { line } = parsed;
-    let ok = true;
-    const first = firstLineOf.get(line.email);
-    if (first !== undefined) {
-      fail(line.line, `email: ${line.email} is already on line ${first}`);
-      ok = false;
-    } else firstLineOf.set(line.email, line.line);
-    const found = lookups.get(line.email);
-    if (found?.kind === 'alias') {
-      fail(line.line, `email: ${line.email} is another address of the customer ${found.customerEmail}`);
-      ok = false;
+    if ('error' in parsed) for (const message of parsed.error.errors) fail(raw.line, message);
+    const line = 'error' in parsed ? parsed.validCells : parsed.line;
+    let ok = !('error' in parsed);
+    if (line.email !== undefined) {
+      const first = firstLineOf.get(line.email);
+      if (first !== undefined) {
+        fail(raw.line, `email: ${line.email} is already on line ${first}`);
+        ok = false;
+      } else firstLineOf.set(line.email, raw.line);
+      const found = lookups.get(line.email);
+      if (found?.kind === 'alias') {
+        fail(raw.line, `email: ${line.email} is another address of the customer ${found.customerEmail}`);
+        ok = false;
+      }
     }
     let manager: Staff | undefined;
     if (line.manager !== undefined) {
       manager = staffByEmail.get(line.manager);
-      if (!manager) fail(line.line, `manager: ${line.manager} is not a staff member`);
-      else if (manager.role !== 'manager') fail(line.line, `manager: ${line.manager} is ${manager.role === 'agent' ? 'an agent' : `a ${manager.role}`}, not a manager`);
+      if (!manager) fail(raw.line, `manager: ${line.manager} is not a staff member`);
+      else if (manager.role !== 'manager') fail(raw.line, `manager: ${line.manager} is ${manager.role === 'agent' ? 'an agent' : `a ${manager.role}`}, not a manager`);
       if (!manager || manager.role !== 'manager') ok = false;
     }
-    if (ok) valid.push({ line, ...(manager ? { manager } : {}) });
+    if (ok && !('error' in parsed)) valid.push({ line: parsed.line, ...(manager ? { manager } : {}) });
   }
 
   const books = new Map<string, BookEffect>();

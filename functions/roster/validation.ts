@@ -119,8 +119,11 @@ const cellSchemas = {
   antiPhishingCode,
 } as const;
 
-/** A line's cells checked one by one, every problem named with its column. */
-export function parseImportLine(raw: RawImportLine): { line: ImportLine } | { error: LineError } {
+/**
+ * A line's cells checked one by one, every problem named with its column; a bad line still gives its good
+ * cells, so the checks against the roster can name their problems too.
+ */
+export function parseImportLine(raw: RawImportLine): { line: ImportLine } | { error: LineError; validCells: Partial<ImportLine> } {
   const errors: string[] = [];
   const line: Record<string, unknown> = { line: raw.line };
   for (const column of IMPORT_COLUMNS) {
@@ -133,7 +136,7 @@ export function parseImportLine(raw: RawImportLine): { line: ImportLine } | { er
     if (parsed.success) line[column] = parsed.data;
     else errors.push(`${column}: ${parsed.error.issues[0]?.message ?? 'invalid'} (got ${JSON.stringify(cell.length > 60 ? `${cell.slice(0, 60)}…` : cell)})`);
   }
-  return errors.length > 0 ? { error: { line: raw.line, errors } } : { line: line as unknown as ImportLine };
+  return errors.length > 0 ? { error: { line: raw.line, errors }, validCells: line as Partial<ImportLine> } : { line: line as unknown as ImportLine };
 }
 
 export const MAX_IMPORT_LINES_PER_REQUEST = 1000;

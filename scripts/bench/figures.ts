@@ -14,9 +14,11 @@ export interface BenchFigures {
   peakMemoryToMessageSize?: { attachment25MB: number; text25MB: number };
   handlerCpuMsPerMessage?: number;
   parseOnlyCpuMsPerMessage?: number;
+  /** `npx concierge customers import` of a generated roster, first run, against the local stack. */
+  rosterImportLinesPerSecond?: number;
 }
 
-export type FigurePhase = 'cold-start' | 'memory' | 'cpu' | 'cost';
+export type FigurePhase = 'cold-start' | 'memory' | 'cpu' | 'cost' | 'roster-import';
 
 /** Every key a run writes, as a dotted path, by the phase that measures it. */
 export const FIGURE_KEYS: Readonly<Record<FigurePhase, readonly string[]>> = {
@@ -36,15 +38,20 @@ export const FIGURE_KEYS: Readonly<Record<FigurePhase, readonly string[]>> = {
   'cold-start': ['coldStart.inbound.toFloor', 'coldStart.api.toFloor'],
   memory: ['peakMemoryToMessageSize.attachment25MB', 'peakMemoryToMessageSize.text25MB'],
   cpu: ['handlerCpuMsPerMessage', 'parseOnlyCpuMsPerMessage'],
+  'roster-import': ['rosterImportLinesPerSecond'],
 };
 
-/** Upper bounds. The CPU goal bounds the handler's CPU per message as a multiple of parse-only's. */
+/**
+ * Upper bounds, except `rosterImportLinesPerSecond`, a lower bound. The CPU goal bounds the handler's CPU per
+ * message as a multiple of parse-only's.
+ */
 export const GOALS = {
   writeUnitsPerMessage: { newTicket: 10, followUp: 6 },
   awsRequestsPerMessage: { newTicket: 6, followUp: 4, bounce: 2 },
   coldStartToFloor: { inbound: 1.3, api: 1.2 },
   peakMemoryToMessageSize: 2,
   handlerToParseOnlyCpu: 4,
+  rosterImportLinesPerSecond: 500,
 } as const;
 
 /** The number at `path` in `figures`, if it is there and finite. */
@@ -62,7 +69,8 @@ export function missingFigureKeys(figures: BenchFigures, phasesRun: ReadonlySet<
 }
 
 /** `value` printed with `digits`, then its goal and whether it is met, e.g. `7.0 (goal ≤ 10: met)`. */
-export function againstGoal(value: number, goal: number, digits = 1, unit = ''): string {
+export function againstGoal(value: number, goal: number, digits = 1, unit = '', bound: 'at-most' | 'at-least' = 'at-most'): string {
+  if (bound === 'at-least') return `${value.toFixed(digits)}${unit} (goal ≥ ${goal}${unit}: ${value >= goal ? 'met' : 'UNDER'})`;
   return `${value.toFixed(digits)}${unit} (goal ≤ ${goal}${unit}: ${value <= goal ? 'met' : 'OVER'})`;
 }
 
@@ -75,6 +83,8 @@ export interface GoalRow {
   digits: number;
   /** `×` for ratios, empty for counts. */
   prefix: string;
+  /** The goal is a lower bound. */
+  atLeast?: boolean;
 }
 
 /** One row per goal whose figure is in `figures`, in the issue's order: cost, cold start, memory, CPU. */
@@ -95,6 +105,10 @@ export function goalRows(figures: BenchFigures): GoalRow[] {
   const parseOnly = figures.parseOnlyCpuMsPerMessage;
   if (handler !== undefined && parseOnly !== undefined && parseOnly > 0) {
     add('handlerCpuMsPerMessage / parseOnlyCpuMsPerMessage', handler / parseOnly, GOALS.handlerToParseOnlyCpu, 2, '×');
+  }
+  const importRate = figureAt(figures, 'rosterImportLinesPerSecond');
+  if (importRate !== undefined) {
+    rows.push({ figure: 'rosterImportLinesPerSecond', measured: importRate, goal: GOALS.rosterImportLinesPerSecond, met: importRate >= GOALS.rosterImportLinesPerSecond, digits: 0, prefix: '', atLeast: true });
   }
   return rows;
 }

@@ -22,10 +22,19 @@ export function signingRegionFor(url: URL, options: SigningOptions = {}): string
   return undefined;
 }
 
-/** A GET request, signed with SigV4 for API Gateway's IAM authorisation when the URL calls for it. */
-export async function apiRequest(url: URL, options: SigningOptions = {}): Promise<Request> {
+/** A JSON body and the method that carries it (POST, PATCH); none for a GET. */
+export interface RequestBody {
+  method: string;
+  json: unknown;
+}
+
+/** A request (GET unless `body` says otherwise), signed with SigV4 for API Gateway's IAM authorisation when the URL calls for it. */
+export async function apiRequest(url: URL, options: SigningOptions = {}, body?: RequestBody): Promise<Request> {
+  const method = body?.method ?? 'GET';
+  const payload = body === undefined ? undefined : JSON.stringify(body.json);
+  const baseHeaders: Record<string, string> = { accept: 'application/json', ...(payload !== undefined ? { 'content-type': 'application/json' } : {}) };
   const region = signingRegionFor(url, options);
-  if (!region) return new Request(url, { headers: { accept: 'application/json' } });
+  if (!region) return new Request(url, { method, headers: baseHeaders, ...(payload !== undefined ? { body: payload } : {}) });
   const signer = new SignatureV4({
     service: 'execute-api',
     region,
@@ -36,14 +45,15 @@ export async function apiRequest(url: URL, options: SigningOptions = {}): Promis
   url.searchParams.forEach((value, key) => (query[key] = value));
   const signed = await signer.sign(
     new HttpRequest({
-      method: 'GET',
+      method,
       protocol: url.protocol,
       hostname: url.hostname,
       ...(url.port ? { port: Number(url.port) } : {}),
       path: url.pathname,
       query,
-      headers: { host: url.host, accept: 'application/json' },
+      headers: { host: url.host, ...baseHeaders },
+      ...(payload !== undefined ? { body: payload } : {}),
     }),
   );
-  return new Request(url, { headers: signed.headers as Record<string, string> });
+  return new Request(url, { method, headers: signed.headers as Record<string, string>, ...(payload !== undefined ? { body: payload } : {}) });
 }

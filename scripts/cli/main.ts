@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { apiRequest } from './api-client';
+import { apiRequest, type RequestBody } from './api-client';
+import { registerRosterCommands } from './roster-commands';
 import { sendRawMessage } from './smtp-send';
 
 /** A failure the user can act on: printed as one line, never as a stack trace. */
@@ -68,7 +69,7 @@ function signOption() {
   return new Option('--sign', 'SigV4-sign requests with the usual AWS credential chain even for a custom domain');
 }
 
-async function getJson<T>(apiUrl: string, path: string, sign = false): Promise<T> {
+async function getJson<T>(apiUrl: string, path: string, sign = false, send?: RequestBody): Promise<T> {
   let url: URL;
   try {
     url = new URL(path, apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`);
@@ -77,7 +78,7 @@ async function getJson<T>(apiUrl: string, path: string, sign = false): Promise<T
   }
   let request: Request;
   try {
-    request = await apiRequest(url, { force: sign });
+    request = await apiRequest(url, { force: sign }, send);
   } catch (error) {
     throw new CliError(`cannot sign the request with AWS credentials: ${(error as Error).message}`);
   }
@@ -129,7 +130,7 @@ function positiveInt(value: string): number {
 
 export function buildProgram(): Command {
   const program = new Command('concierge')
-    .description('Concierge support desk: tickets over the API, raw mail into the local SMTP receiver')
+    .description('Concierge support desk: tickets, staff and customers over the API, raw mail into the local SMTP receiver')
     .showHelpAfterError()
     .exitOverride()
     .addHelpText(
@@ -139,6 +140,8 @@ Examples:
   npx concierge send tests/fixtures/demo/first-message.eml      deliver a message to \`npm start\`
   npx concierge tickets list --customer alice@example.com
   npx concierge tickets show K7Q3XM
+  npx concierge staff add --name "Mia Chen" --email mia@desk.example --role manager --capacity 40
+  npx concierge customers import vip-roster.csv                  (see: npx concierge customers import --help)
   CONCIERGE_API_URL=https://<id>.execute-api.<region>.amazonaws.com/v1/ npx concierge tickets list
                                                                  (AWS: signed with your AWS credentials)`,
     );
@@ -229,6 +232,15 @@ Examples:
         throw new CliError(`the receiver refused the message: ${message}`);
       }
     });
+
+  registerRosterCommands(program, {
+    getJson,
+    print,
+    table,
+    fail: (message, exitCode) => new CliError(message, exitCode),
+    apiUrlOption,
+    signOption,
+  });
   return program;
 }
 

@@ -93,7 +93,7 @@ describe('requests the API does not serve', () => {
   const cases: Array<{ name: string; method: string; path: string; status: number; allow?: string; error: RegExp }> = [
     { name: 'a wrong method on a listing', method: 'POST', path: '/tickets', status: 405, allow: 'GET', error: /POST is not allowed on \/tickets/ },
     { name: 'a wrong method on a ticket', method: 'DELETE', path: '/tickets/K7Q3XM', status: 405, allow: 'GET', error: /DELETE is not allowed/ },
-    { name: 'an unknown path', method: 'GET', path: '/staff', status: 404, error: /no route GET \/staff/ },
+    { name: 'an unknown path', method: 'GET', path: '/agents', status: 404, error: /no route GET \/agents/ },
     { name: 'an unknown query parameter', method: 'GET', path: '/tickets?customr=a@b.example', status: 400, error: /unknown query parameter 'customr'/ },
     { name: 'a query parameter on /health', method: 'GET', path: '/health?verbose=1', status: 400, error: /unknown query parameter 'verbose'/ },
     { name: 'a limit out of range', method: 'GET', path: '/tickets?limit=0', status: 400, error: /limit: expected a whole number from 1 to 100/ },

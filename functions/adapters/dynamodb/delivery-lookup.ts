@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchGetCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AddressLookup } from '../../ports/roster-store';
 import type { DeliveryLookup, IndexedMessageId } from '../../ports/ticket-store';
-import { CUSTOMER_ALIAS_SK, CUSTOMER_PROFILE_SK, customerAliasKey, customerKey, messageIdIndexKey, rosterDirectoryKey } from './keys';
+import { CUSTOMER_PROFILE_SK, customerKey, messageIdIndexKey, rosterDirectoryKey } from './keys';
 import { customerOf, staffFromDirectory } from './roster';
 
 const BATCH_GET_LIMIT = 100;
@@ -16,10 +16,10 @@ const UNPROCESSED_RETRY_DELAYS_MS = [50, 200, 800, 2_000];
 export async function lookupDelivery(client: DynamoDBDocumentClient, tableName: string, messageIdKeys: readonly string[], sender: string): Promise<DeliveryLookup> {
   const unique = [...new Set(messageIdKeys)];
   const byPk = new Map(unique.map((key) => [messageIdIndexKey(key).pk, key]));
+  // One item per address: the customer's record, or an alias pointing at it (`aliasOf`).
   const profile = customerKey(sender);
-  const alias = customerAliasKey(sender);
   const directory = rosterDirectoryKey();
-  const keys: Record<string, unknown>[] = [directory, ...(sender ? [profile, alias] : []), ...unique.map(messageIdIndexKey)];
+  const keys: Record<string, unknown>[] = [directory, ...(sender ? [profile] : []), ...unique.map(messageIdIndexKey)];
 
   const messageIds = new Map<string, IndexedMessageId>();
   let senderRecord: AddressLookup | undefined;
@@ -34,8 +34,9 @@ export async function lookupDelivery(client: DynamoDBDocumentClient, tableName: 
         const pk = String(item.pk);
         const sk = String(item.sk);
         if (pk === directory.pk && sk === directory.sk) directoryItem = item;
-        else if (pk === profile.pk && sk === CUSTOMER_PROFILE_SK) senderRecord = { kind: 'customer', customer: customerOf(item) };
-        else if (pk === alias.pk && sk === CUSTOMER_ALIAS_SK && typeof item.customer === 'string') senderRecord ??= { kind: 'alias', customerEmail: item.customer };
+        else if (pk === profile.pk && sk === CUSTOMER_PROFILE_SK) {
+          senderRecord = typeof item.aliasOf === 'string' ? { kind: 'alias', customerEmail: item.aliasOf } : { kind: 'customer', customer: customerOf(item) };
+        }
         else {
           const key = byPk.get(pk);
           if (!key) continue;

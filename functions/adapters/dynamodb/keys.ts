@@ -97,14 +97,14 @@ export const rosterDirectoryKey = () => ({ pk: 'ROSTER', sk: '#DIRECTORY' });
 export const staffEmailKey = (email: string) => ({ pk: `STAFFEMAIL#${keyPart(email.toLowerCase())}`, sk: '#STAFFEMAIL' });
 
 export const CUSTOMER_PROFILE_SK = '#PROFILE';
-export const CUSTOMER_ALIAS_SK = '#ALIAS';
 export const MANAGER_CHANGE_SK_PREFIX = 'MANAGER#';
 
-/** A customer's record, in the partition that also keys their tickets in GSI1. */
-export const customerKey = (email: string) => ({ pk: customerPartition(email), sk: CUSTOMER_PROFILE_SK });
-
-/** Another address of a customer, pointing at the record; one per address, so it belongs to one customer. */
-export const customerAliasKey = (alias: string) => ({ pk: customerPartition(alias), sk: CUSTOMER_ALIAS_SK });
+/**
+ * The item of an address: a customer's record, or for another address of a customer a pointer to that record
+ * (`aliasOf`). One item per address, so one condition (`attribute_not_exists`) keeps an address from
+ * belonging to two clients, or being both a client and another client's alias.
+ */
+export const customerKey = (address: string) => ({ pk: customerPartition(address), sk: CUSTOMER_PROFILE_SK });
 
 /** One change of a customer's manager; `n` tells apart changes made in the same millisecond. */
 export const managerChangeKey = (email: string, at: string, n: string) => ({ pk: customerPartition(email), sk: `${MANAGER_CHANGE_SK_PREFIX}${at}#${n}` });

@@ -1,7 +1,7 @@
 /**
  * The RosterStore port on the single table. Staff share one partition; a staff member's address has an item
- * of its own whose condition keeps addresses unique. A customer's record, their manager history and the
- * alias items that point at them live in the customer's partition. A manager's `vipBook` changes only in the
+ * of its own whose condition keeps addresses unique. A customer's record and their manager history live in
+ * the partition of their address; each of their other addresses has an item pointing at that record. A manager's `vipBook` changes only in the
  * same transaction as the `managerId` of the client who enters or leaves it.
  */
 import { randomBytes } from 'node:crypto';
@@ -15,14 +15,11 @@ import {
   type DynamoDBDocumentClient,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { AddressLookup, ClaimManagerResult, CustomerFields, NewStaff, PutCustomerResult, RosterStore, StaffPatch } from '../../ports/roster-store';
+import type { AddressLookup, ClaimManagerResult, CustomerFields, NewStaff, PutCustomerResult, RosterSnapshot, RosterStore, StaffPatch } from '../../ports/roster-store';
 import { AddressTakenError, CapacityBelowBookError, ConcurrentChangeError, ManagerAtCapacityError, ManagerWithBookError, StaffEmailTakenError } from '../../roster/errors';
 import type { Customer, ManagerChange, Staff } from '../../roster/model';
 import { cancellationReasons, failedCondition, fromItem, isConditionFailure, oldItemOf, retryOnConflict } from './items';
 import {
-  CUSTOMER_ALIAS_SK,
-  CUSTOMER_PROFILE_SK,
-  customerAliasKey,
   customerKey,
   customerPartition,
   MANAGER_CHANGE_SK_PREFIX,
@@ -212,15 +209,13 @@ export class DynamoRosterStore implements RosterStore {
 
   async lookupAddresses(addresses: readonly string[]): Promise<Map<string, AddressLookup>> {
     const wanted = [...new Set(addresses.map((address) => address.toLowerCase()))];
-    const keys = wanted.flatMap((address) => [customerKey(address), customerAliasKey(address)]);
-    const items = await this.batchGet(keys);
+    const items = await this.batchGet(wanted.map((address) => customerKey(address)));
     const found = new Map<string, AddressLookup>();
-    const byKey = new Map(items.map((item) => [`${String(item.pk)}|${String(item.sk)}`, item]));
+    const byPartition = new Map(items.map((item) => [String(item.pk), item]));
     for (const address of wanted) {
-      const profile = byKey.get(`${customerPartition(address)}|${CUSTOMER_PROFILE_SK}`);
-      const alias = byKey.get(`${customerPartition(address)}|${CUSTOMER_ALIAS_SK}`);
-      if (profile) found.set(address, { kind: 'customer', customer: customerOf(profile) });
-      else if (alias && typeof alias.customer === 'string') found.set(address, { kind: 'alias', customerEmail: alias.customer });
+      const item = byPartition.get(customerPartition(address));
+      if (!item) continue;
+      found.set(address, typeof item.aliasOf === 'string' ? { kind: 'alias', customerEmail: item.aliasOf } : { kind: 'customer', customer: customerOf(item) });
     }
     return found;
   }
@@ -230,7 +225,7 @@ export class DynamoRosterStore implements RosterStore {
     if (!found) return undefined;
     if (found.kind === 'customer') return found.customer;
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: customerKey(found.customerEmail) }));
-    return Item ? customerOf(Item) : undefined;
+    return Item && Item.aliasOf === undefined ? customerOf(Item) : undefined;
   }
 
   async managerHistory(email: string): Promise<ManagerChange[]> {
@@ -288,23 +283,44 @@ export class DynamoRosterStore implements RosterStore {
     throw new ConcurrentChangeError(`customer ${address} kept changing while being updated; try again`);
   }
 
-  async putCustomers(entries: ReadonlyArray<{ email: string; fields: CustomerFields }>, by: string): Promise<PutCustomerResult[]> {
+  async putCustomers(entries: ReadonlyArray<{ email: string; fields: CustomerFields }>, by: string, asRead?: RosterSnapshot): Promise<PutCustomerResult[]> {
     const normalised = entries.map((entry) => ({ email: entry.email.toLowerCase(), fields: entry.fields }));
-    const lookups = await this.lookupAddresses(normalised.flatMap((entry) => [entry.email, ...(entry.fields.aliases ?? [])]));
+    const addresses = normalised.flatMap((entry) => [entry.email, ...(entry.fields.aliases ?? [])]);
+    const lookups = asRead ? asRead.addresses : await this.lookupAddresses(addresses);
     const plans = normalised.map((entry) => this.plan(entry.email, entry.fields, by, lookups));
     const results: PutCustomerResult[] = plans.map((plan) => plan.result);
     const pending = plans.map((plan, index) => ({ plan, index, entry: normalised[index]! })).filter(({ plan }) => plan.actions.length > 0);
-    const staff = pending.some(({ plan }) => plan.bookChanges.size > 0) ? new Map((await this.listStaff()).map((member) => [member.id, member])) : new Map<string, Staff>();
+    const staff = new Map((asRead?.staff ?? (pending.some(({ plan }) => plan.bookChanges.size > 0) ? await this.listStaff() : [])).map((member) => [member.id, member]));
     // Clients of the same manager travel together, so one counter update covers many of them.
     pending.sort((a, b) => managerOrder(a.plan).localeCompare(managerOrder(b.plan)));
     const groups = packGroups(pending);
-    let next = 0;
+    // Two transactions on the same manager's counter at once would cancel each other (TransactionConflict):
+    // a group waits while another one holding one of its managers is in flight.
+    const busy = new Set<string>();
+    const managersOf = (group: typeof pending) => new Set(group.flatMap(({ plan }) => [...plan.bookChanges.keys()]));
+    const waiting: Array<() => void> = [];
+    const takeGroup = async (): Promise<typeof pending | undefined> => {
+      for (;;) {
+        if (groups.length === 0) return undefined;
+        const index = groups.findIndex((group) => ![...managersOf(group)].some((id) => busy.has(id)));
+        if (index !== -1) return groups.splice(index, 1)[0];
+        await new Promise<void>((resolve) => waiting.push(resolve));
+      }
+    };
     const worker = async () => {
-      for (let group = groups[next++]; group; group = groups[next++]) {
-        const applied = await this.applyGroup(group.map(({ plan }) => plan), staff);
-        if (applied) continue;
-        // The group's reads went stale, or a manager's book filled meanwhile: each line again on its own.
-        for (const { index, entry } of group) results[index] = await this.putCustomer(entry.email, entry.fields, by);
+      for (let group = await takeGroup(); group; group = await takeGroup()) {
+        const managers = managersOf(group);
+        for (const id of managers) busy.add(id);
+        try {
+          const applied = await this.applyGroup(group.map(({ plan }) => plan), staff);
+          if (!applied) {
+            // The group's reads went stale, or a manager's book filled meanwhile: each line again on its own.
+            for (const { index, entry } of group) results[index] = await this.putCustomer(entry.email, entry.fields, by);
+          }
+        } finally {
+          for (const id of managers) busy.delete(id);
+          for (const resume of waiting.splice(0)) resume();
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(IMPORT_CONCURRENCY, groups.length) }, worker));
@@ -386,7 +402,7 @@ export class DynamoRosterStore implements RosterStore {
   // ---------------------------------------------------------------------------------------- internals
 
   /** The writes that make the record say `fields`, conditional on the record as `lookups` read it. */
-  private plan(email: string, fields: CustomerFields, by: string, lookups: Map<string, AddressLookup>): CustomerPlan {
+  private plan(email: string, fields: CustomerFields, by: string, lookups: ReadonlyMap<string, AddressLookup>): CustomerPlan {
     const at = this.now().toISOString();
     const found = lookups.get(email);
     if (found?.kind === 'alias') throw new AddressTakenError(email, found.customerEmail);
@@ -418,27 +434,25 @@ export class DynamoRosterStore implements RosterStore {
         values[`:${field}`] = value;
       }
     }
-    let condition = 'attribute_not_exists(pk)';
-    if (current) {
-      // The record as read: anything written since (a claim, another update) sends this plan back to be redone.
-      condition = '#updatedAt = :readUpdatedAt';
-      values[':readUpdatedAt'] = current.updatedAt;
-    }
+    // The record as read: anything written since (a claim, another update) sends this plan back to be redone.
+    const condition = '#updatedAt = :readUpdatedAt';
+    if (current) values[':readUpdatedAt'] = current.updatedAt;
     const actions: TransactItem[] = [
-      {
-        Update: {
-          TableName: this.tableName,
-          Key: customerKey(email),
-          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        },
-      },
+      created
+        ? // A new address: neither a customer's nor another customer's alias (the same item either way). A plain
+          // put: nothing of anyone else's to keep, and far less for DynamoDB to evaluate than an update.
+          { Put: { TableName: this.tableName, Item: { ...customerKey(email), type: 'customer', ...next }, ConditionExpression: 'attribute_not_exists(pk)' } }
+        : {
+            Update: {
+              TableName: this.tableName,
+              Key: customerKey(email),
+              UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+              ConditionExpression: condition,
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+            },
+          },
     ];
-    if (created) {
-      actions.push({ ConditionCheck: { TableName: this.tableName, Key: customerAliasKey(email), ConditionExpression: 'attribute_not_exists(pk)' } });
-    }
     const before = new Set(current?.aliases ?? []);
     const added = next.aliases.filter((alias) => !before.has(alias));
     const removed = [...before].filter((alias) => !next.aliases.includes(alias));
@@ -446,15 +460,14 @@ export class DynamoRosterStore implements RosterStore {
       actions.push({
         Put: {
           TableName: this.tableName,
-          Item: { ...customerAliasKey(alias), type: 'customer-alias', alias, customer: email },
-          ConditionExpression: 'attribute_not_exists(pk) OR customer = :me',
+          Item: { ...customerKey(alias), type: 'customer-alias', alias, aliasOf: email },
+          ConditionExpression: 'attribute_not_exists(pk) OR aliasOf = :me',
           ExpressionAttributeValues: { ':me': email },
         },
       });
-      actions.push({ ConditionCheck: { TableName: this.tableName, Key: customerKey(alias), ConditionExpression: 'attribute_not_exists(pk)' } });
     }
     for (const alias of removed) {
-      actions.push({ Delete: { TableName: this.tableName, Key: customerAliasKey(alias), ConditionExpression: 'customer = :me', ExpressionAttributeValues: { ':me': email } } });
+      actions.push({ Delete: { TableName: this.tableName, Key: customerKey(alias), ConditionExpression: 'aliasOf = :me', ExpressionAttributeValues: { ':me': email } } });
     }
     const bookChanges = new Map<string, number>();
     if (current?.managerId !== next.managerId) {
