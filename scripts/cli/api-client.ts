@@ -26,13 +26,15 @@ export function signingRegionFor(url: URL, options: SigningOptions = {}): string
 export interface RequestBody {
   method: string;
   json: unknown;
+  /** Further headers, signed like the others (e.g. `idempotency-key`). */
+  headers?: Record<string, string>;
 }
 
 /** A request (GET unless `body` says otherwise), signed with SigV4 for API Gateway's IAM authorisation when the URL calls for it. */
 export async function apiRequest(url: URL, options: SigningOptions = {}, body?: RequestBody): Promise<Request> {
   const method = body?.method ?? 'GET';
   const payload = body === undefined ? undefined : JSON.stringify(body.json);
-  const baseHeaders: Record<string, string> = { accept: 'application/json', ...(payload !== undefined ? { 'content-type': 'application/json' } : {}) };
+  const baseHeaders: Record<string, string> = { accept: 'application/json', ...(payload !== undefined ? { 'content-type': 'application/json' } : {}), ...body?.headers };
   const region = signingRegionFor(url, options);
   if (!region) return new Request(url, { method, headers: baseHeaders, ...(payload !== undefined ? { body: payload } : {}) });
   const signer = new SignatureV4({

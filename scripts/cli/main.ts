@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { apiRequest, type RequestBody } from './api-client';
@@ -42,6 +43,9 @@ interface TicketMessageView {
 }
 
 interface TicketDetail extends TicketSummary {
+  assignee?: string;
+  firstRespondedAt?: string;
+  events?: Array<{ at: string; type: string; actor: string; detail: Record<string, string> }>;
   messages: TicketMessageView[];
   /** Set when more messages follow: pass it back as `?cursor=`. */
   next?: string;
@@ -122,6 +126,17 @@ function table(rows: string[][]): void {
   for (const row of rows) print(row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd());
 }
 
+/** `K7Q3XM`, `#K7Q3XM` or `[#K7Q3XM]` as the API path of the ticket. */
+function ticketPath(idOrRef: string): string {
+  return `tickets/${encodeURIComponent(idOrRef.replace(/^\[?#/, '').replace(/\]$/, ''))}`;
+}
+
+async function readStandardInput(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 function positiveInt(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 1 || parsed > 100) throw new InvalidArgumentError('expected a whole number from 1 to 100');
@@ -146,20 +161,22 @@ Examples:
                                                                  (AWS: signed with your AWS credentials)`,
     );
 
-  const tickets = program.command('tickets').description('list and read tickets');
+  const tickets = program.command('tickets').description('list, read, answer and update tickets');
   tickets
     .command('list')
     .description('newest tickets, or one customer\'s, a page at a time')
     .option('--customer <email>', 'only tickets opened by this address')
+    .option('--assignee <staff-id>', 'only tickets assigned to this staff member (st-…)')
     .option('--limit <n>', 'how many on this page (1-100)', positiveInt, 25)
     .option('--cursor <cursor>', 'continue after the previous page (the cursor it printed)')
     .option('--json', 'print the API response as JSON')
     .addOption(apiUrlOption())
     .addOption(signOption())
-    .action(async (options: { customer?: string; limit: number; cursor?: string; json?: boolean; api: string; sign?: boolean }) => {
+    .action(async (options: { customer?: string; assignee?: string; limit: number; cursor?: string; json?: boolean; api: string; sign?: boolean }) => {
       const query = new URLSearchParams({
         limit: String(options.limit),
         ...(options.customer ? { customer: options.customer } : {}),
+        ...(options.assignee ? { assignee: options.assignee } : {}),
         ...(options.cursor ? { cursor: options.cursor } : {}),
       });
       const body = await getJson<{ tickets: TicketSummary[]; next?: string }>(options.api, `tickets?${query}`, options.sign);
@@ -170,7 +187,7 @@ Examples:
         ...body.tickets.map((t) => [t.ref, t.status, t.priority ?? '', t.customer, t.updatedAt, t.flags.join(',') || '-', t.subject]),
       ]);
       if (body.next) {
-        const again = ['npx concierge tickets list', ...(options.customer ? ['--customer', options.customer] : []), '--limit', String(options.limit), '--cursor', body.next];
+        const again = ['npx concierge tickets list', ...(options.customer ? ['--customer', options.customer] : []), ...(options.assignee ? ['--assignee', options.assignee] : []), '--limit', String(options.limit), '--cursor', body.next];
         print();
         print(`More tickets: ${again.join(' ')}`);
       }
@@ -183,12 +200,16 @@ Examples:
     .addOption(apiUrlOption())
     .addOption(signOption())
     .action(async (idOrRef: string, options: { json?: boolean; api: string; sign?: boolean }) => {
-      const path = `tickets/${encodeURIComponent(idOrRef.replace(/^\[?#/, '').replace(/\]$/, ''))}`;
+      const path = ticketPath(idOrRef);
       let page = await getJson<TicketDetail>(options.api, path, options.sign);
       const { next: _first, ...ticket } = { ...page, messages: [...page.messages] };
       if (!options.json) {
         print(`[#${ticket.ref}] ${ticket.subject}`);
         print(`id ${ticket.id} · ${ticket.status} · ${ticket.priority ?? ''} · customer ${ticket.customer} · flags ${ticket.flags.join(',') || '-'}`);
+        print(`assignee ${ticket.assignee ?? '-'} · first response ${ticket.firstRespondedAt ?? '-'}`);
+        for (const event of ticket.events ?? []) {
+          print(`  ${event.at} ${event.type} by ${event.actor}${Object.keys(event.detail).length > 0 ? ` (${Object.entries(event.detail).map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''}`);
+        }
         printMessages(page.messages);
       }
       for (let pages = 1; page.next; pages += 1) {
@@ -203,6 +224,52 @@ Examples:
       if (options.json) {
         print(JSON.stringify(page.next ? { ...ticket, next: page.next } : ticket, null, 2));
       }
+    });
+
+  tickets
+    .command('reply')
+    .description('answer the customer as a staff member: sent from the support address with their name, threaded, and the ticket then waits on the customer')
+    .argument('<id|ref>', 'ticket reference (e.g. K7Q3XM)')
+    .requiredOption('--staff <staff-id>', 'who answers (st-…): the assignee, a lead, or anyone while the ticket is unassigned')
+    .option('--text <text>', 'the answer')
+    .option('--file <path>', 'read the answer from a UTF-8 file (- for standard input)')
+    .option('--idempotency-key <key>', 'send at most once per key (8-128 letters, digits, . _ : -); a new one is made for each run')
+    .addOption(apiUrlOption())
+    .addOption(signOption())
+    .action(async (idOrRef: string, options: { staff: string; text?: string; file?: string; idempotencyKey?: string; api: string; sign?: boolean }) => {
+      if ((options.text === undefined) === (options.file === undefined)) throw new CliError('give the answer with exactly one of --text or --file', 2);
+      let text = options.text ?? '';
+      if (options.file !== undefined) {
+        try {
+          text = options.file === '-' ? await readStandardInput() : await readFile(options.file, 'utf8');
+        } catch (error) {
+          throw new CliError(`cannot read ${options.file}: ${(error as Error).message}`, 2);
+        }
+      }
+      if (text.trim() === '') throw new CliError('the answer is empty', 2);
+      const key = options.idempotencyKey ?? `cli-${randomUUID()}`;
+      const result = await getJson<{ ticketId: string; status: string; repeated?: boolean }>(options.api, `${ticketPath(idOrRef)}/replies`, options.sign, {
+        method: 'POST',
+        json: { staffId: options.staff, text },
+        headers: { 'idempotency-key': key },
+      });
+      print(result.repeated ? `Already sent to the customer of ${result.ticketId} (idempotency key ${key}).` : `Sent to the customer of ${result.ticketId}; the ticket now waits on the customer.`);
+    });
+  tickets
+    .command('update')
+    .description("change a ticket's status or assignee (recorded on the ticket as events)")
+    .argument('<id|ref>', 'ticket reference (e.g. K7Q3XM)')
+    .addOption(new Option('--status <status>', 'new status').choices(['open', 'waiting-on-customer', 'closed']))
+    .option('--assignee <staff-id>', 'assign to this staff member (st-…), or "none" to unassign')
+    .option('--json', 'print the ticket as the API answers')
+    .addOption(apiUrlOption())
+    .addOption(signOption())
+    .action(async (idOrRef: string, options: { status?: string; assignee?: string; json?: boolean; api: string; sign?: boolean }) => {
+      if (options.status === undefined && options.assignee === undefined) throw new CliError('give --status and/or --assignee', 2);
+      const patch = { ...(options.status ? { status: options.status } : {}), ...(options.assignee !== undefined ? { assignee: options.assignee === 'none' ? null : options.assignee } : {}) };
+      const ticket = await getJson<TicketSummary & { assignee?: string }>(options.api, ticketPath(idOrRef), options.sign, { method: 'PATCH', json: patch });
+      if (options.json) return print(JSON.stringify(ticket, null, 2));
+      print(`[#${ticket.ref}] ${ticket.status} · ${ticket.assignee ? `assigned to ${ticket.assignee}` : 'unassigned'}`);
     });
 
   program
