@@ -107,8 +107,9 @@ function replyMessage(ticket: Ticket, staff: Staff, mail: OutboundMail, request:
 }
 
 /** Relays a staff member's answer to the ticket's customer, once per cause. */
-export async function relayStaffReply(request: StaffReplyRequest, deps: StaffReplyDependencies): Promise<StaffReplyOutcome> {
+export async function relayStaffReply(firstRequest: StaffReplyRequest, deps: StaffReplyDependencies): Promise<StaffReplyOutcome> {
   const { store, roster, settings } = deps;
+  let request = firstRequest;
   const now = deps.now ?? (() => new Date());
   const reject = (reason: StaffReplyRejection): StaffReplyOutcome => ({ status: 'rejected', reason, explanation: REJECTION_TEXT[reason] });
 
@@ -122,8 +123,10 @@ export async function relayStaffReply(request: StaffReplyRequest, deps: StaffRep
   const discriminator = ownMessageDiscriminator(request.cause);
   const messages = await store.listMessages(ticket.id);
   const earlier = messages.find((message) => message.key === `~reply:${discriminator}`);
-  // A retry of an answer already stored goes on from where it stopped, even if the ticket moved on since.
-  if (!earlier) {
+  // A retry of an answer already stored goes on from where it stopped, even if the ticket moved on since, and
+  // keeps the first attempt's time: the stored message is keyed by it (an API retry comes later than the first).
+  if (earlier) request = { ...request, at: earlier.receivedAt };
+  else {
     const refusal = replyRefusal(ticket, staff);
     if (refusal) return reject(refusal);
   }
