@@ -92,7 +92,7 @@ async function invoke(event: APIGatewayProxyEvent) {
 describe('requests the API does not serve', () => {
   const cases: Array<{ name: string; method: string; path: string; status: number; allow?: string; error: RegExp }> = [
     { name: 'a wrong method on a listing', method: 'POST', path: '/tickets', status: 405, allow: 'GET', error: /POST is not allowed on \/tickets/ },
-    { name: 'a wrong method on a ticket', method: 'DELETE', path: '/tickets/K7Q3XM', status: 405, allow: 'GET', error: /DELETE is not allowed/ },
+    { name: 'a wrong method on a ticket', method: 'DELETE', path: '/tickets/K7Q3XM', status: 405, allow: 'GET, PATCH', error: /DELETE is not allowed/ },
     { name: 'an unknown path', method: 'GET', path: '/agents', status: 404, error: /no route GET \/agents/ },
     { name: 'an unknown query parameter', method: 'GET', path: '/tickets?customr=a@b.example', status: 400, error: /unknown query parameter 'customr'/ },
     { name: 'a query parameter on /health', method: 'GET', path: '/health?verbose=1', status: 400, error: /unknown query parameter 'verbose'/ },
@@ -118,7 +118,7 @@ describe('requests the API does not serve', () => {
 
   it('answers 405 for an event on a resource template whose method is not ours', async () => {
     const result = await invoke(gatewayEvent('PUT', '/tickets/K7Q3XM', { resource: '/tickets/{id}', pathParameters: { id: 'K7Q3XM' } }));
-    expect(result).toEqual({ status: 405, allow: 'GET', body: { error: 'PUT is not allowed on /tickets/K7Q3XM; allowed: GET' } });
+    expect(result).toEqual({ status: 405, allow: 'GET, PATCH', body: { error: 'PUT is not allowed on /tickets/K7Q3XM; allowed: GET, PATCH' } });
   });
 
   it('answers 400 for malformed percent-encoding and for a repeated query parameter', async () => {
