@@ -201,6 +201,26 @@ describe('a VIP client and their manager', () => {
     expect(await mailTo('mallory@stranger.example')).toEqual([]);
   });
 
+  it('notifies once and relays once when SES delivers the same mail several times at once', async () => {
+    const customer = `vip-${tag()}@client.example`;
+    await api('/customers', 'POST', { email: customer, tier: 'vip', managerId: staff.mia!.id });
+    const before = (await mailTo('mia@staff.example')).length;
+
+    await stack.deliver(composeMessage({ from: customer, subject: 'Twice', text: 'Delivered three times.' }), { source: customer, concurrency: 3 });
+
+    const ticket = await ticketOf(customer);
+    const notifications = (await mailTo('mia@staff.example')).slice(before).filter((mail) => mail.subject?.includes(ticket.ref));
+    expect(notifications).toHaveLength(1);
+    const address = replyToOf(notifications[0]!);
+    const reply = composeMessage({ from: 'mia@staff.example', to: address, subject: `Re: ${notifications[0]!.subject}`, text: 'Answered once.' });
+    await stack.deliver(reply, { source: 'mia@staff.example', recipients: [address], concurrency: 3 });
+
+    expect((await mailTo(customer)).filter((mail) => mail.text?.includes('Answered once.'))).toHaveLength(1);
+    const after = await api<TicketView>(`/tickets/${ticket.id}`);
+    expect(after.events.filter((event) => event.type === 'replied')).toHaveLength(1);
+    expect(after.messages.filter((message) => message.purpose === 'staff-reply')).toHaveLength(1);
+  });
+
   it('gives 20 new VIP clients writing at the same moment a manager each, none past capacity', async () => {
     const managers = await Promise.all(
       ['one', 'two', 'three'].map((name) => api<StaffView>('/staff', 'POST', { name: `Capacity ${name}`, email: `cap-${name}-${tag()}@staff.example`, role: 'manager', status: 'active', capacity: 7 })),
