@@ -9,6 +9,11 @@
  *
  * --profile also runs the handler under `node --cpu-prof` from an unminified bundle and prints self time
  * per source file and the hottest functions.
+ *
+ * --floor also measures the SDK floor (`sdkFloorCpuMsPerMessage`): the handler is run once more recording
+ * every AWS request it makes (sdk-floor/capture-entry.ts), and a bundle built as deployed that makes only
+ * those requests, with the same client factories, against fresh stand-ins (sdk-floor/replay-entry.ts) is
+ * measured the same way. No handler can go below it without making fewer or cheaper AWS requests.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +21,9 @@ import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildCorpus, corpusFiles, planMix, type CorpusItem } from './corpus';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { buildDeployedBundle, deployedNodeOptions, INBOUND_ENTRY, PROJECT_ROOT, runChild, startStandIns, type StandIns } from './lambda-child';
+import { LOCAL_ACCESS_KEY } from '../local/stack';
 
 export interface CpuFigures {
   messages: number;
@@ -26,6 +33,8 @@ export interface CpuFigures {
   ratio: number;
   outcomes: Record<string, number>;
   profile?: ProfileSummary;
+  /** The same AWS requests with the same clients and nothing else (--floor). */
+  sdkFloor?: { cpuMsPerMessage: number; requestsPerMessage: number; toParseOnly: number; failures: Record<string, number> };
 }
 
 export interface ProfileSummary {
@@ -45,6 +54,49 @@ interface CpuChildResult {
   cpuMs: number;
   messages: number;
   results?: Array<{ results: Array<{ outcome: string }> }>;
+}
+
+/**
+ * CPU per message of the AWS requests alone: records the requests the handler makes for `total` messages
+ * (after 20 warm-up ones, recorded too), then replays them against fresh stand-ins in a fresh process.
+ */
+async function measureSdkFloor(standIns: StandIns, total: number, workDir: string): Promise<{ cpuMs: number; messages: number; requests: number; failures: Record<string, number> }> {
+  const captureFile = join(workDir, 'requests.bin');
+  const captureBundle = await buildDeployedBundle(join(PROJECT_ROOT, 'scripts/bench/sdk-floor/capture-entry.ts'), join(workDir, 'capture'), { minify: false });
+  const replayBundle = await buildDeployedBundle(join(PROJECT_ROOT, 'scripts/bench/sdk-floor/replay-entry.ts'), join(workDir, 'replay'));
+  const items = [...corpusWithoutFollowUps(20, `floorwarm${Date.now()}`), ...corpusWithoutFollowUps(total, `floor${Date.now()}`)];
+  const raws = new Map<string, Buffer>();
+  const events: unknown[] = [];
+  for (const item of items) {
+    const event = (await standIns.sesEvent(item.raw, item.source)) as { Records: Array<{ ses: { mail: { messageId: string } } }> };
+    raws.set(`${standIns.stack.rawMailPrefix}${event.Records[0]!.ses.mail.messageId}`, item.raw);
+    events.push(event);
+  }
+  await runChild<CpuChildResult>({ mode: 'cpu', target: captureBundle.file, input: { warmup: [], events }, workDir, env: { ...standIns.handlerEnv, CAPTURE_FILE: captureFile }, nodeOptions: '' });
+
+  const fresh = await startStandIns();
+  try {
+    const s3 = new S3Client({ region: 'us-east-1', forcePathStyle: true, endpoint: fresh.stack.s3Endpoint, credentials: { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_ACCESS_KEY } });
+    for (const [key, raw] of raws) await s3.send(new PutObjectCommand({ Bucket: fresh.stack.rawMailBucket, Key: key, Body: raw }));
+    s3.destroy();
+    const indices = items.map((_item, index) => ({ index }));
+    const renames = `${standIns.handlerEnv.TABLE_NAME}=${fresh.handlerEnv.TABLE_NAME},${standIns.stack.rawMailBucket}=${fresh.stack.rawMailBucket}`;
+    const replayed = await runChild<{ cpuMs: number; messages: number; results?: Array<{ failed?: string[] }> }>({
+      mode: 'cpu',
+      target: replayBundle.file,
+      input: { warmup: indices.slice(0, 20), events: indices.slice(20) },
+      workDir,
+      env: { ...fresh.handlerEnv, REPLAY_FILE: captureFile, REPLAY_RENAMES: renames },
+      nodeOptions: deployedNodeOptions(),
+    });
+    const { decodeRecordedMessages } = await import('./sdk-floor/recorded-requests');
+    const requests = decodeRecordedMessages(readFileSync(captureFile)).slice(20).reduce((sum, message) => sum + message.length, 0);
+    const failures: Record<string, number> = {};
+    for (const result of replayed.results ?? []) for (const name of result.failed ?? []) failures[name] = (failures[name] ?? 0) + 1;
+    return { cpuMs: replayed.cpuMs, messages: replayed.messages, requests, failures };
+  } finally {
+    await fresh.stop();
+  }
 }
 
 async function eventsFor(standIns: StandIns, items: readonly CorpusItem[]): Promise<unknown[]> {
@@ -109,7 +161,7 @@ export function summarizeProfile(profile: CpuProfile, bundleFile: string, bundle
   };
 }
 
-export async function measureCpu(options: { messages?: number; profileDir?: string; progress?: (line: string) => void } = {}): Promise<CpuFigures> {
+export async function measureCpu(options: { messages?: number; profileDir?: string; floor?: boolean; progress?: (line: string) => void } = {}): Promise<CpuFigures> {
   const progress = options.progress ?? (() => undefined);
   const total = options.messages ?? 150;
   const workDir = mkdtempSync(join(tmpdir(), 'concierge-cpu-'));
@@ -187,6 +239,13 @@ export async function measureCpu(options: { messages?: number; profileDir?: stri
 
     const handlerPer = handler.cpuMs / handler.messages;
     const parsePer = parseOnly.cpuMs / parseOnly.messages;
+    let sdkFloor: CpuFigures['sdkFloor'];
+    if (options.floor) {
+      progress('cpu: SDK floor (the same AWS requests, the same clients, nothing else)');
+      const floor = await measureSdkFloor(standIns, total, workDir);
+      const floorPer = floor.cpuMs / floor.messages;
+      sdkFloor = { cpuMsPerMessage: floorPer, requestsPerMessage: floor.requests / floor.messages, toParseOnly: floorPer / parsePer, failures: floor.failures };
+    }
     return {
       messages: handler.messages,
       handlerCpuMsPerMessage: handlerPer,
@@ -194,6 +253,7 @@ export async function measureCpu(options: { messages?: number; profileDir?: stri
       ratio: handlerPer / parsePer,
       outcomes,
       ...(profile ? { profile } : {}),
+      ...(sdkFloor ? { sdkFloor } : {}),
     };
   } finally {
     await standIns.stop();
@@ -202,10 +262,11 @@ export async function measureCpu(options: { messages?: number; profileDir?: stri
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values } = parseArgs({ options: { messages: { type: 'string' }, profile: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ options: { messages: { type: 'string' }, profile: { type: 'string' }, floor: { type: 'boolean' } }, strict: true });
   measureCpu({
     ...(values.messages ? { messages: Number(values.messages) } : {}),
     ...(values.profile ? { profileDir: values.profile } : {}),
+    ...(values.floor ? { floor: true } : {}),
     progress: (line) => process.stderr.write(`${line}\n`),
   }).then(
     (figures) => {
@@ -214,6 +275,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       out.write(`  handlerCpuMsPerMessage    ${figures.handlerCpuMsPerMessage.toFixed(2)} ms\n`);
       out.write(`  parseOnlyCpuMsPerMessage  ${figures.parseOnlyCpuMsPerMessage.toFixed(2)} ms\n`);
       out.write(`  handler / parse-only      ×${figures.ratio.toFixed(2)}\n`);
+      if (figures.sdkFloor) {
+        const { sdkFloor } = figures;
+        out.write(`  SDK floor (${sdkFloor.requestsPerMessage.toFixed(2)} AWS requests per message, same clients, nothing else)\n`);
+        out.write(`    sdkFloorCpuMsPerMessage ${sdkFloor.cpuMsPerMessage.toFixed(2)} ms  (×${sdkFloor.toParseOnly.toFixed(2)} parse-only; handler − floor ${(figures.handlerCpuMsPerMessage - sdkFloor.cpuMsPerMessage).toFixed(2)} ms)\n`);
+        const failed = Object.entries(sdkFloor.failures);
+        if (failed.length > 0) out.write(`    replayed requests that failed: ${failed.map(([name, count]) => `${count} ${name}`).join(', ')}\n`);
+      }
       if (figures.profile) {
         const { profile } = figures;
         out.write(`\n  profile: ${profile.totalMs.toFixed(0)} ms sampled; self time by source file:\n`);

@@ -1,4 +1,5 @@
 import { SESClient } from '@aws-sdk/client-ses';
+import { withoutRequestLogging } from './request-logging';
 
 /**
  * One attempt per send: the SDK retries timeouts, resets and 5xx answers, each of which may come after SES
@@ -6,5 +7,5 @@ import { SESClient } from '@aws-sdk/client-ses';
  * mechanism's decision (outbound/send-once.ts).
  */
 export function createSesClient(): SESClient {
-  return new SESClient({ maxAttempts: 1 });
+  return withoutRequestLogging(new SESClient({ maxAttempts: 1 }));
 }
