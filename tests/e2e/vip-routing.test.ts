@@ -90,6 +90,7 @@ describe('a VIP client and their manager', () => {
     const [ack] = await mailTo(customer);
     expect(ack?.text).toContain('BLUE_OWL_42');
     expect(ack?.text).toContain('Mia Manager');
+    expect(ack?.text).toContain('1 hour');
 
     // Act: the manager answers from her own mailbox, quoting the notification
     const answer = 'Hello Vera, the hold is a routine check and will be lifted within the hour.';
@@ -199,6 +200,24 @@ describe('a VIP client and their manager', () => {
     // The authenticated staff sender is told why; the stranger is told nothing.
     expect((await mailTo('ada@staff.example')).some((mail) => mail.subject?.includes(ticket.ref) && /not (sent|relayed)/i.test(mail.text ?? ''))).toBe(true);
     expect(await mailTo('mallory@stranger.example')).toEqual([]);
+  });
+
+  it('leaves a ticket unassigned and tells the leads when no agent is active; staff mail to the desk opens no ticket', async () => {
+    await api(`/staff/${staff.ada!.id}`, 'PATCH', { status: 'away' });
+    const stranger = `someone-${tag()}@customer.example`;
+    await stack.sendSmtp(composeMessage({ from: stranger, subject: 'Fees question', text: 'What is the fee for USDT withdrawals?' }));
+    await api(`/staff/${staff.ada!.id}`, 'PATCH', { status: 'active' });
+
+    const ticket = await ticketOf(stranger);
+    expect(ticket.assignee).toBeUndefined();
+    expect(ticket.events.map((event) => event.type)).toEqual(['leads-notified']);
+    const toLead = (await mailTo('leo@staff.example')).filter((mail) => mail.subject?.includes(ticket.ref));
+    expect(toLead).toHaveLength(1);
+    expect(toLead[0]!.text).toContain('no agent is active');
+
+    const { body } = await stack.api<{ tickets: unknown[] }>(`/tickets?customer=${encodeURIComponent('ada@staff.example')}`);
+    await stack.sendSmtp(composeMessage({ from: 'Ada Agent <ada@staff.example>', subject: 'Lunch?', text: 'Anyone for lunch?' }), { from: 'ada@staff.example' });
+    expect((await stack.api<{ tickets: unknown[] }>(`/tickets?customer=${encodeURIComponent('ada@staff.example')}`)).body.tickets).toHaveLength(body.tickets.length);
   });
 
   it('notifies once and relays once when SES delivers the same mail several times at once', async () => {
