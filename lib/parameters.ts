@@ -17,8 +17,12 @@ export const parametersSchema = z.object({
   retentionDays: z.coerce.number().int().min(1).max(3650).default(90),
   /** Days quarantined mail is kept. */
   quarantineRetentionDays: z.coerce.number().int().min(1).max(3650).default(30),
-  /** Acknowledgements the whole desk sends per clock hour (UTC): the per-sender cap keys on a From address anyone can forge. */
-  ackLimitPerHour: z.coerce.number().int().min(1).max(1_000_000).default(200),
+  /**
+   * Acknowledgements the whole desk sends per clock hour (UTC): the per-sender cap keys on a From address anyone
+   * can forge. At most 10,000: the hour's count item holds one small attribute per acknowledged sender and is
+   * billed by its size (about 120 KB at this cap), and DynamoDB refuses items over 400 KB.
+   */
+  ackLimitPerHour: z.coerce.number().int().min(1).max(10_000).default(200),
   /** Acknowledgements one sender receives per clock hour (UTC). */
   ackLimitPerSenderPerHour: z.coerce.number().int().min(1).max(1_000).default(5),
   /** Create the SES domain identity (false when the domain is already verified in this account and region). */
