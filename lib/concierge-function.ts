@@ -7,6 +7,8 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
 export interface ConciergeFunctionProps extends Pick<NodejsFunctionProps, 'entry' | 'description' | 'environment' | 'deadLetterQueue' | 'retryAttempts' | 'reservedConcurrentExecutions'> {
+  /** Modules this function defers besides DEFERRED_MODULES (FUNCTION_DEFERRED_MODULES). */
+  readonly extraDeferredModules?: Readonly<Record<string, string>>;
   /** Chosen from measurement; see README "Sizing". */
   memorySize: number;
   timeout: Duration;
@@ -33,13 +35,33 @@ export const DEFERRED_MODULES: Readonly<Record<string, string>> = {
   'nodemailer/lib/mail-composer': 'node_modules/nodemailer/dist/cjs/mail-composer/index.js',
 };
 
-function deferredAliases(): string[] {
-  return Object.keys(DEFERRED_MODULES).map((name) => `${name}=./lib/bundling/lazy/${name}.cjs`);
+/**
+ * Modules deferred in one function only, beside DEFERRED_MODULES: the API sends mail only when a staff member
+ * answers through it, so the SES client, the MIME encoders and the Secrets Manager client (the reply-address
+ * secret is read on the first answer) wait for that. `inbound` sends mail for nearly every message and keeps
+ * them in its bundle.
+ */
+export const FUNCTION_DEFERRED_MODULES = {
+  api: {
+    '@aws-sdk/client-ses': 'node_modules/@aws-sdk/client-ses/dist-cjs/index.js',
+    '@aws-sdk/client-secrets-manager': 'node_modules/@aws-sdk/client-secrets-manager/dist-cjs/index.js',
+    libmime: 'node_modules/libmime/lib/libmime.js',
+    libqp: 'node_modules/libqp/lib/libqp.js',
+  },
+} as const satisfies Record<string, Record<string, string>>;
+
+/** Every module deferred in a function that also defers `extra`. */
+export function deferredModulesWith(extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+  return { ...DEFERRED_MODULES, ...extra };
+}
+
+export function deferredAliases(modules: Readonly<Record<string, string>> = DEFERRED_MODULES): string[] {
+  return Object.keys(modules).map((name) => `${name}=./lib/bundling/lazy/${name}.cjs`);
 }
 
 /** Shell commands that build the deferred modules into `<outputDir>/deferred/`, run after the main bundle. */
-export function deferredModuleCommands(inputDir: string, outputDir: string, target: string): string[] {
-  return Object.entries(DEFERRED_MODULES).map(
+export function deferredModuleCommands(inputDir: string, outputDir: string, target: string, modules: Readonly<Record<string, string>> = DEFERRED_MODULES): string[] {
+  return Object.entries(modules).map(
     ([name, entry]) =>
       `npx --no-install esbuild ${JSON.stringify(`${inputDir}/${entry}`)} --bundle --platform=node --format=cjs --minify --target=${target} --log-level=error --outfile=${JSON.stringify(`${outputDir}/deferred/${name}.cjs`)}`,
   );
@@ -75,7 +97,8 @@ export const DEPLOYED_NODE_OPTIONS: string = '';
  */
 export class ConciergeFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: ConciergeFunctionProps) {
-    const { logRetention, ...functionProps } = props;
+    const { logRetention, extraDeferredModules, ...functionProps } = props;
+    const deferred = deferredModulesWith(extraDeferredModules);
     const logGroup = new LogGroup(scope, `${id}Logs`, { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
     super(scope, id, {
       ...functionProps,
@@ -94,11 +117,11 @@ export class ConciergeFunction extends NodejsFunction {
       bundling: {
         ...DEPLOYED_BUNDLING,
         mainFields: [...DEPLOYED_BUNDLING.mainFields],
-        esbuildArgs: { '--alias': [...DEPLOYED_BUNDLING.esbuildArgs['--alias']] },
+        esbuildArgs: { '--alias': deferredAliases(deferred) },
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (inputDir, outputDir) => deferredModuleCommands(inputDir, outputDir, DEPLOYED_BUNDLING.target),
+          afterBundling: (inputDir, outputDir) => deferredModuleCommands(inputDir, outputDir, DEPLOYED_BUNDLING.target, deferred),
         },
       },
     });

@@ -18,11 +18,15 @@ const config = loadApiConfig();
 const documentClient = createDocumentClient();
 const store = new DynamoTicketStore(documentClient, config.tableName);
 const roster = new DynamoRosterStore(documentClient, config.tableName);
-const replyTokenSecret = 'value' in config.replyTokenSecret ? config.replyTokenSecret.value : await readSecret(config.replyTokenSecret.secretArn);
-/** Staff answers go out through SES; the client is built on the first answer, not at every cold start. */
+/**
+ * Staff answers go out through SES. The SES client, the MIME encoders and the reply-address secret are all
+ * needed only then: they are loaded on the first answer, not at every cold start (the deployed bundle defers
+ * their modules too, lib/concierge-function.ts FUNCTION_DEFERRED_MODULES).
+ */
 let replyDependencies: StaffReplyDependencies | undefined;
 async function replies(): Promise<StaffReplyDependencies> {
   if (!replyDependencies) {
+    const replyTokenSecret = 'value' in config.replyTokenSecret ? config.replyTokenSecret.value : await readSecret(config.replyTokenSecret.secretArn);
     const [{ createSesClient }, { SesMailSender }] = await Promise.all([import('../commons/clients/ses'), import('../outbound/ses-mail-sender')]);
     replyDependencies = {
       store,

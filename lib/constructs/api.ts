@@ -12,7 +12,7 @@ import {
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { API_ROUTES } from '../../functions/api/routes';
-import { ConciergeFunction } from '../concierge-function';
+import { ConciergeFunction, FUNCTION_DEFERRED_MODULES } from '../concierge-function';
 import { acknowledgeFinding, acknowledgeFunctionBaseline } from './findings';
 import { functionEntry } from './function-entry';
 import { ResourceGroup } from './resource-group';
@@ -48,6 +48,7 @@ export class StaffApi extends ResourceGroup {
       timeout: Duration.seconds(10),
       logRetention: props.logRetention,
       environment: { SUPPORT_ADDRESS: props.supportAddress },
+      extraDeferredModules: FUNCTION_DEFERRED_MODULES.api,
     });
     acknowledgeFunctionBaseline(this.fn);
     props.table.grant(this.fn, 'read-write');

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { build, type Metafile } from 'esbuild';
-import { DEFERRED_MODULES, DEPLOYED_BUNDLING, DEPLOYED_NODE_OPTIONS } from '../../lib/concierge-function';
+import { DEFERRED_MODULES, DEPLOYED_BUNDLING, DEPLOYED_NODE_OPTIONS, deferredAliases, deferredModulesWith, FUNCTION_DEFERRED_MODULES } from '../../lib/concierge-function';
 import { startTestStack, type TestStack } from '../../tests/helpers/local-stack';
 import { LOCAL_ACCESS_KEY } from '../local/stack';
 
@@ -33,8 +33,9 @@ export interface DeployedBundle {
 export async function buildDeployedBundle(
   entry: string,
   outDir: string,
-  overrides: { sourceMap?: boolean; nodePaths?: string[]; aliases?: boolean; minify?: boolean } = {},
+  overrides: { sourceMap?: boolean; nodePaths?: string[]; aliases?: boolean; minify?: boolean; deferredModules?: Readonly<Record<string, string>> } = {},
 ): Promise<DeployedBundle> {
+  const deferred = overrides.deferredModules ?? deferredModulesForEntry(entry);
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, 'index.mjs');
   const sourceMap = overrides.sourceMap ?? DEPLOYED_BUNDLING.sourceMap;
@@ -53,11 +54,11 @@ export async function buildDeployedBundle(
     logLevel: 'error',
     ...(overrides.nodePaths ? { nodePaths: overrides.nodePaths } : {}),
     absWorkingDir: PROJECT_ROOT,
-    alias: overrides.aliases === false ? {} : deployedAliases(),
+    alias: overrides.aliases === false ? {} : deployedAliases(deferred),
   });
   if (overrides.aliases !== false) {
     // What the deployed afterBundling hook does: each deferred module as a file of its own beside the bundle.
-    for (const [name, moduleEntry] of Object.entries(DEFERRED_MODULES)) {
+    for (const [name, moduleEntry] of Object.entries(deferred)) {
       await build({
         entryPoints: [join(PROJECT_ROOT, moduleEntry)],
         bundle: true,
@@ -74,11 +75,14 @@ export async function buildDeployedBundle(
   return { file, bytes: output?.bytes ?? 0, metafile: result.metafile };
 }
 
+/** The modules the function built from `entry` defers, as its construct declares them (lib/constructs/api.ts). */
+export function deferredModulesForEntry(entry: string): Record<string, string> {
+  return deferredModulesWith(resolve(PROJECT_ROOT, entry) === resolve(PROJECT_ROOT, API_ENTRY) ? FUNCTION_DEFERRED_MODULES.api : {});
+}
+
 /** `--alias` entries of the deployed esbuild arguments, for esbuild's API (resolved from the project root as CDK does). */
-export function deployedAliases(): Record<string, string> {
-  const bundling = DEPLOYED_BUNDLING as { esbuildArgs?: Record<string, unknown> };
-  const entries = bundling.esbuildArgs?.['--alias'];
-  if (!Array.isArray(entries)) return {};
+export function deployedAliases(modules: Readonly<Record<string, string>> = DEFERRED_MODULES): Record<string, string> {
+  const entries = deferredAliases(modules);
   return Object.fromEntries(
     entries.map((entry: string) => {
       const at = entry.indexOf('=');
