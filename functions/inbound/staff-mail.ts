@@ -6,11 +6,13 @@
  * whom authentication proves is told why. Machine mail (an out-of-office answering the notification) is
  * dropped without a word, so two auto-responders cannot loop through the desk.
  */
+import { createHash } from 'node:crypto';
 import type { SenderTrust } from '../mail/trust';
 import type { InboundMail } from '../mail/types';
 import { staffReplyText } from '../mail/staff-reply-text';
 import type { Staff } from '../roster/model';
 import { rejectStaffReply, relayStaffReply, type StaffReplyDependencies, type StaffReplyRejection } from '../tickets/staff-replies';
+import { messageIdKey } from '../tickets/references';
 import { isValidStaffReplySignature, type StaffReplyToken } from '../tickets/staff-reply-address';
 
 export interface StaffMailInput {
@@ -34,7 +36,9 @@ export type StaffMailResult =
 export async function receiveStaffMail(input: StaffMailInput, deps: StaffReplyDependencies): Promise<StaffMailResult> {
   const { token, sender } = input;
   if (input.machineGenerated) return { outcome: 'discarded', reason: 'machine mail to a staff reply address' };
-  const cause = `email:${input.sesMessageId}`;
+  // The same mail may come again under another SES id (the sending server retried after a lost answer): keyed by
+  // its sender and Message-ID, it is relayed once. Digested: a Message-ID may be up to 998 characters long.
+  const cause = input.mail.messageId ? `email:${createHash('sha256').update(`${sender}\n${messageIdKey(input.mail.messageId)}`).digest('hex').slice(0, 40)}` : `email:${input.sesMessageId}`;
   const ticket = await deps.store.getTicket(token.ref);
   if (!ticket) return { outcome: 'staff-reply-rejected', reason: 'unknown-ticket' };
 

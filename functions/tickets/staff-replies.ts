@@ -32,7 +32,7 @@ export interface DeskSettings {
 }
 
 export interface StaffReplyDependencies {
-  store: Pick<TicketStore, 'getTicket' | 'listMessages' | 'outboundLedger' | 'changeStatus' | 'recordEvent'>;
+  store: Pick<TicketStore, 'getTicket' | 'listMessages' | 'outboundLedger' | 'changeStatus' | 'recordEvent' | 'listEvents'>;
   roster: Pick<RosterStore, 'getStaff' | 'findCustomer'>;
   mailSender: MailSender;
   settings: DeskSettings;
@@ -160,16 +160,20 @@ export async function relayStaffReply(firstRequest: StaffReplyRequest, deps: Sta
   if (sent.status === 'rejected' || sent.status === 'unknown' || sent.status === 'settled') {
     return { status: 'not-delivered', ticketId: ticket.id, state: sent.status === 'settled' ? sent.state : sent.status, ...('error' in sent ? { error: sent.error } : {}) };
   }
-  await markAnswered(ticket.id, staff, request, deps);
+  await markAnswered(ticket.id, staff, request, deps, sent.status === 'already-sent');
   return sent.status === 'already-sent' ? { status: 'already-sent', ticketId: ticket.id } : { status: 'sent', ticketId: ticket.id, messageId: sesMessageIdHeader(sent.sesMessageId, settings.region) };
 }
 
 /** The ticket waits on the customer, with its first response recorded and the answer as an event. */
-async function markAnswered(ticketId: string, staff: Staff, request: StaffReplyRequest, deps: StaffReplyDependencies): Promise<void> {
+async function markAnswered(ticketId: string, staff: Staff, request: StaffReplyRequest, deps: StaffReplyDependencies, retried: boolean): Promise<void> {
+  const key = `replied:${request.cause}`;
   for (let attempt = 0; attempt <= MAX_STATUS_RETRIES; attempt += 1) {
     const ticket = await deps.store.getTicket(ticketId);
     if (!ticket) return;
-    const event = { ticketId, at: request.at, key: `replied:${request.cause}`, type: 'replied' as const, actor: staff.id, detail: { via: request.via, ...(ticket.status !== 'waiting-on-customer' ? { from: ticket.status, to: 'waiting-on-customer' } : {}) } };
+    // The status moved with this answer's event in one write: a retry that finds the event must not move it
+    // again, or a redelivered answer would set back a ticket the customer has reopened since.
+    if ((retried || attempt > 0) && (await deps.store.listEvents(ticketId)).some((earlier) => earlier.key === key)) return;
+    const event = { ticketId, at: request.at, key, type: 'replied' as const, actor: staff.id, detail: { via: request.via, ...(ticket.status !== 'waiting-on-customer' ? { from: ticket.status, to: 'waiting-on-customer' } : {}) } };
     const result = await deps.store.changeStatus(ticket, 'waiting-on-customer', event, { firstRespondedAt: request.at });
     if (result === 'changed') return;
   }
