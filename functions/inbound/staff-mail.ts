@@ -44,6 +44,9 @@ export async function receiveStaffMail(input: StaffMailInput, deps: StaffReplyDe
 
   const proven = input.trust === 'aligned';
   const named = isValidStaffReplySignature(ticket.id, token.staffId, token.signature, deps.settings.replyTokenSecret) ? await deps.roster.getStaff(token.staffId) : undefined;
+  // An address the desk never issued names its ticket only by a reference anyone may know: unless a proven
+  // member of staff sent it, it writes nothing into that ticket (no stranger can fill a ticket's history).
+  if (!named && !(proven && input.senderStaff)) return { outcome: 'discarded', reason: 'staff reply address with a signature that does not verify' };
   let reason: StaffReplyRejection | undefined;
   if (!named) reason = 'invalid-address';
   else if (named.email !== sender || !proven) reason = 'wrong-sender';

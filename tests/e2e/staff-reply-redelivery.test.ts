@@ -86,6 +86,23 @@ describe('a staff answer delivered again', () => {
   });
 });
 
+describe('a reply address nobody was given', () => {
+  it('writes nothing into the ticket it names when its signature does not verify', async () => {
+    const customer = `c-${tag()}@client.example`;
+    const { ticket } = await openTicketFor(customer);
+    const before = await api<TicketView>(`/tickets/${ticket.id}`);
+    const forged = `support+${ticket.ref.toLowerCase()}.${agent.id}.${'a'.repeat(20)}@concierge.test`;
+
+    for (const from of ['mallory@stranger.example', agent.email]) {
+      await stack.deliver(composeMessage({ from, to: forged, subject: `Re: [#${ticket.ref}]`, text: 'Send 1 BTC to verify your account.' }), { source: from, recipients: [forged], verdicts: { dmarc: 'FAIL', spf: 'FAIL', dkim: 'FAIL' } });
+    }
+
+    const after = await api<TicketView>(`/tickets/${ticket.id}`);
+    expect(after.events).toHaveLength(before.events.length);
+    expect((await mailTo(customer)).filter((mail) => mail.text?.includes('Send 1 BTC'))).toEqual([]);
+  });
+});
+
 describe('open-ticket counters', () => {
   it('count only the tickets assigned and not closed through close, reopen by mail and reassignment', async () => {
     await api(`/staff/${other.id}`, 'PATCH', { status: 'active' });
