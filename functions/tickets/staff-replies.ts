@@ -84,7 +84,7 @@ export function replyRefusal(ticket: Ticket, staff: Staff): ReplyRejectionReason
 }
 
 /** The outbound message a relayed answer is stored as, keyed by its cause. */
-function replyMessage(ticket: Ticket, staff: Staff, mail: OutboundMail, request: StaffReplyRequest): TicketMessage {
+function replyMessage(ticket: Ticket, staff: Staff, mail: OutboundMail, request: StaffReplyRequest, itemAt: string): TicketMessage {
   return {
     ticketId: ticket.id,
     key: `~reply:${ownMessageDiscriminator(request.cause)}`,
@@ -102,7 +102,7 @@ function replyMessage(ticket: Ticket, staff: Staff, mail: OutboundMail, request:
     attachments: [],
     classification: { kind: 'person', reason: `answer by ${staff.id} (${request.via})` },
     language: ticket.language,
-    receivedAt: request.at,
+    receivedAt: itemAt,
   };
 }
 
@@ -123,9 +123,9 @@ export async function relayStaffReply(firstRequest: StaffReplyRequest, deps: Sta
   const discriminator = ownMessageDiscriminator(request.cause);
   const messages = await store.listMessages(ticket.id);
   const earlier = messages.find((message) => message.key === `~reply:${discriminator}`);
-  // A retry of an answer already stored goes on from where it stopped, even if the ticket moved on since, and
-  // keeps the first attempt's time: the stored message is keyed by it (an API retry comes later than the first).
-  if (earlier) request = { ...request, at: earlier.receivedAt };
+  // A retry of an answer already stored goes on from where it stopped, even if the ticket moved on since; the
+  // answer's time is when it was first sent (an API retry comes later than the first).
+  if (earlier) request = { ...request, at: earlier.sentAt ?? request.at };
   else {
     const refusal = replyRefusal(ticket, staff);
     if (refusal) return reject(refusal);
@@ -133,6 +133,9 @@ export async function relayStaffReply(firstRequest: StaffReplyRequest, deps: Sta
 
   const customer = await roster.findCustomer(ticket.customer);
   const latestCustomerMessage = messages.filter((message) => message.direction === 'inbound').at(-1);
+  // The answer's item is placed by what it answers, not by when this attempt runs: attempts of one cause that
+  // race (API retries with one Idempotency-Key, one mail under two SES ids) then claim the same item.
+  const itemAt = earlier?.receivedAt ?? latestCustomerMessage?.receivedAt ?? ticket.createdAt;
   const mail = buildCustomerReply({
     ticket,
     customer: ticket.customer,
@@ -145,7 +148,7 @@ export async function relayStaffReply(firstRequest: StaffReplyRequest, deps: Sta
     replyAddress: replyAddressFor(settings.supportAddress, ticket, settings.replyTokenSecret),
     messageId: ownMessageIdFor('reply', ticket.id, settings.supportAddress, settings.replyTokenSecret, discriminator),
   });
-  const message = replyMessage(ticket, staff, mail, request);
+  const message = replyMessage(ticket, staff, mail, request, itemAt);
   const sent = await sendOnce({
     ledger: store.outboundLedger(message),
     holder: (deps.newClaimHolder ?? randomUUID)(),

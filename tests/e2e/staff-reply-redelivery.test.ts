@@ -86,6 +86,30 @@ describe('a staff answer delivered again', () => {
   });
 });
 
+describe('an answer sent several times at once', () => {
+  it('relays once when API retries with the same Idempotency-Key race each other', async () => {
+    const customer = `c-${tag()}@client.example`;
+    const { ticket } = await openTicketFor(customer);
+    const key = `retry-${tag()}-${tag()}`;
+
+    await Promise.all(
+      Array.from({ length: 4 }, () => stack.api(`/tickets/${ticket.id}/replies`, { method: 'POST', body: { staffId: agent.id, text: 'Raced once.' }, headers: { 'idempotency-key': key } })),
+    );
+
+    expect((await mailTo(customer)).filter((mail) => mail.text?.includes('Raced once.'))).toHaveLength(1);
+  });
+
+  it('relays once when the same emailed answer arrives under two SES ids at once', async () => {
+    const customer = `c-${tag()}@client.example`;
+    const { replyAddress, notification } = await openTicketFor(customer);
+    const reply = composeMessage({ from: agent.email, to: replyAddress, subject: `Re: ${notification.subject}`, text: 'Twice at once, relayed once.', messageId: `<${tag()}@staff.example>` });
+
+    await Promise.all([0, 1, 2].map(() => stack.deliver(reply, { source: agent.email, recipients: [replyAddress] })));
+
+    expect((await mailTo(customer)).filter((mail) => mail.text?.includes('Twice at once, relayed once.'))).toHaveLength(1);
+  });
+});
+
 describe('a reply address nobody was given', () => {
   it('writes nothing into the ticket it names when its signature does not verify', async () => {
     const customer = `c-${tag()}@client.example`;
