@@ -110,6 +110,25 @@ describe('an answer sent several times at once', () => {
   });
 });
 
+describe('a member of staff the customer copied', () => {
+  it('writing to the desk on the thread neither reopens the ticket nor notifies as if the customer wrote', async () => {
+    const customer = `c-${tag()}@client.example`;
+    const first = composeMessage({ from: customer, cc: other.email, subject: 'Copying my contact', text: 'Copying Otto, who knows my account.', messageId: `<${tag()}@client.example>` });
+    await stack.deliver(first, { source: customer });
+    const { tickets } = await api<{ tickets: Array<{ id: string }> }>(`/tickets?customer=${encodeURIComponent(customer)}`);
+    const ticket = await api<TicketView>(`/tickets/${tickets[0]!.id}`);
+    await api(`/tickets/${ticket.id}/replies`, 'POST', { staffId: agent.id, text: 'We are on it.' });
+    const notifiedBefore = (await mailTo(agent.email)).length;
+
+    const firstId = /Message-ID: (.*)/.exec(first)![1]!.trim();
+    await stack.deliver(composeMessage({ from: other.email, to: customer, cc: 'support@concierge.test', subject: 'Re: Copying my contact', text: 'Internal: I will call them.', inReplyTo: firstId }), { source: other.email });
+
+    const after = await api<TicketView>(`/tickets/${ticket.id}`);
+    expect(after.status).toBe('waiting-on-customer');
+    expect((await mailTo(agent.email)).length).toBe(notifiedBefore);
+  });
+});
+
 describe('a reply address nobody was given', () => {
   it('writes nothing into the ticket it names when its signature does not verify', async () => {
     const customer = `c-${tag()}@client.example`;
