@@ -289,8 +289,10 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
 
   if (decision.kind === 'existing') {
     const ticket = decision.ticket;
-    // A person writing into a closed or waiting ticket needs someone to look again; machine mail does not.
-    const reopen = !machineGenerated && ticket.status !== 'open';
+    // A person writing into a closed or waiting ticket needs someone to look again; machine mail does not, nor
+    // does a member of staff the customer copied: their mail is kept on the ticket, not taken for the customer's.
+    const fromStaff = (context?.staff ?? []).some((member) => member.email === sender);
+    const reopen = !machineGenerated && !fromStaff && ticket.status !== 'open';
     const message = messageFor(ticket.id);
     const result = await store.appendFollowUp(message, ownClaim ? { ...ownClaim, ticketId: ticket.id } : undefined, {
       reopen,
@@ -300,7 +302,7 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
     if (result.status === 'duplicate-origin') return recordDuplicateOrigin(delivery, rawKey, ticket.id, deps);
     // A person's new text reaches the assignee, threaded under the earlier notifications; a redelivery
     // finishes a notification an earlier attempt may not have sent (it is sent once either way).
-    const notified = !machineGenerated && ticket.assignee ? await notifyFollowUp(ticket, message) : undefined;
+    const notified = !machineGenerated && !fromStaff && ticket.assignee ? await notifyFollowUp(ticket, message) : undefined;
     if (result.status === 'duplicate-delivery') {
       log('duplicate delivery ignored', { sesMessageId: delivery.sesMessageId, ticketId: ticket.id });
       return { outcome: 'duplicate', of: delivery.sesMessageId, ticketId: ticket.id };

@@ -6,11 +6,13 @@
  * whom authentication proves is told why. Machine mail (an out-of-office answering the notification) is
  * dropped without a word, so two auto-responders cannot loop through the desk.
  */
+import { createHash } from 'node:crypto';
 import type { SenderTrust } from '../mail/trust';
 import type { InboundMail } from '../mail/types';
 import { staffReplyText } from '../mail/staff-reply-text';
 import type { Staff } from '../roster/model';
 import { rejectStaffReply, relayStaffReply, type StaffReplyDependencies, type StaffReplyRejection } from '../tickets/staff-replies';
+import { messageIdKey } from '../tickets/references';
 import { isValidStaffReplySignature, type StaffReplyToken } from '../tickets/staff-reply-address';
 
 export interface StaffMailInput {
@@ -34,12 +36,17 @@ export type StaffMailResult =
 export async function receiveStaffMail(input: StaffMailInput, deps: StaffReplyDependencies): Promise<StaffMailResult> {
   const { token, sender } = input;
   if (input.machineGenerated) return { outcome: 'discarded', reason: 'machine mail to a staff reply address' };
-  const cause = `email:${input.sesMessageId}`;
+  // The same mail may come again under another SES id (the sending server retried after a lost answer): keyed by
+  // its sender and Message-ID, it is relayed once. Digested: a Message-ID may be up to 998 characters long.
+  const cause = input.mail.messageId ? `email:${createHash('sha256').update(`${sender}\n${messageIdKey(input.mail.messageId)}`).digest('hex').slice(0, 40)}` : `email:${input.sesMessageId}`;
   const ticket = await deps.store.getTicket(token.ref);
   if (!ticket) return { outcome: 'staff-reply-rejected', reason: 'unknown-ticket' };
 
   const proven = input.trust === 'aligned';
   const named = isValidStaffReplySignature(ticket.id, token.staffId, token.signature, deps.settings.replyTokenSecret) ? await deps.roster.getStaff(token.staffId) : undefined;
+  // An address the desk never issued names its ticket only by a reference anyone may know: unless a proven
+  // member of staff sent it, it writes nothing into that ticket (no stranger can fill a ticket's history).
+  if (!named && !(proven && input.senderStaff)) return { outcome: 'discarded', reason: 'staff reply address with a signature that does not verify' };
   let reason: StaffReplyRejection | undefined;
   if (!named) reason = 'invalid-address';
   else if (named.email !== sender || !proven) reason = 'wrong-sender';

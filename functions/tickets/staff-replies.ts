@@ -32,7 +32,7 @@ export interface DeskSettings {
 }
 
 export interface StaffReplyDependencies {
-  store: Pick<TicketStore, 'getTicket' | 'listMessages' | 'outboundLedger' | 'changeStatus' | 'recordEvent'>;
+  store: Pick<TicketStore, 'getTicket' | 'listMessages' | 'outboundLedger' | 'changeStatus' | 'recordEvent' | 'listEvents'>;
   roster: Pick<RosterStore, 'getStaff' | 'findCustomer'>;
   mailSender: MailSender;
   settings: DeskSettings;
@@ -84,7 +84,7 @@ export function replyRefusal(ticket: Ticket, staff: Staff): ReplyRejectionReason
 }
 
 /** The outbound message a relayed answer is stored as, keyed by its cause. */
-function replyMessage(ticket: Ticket, staff: Staff, mail: OutboundMail, request: StaffReplyRequest): TicketMessage {
+function replyMessage(ticket: Ticket, staff: Staff, mail: OutboundMail, request: StaffReplyRequest, itemAt: string): TicketMessage {
   return {
     ticketId: ticket.id,
     key: `~reply:${ownMessageDiscriminator(request.cause)}`,
@@ -102,7 +102,7 @@ function replyMessage(ticket: Ticket, staff: Staff, mail: OutboundMail, request:
     attachments: [],
     classification: { kind: 'person', reason: `answer by ${staff.id} (${request.via})` },
     language: ticket.language,
-    receivedAt: request.at,
+    receivedAt: itemAt,
   };
 }
 
@@ -123,9 +123,9 @@ export async function relayStaffReply(firstRequest: StaffReplyRequest, deps: Sta
   const discriminator = ownMessageDiscriminator(request.cause);
   const messages = await store.listMessages(ticket.id);
   const earlier = messages.find((message) => message.key === `~reply:${discriminator}`);
-  // A retry of an answer already stored goes on from where it stopped, even if the ticket moved on since, and
-  // keeps the first attempt's time: the stored message is keyed by it (an API retry comes later than the first).
-  if (earlier) request = { ...request, at: earlier.receivedAt };
+  // A retry of an answer already stored goes on from where it stopped, even if the ticket moved on since; the
+  // answer's time is when it was first sent (an API retry comes later than the first).
+  if (earlier) request = { ...request, at: earlier.sentAt ?? request.at };
   else {
     const refusal = replyRefusal(ticket, staff);
     if (refusal) return reject(refusal);
@@ -133,6 +133,9 @@ export async function relayStaffReply(firstRequest: StaffReplyRequest, deps: Sta
 
   const customer = await roster.findCustomer(ticket.customer);
   const latestCustomerMessage = messages.filter((message) => message.direction === 'inbound').at(-1);
+  // The answer's item is placed by what it answers, not by when this attempt runs: attempts of one cause that
+  // race (API retries with one Idempotency-Key, one mail under two SES ids) then claim the same item.
+  const itemAt = earlier?.receivedAt ?? latestCustomerMessage?.receivedAt ?? ticket.createdAt;
   const mail = buildCustomerReply({
     ticket,
     customer: ticket.customer,
@@ -145,7 +148,7 @@ export async function relayStaffReply(firstRequest: StaffReplyRequest, deps: Sta
     replyAddress: replyAddressFor(settings.supportAddress, ticket, settings.replyTokenSecret),
     messageId: ownMessageIdFor('reply', ticket.id, settings.supportAddress, settings.replyTokenSecret, discriminator),
   });
-  const message = replyMessage(ticket, staff, mail, request);
+  const message = replyMessage(ticket, staff, mail, request, itemAt);
   const sent = await sendOnce({
     ledger: store.outboundLedger(message),
     holder: (deps.newClaimHolder ?? randomUUID)(),
@@ -160,16 +163,20 @@ export async function relayStaffReply(firstRequest: StaffReplyRequest, deps: Sta
   if (sent.status === 'rejected' || sent.status === 'unknown' || sent.status === 'settled') {
     return { status: 'not-delivered', ticketId: ticket.id, state: sent.status === 'settled' ? sent.state : sent.status, ...('error' in sent ? { error: sent.error } : {}) };
   }
-  await markAnswered(ticket.id, staff, request, deps);
+  await markAnswered(ticket.id, staff, request, deps, sent.status === 'already-sent');
   return sent.status === 'already-sent' ? { status: 'already-sent', ticketId: ticket.id } : { status: 'sent', ticketId: ticket.id, messageId: sesMessageIdHeader(sent.sesMessageId, settings.region) };
 }
 
 /** The ticket waits on the customer, with its first response recorded and the answer as an event. */
-async function markAnswered(ticketId: string, staff: Staff, request: StaffReplyRequest, deps: StaffReplyDependencies): Promise<void> {
+async function markAnswered(ticketId: string, staff: Staff, request: StaffReplyRequest, deps: StaffReplyDependencies, retried: boolean): Promise<void> {
+  const key = `replied:${request.cause}`;
   for (let attempt = 0; attempt <= MAX_STATUS_RETRIES; attempt += 1) {
     const ticket = await deps.store.getTicket(ticketId);
     if (!ticket) return;
-    const event = { ticketId, at: request.at, key: `replied:${request.cause}`, type: 'replied' as const, actor: staff.id, detail: { via: request.via, ...(ticket.status !== 'waiting-on-customer' ? { from: ticket.status, to: 'waiting-on-customer' } : {}) } };
+    // The status moved with this answer's event in one write: a retry that finds the event must not move it
+    // again, or a redelivered answer would set back a ticket the customer has reopened since.
+    if ((retried || attempt > 0) && (await deps.store.listEvents(ticketId)).some((earlier) => earlier.key === key)) return;
+    const event = { ticketId, at: request.at, key, type: 'replied' as const, actor: staff.id, detail: { via: request.via, ...(ticket.status !== 'waiting-on-customer' ? { from: ticket.status, to: 'waiting-on-customer' } : {}) } };
     const result = await deps.store.changeStatus(ticket, 'waiting-on-customer', event, { firstRespondedAt: request.at });
     if (result === 'changed') return;
   }

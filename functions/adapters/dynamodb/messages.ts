@@ -106,13 +106,19 @@ export async function appendFollowUp(
         TableName: tableName,
         Key: ticketKey(message.ticketId),
         UpdateExpression: `SET updatedAt = :now, messageCount = messageCount + :one${statusUpdate}`,
-        ConditionExpression: recount ? 'attribute_exists(pk) AND #status = :closed AND assignee = :assignee' : 'attribute_exists(pk)',
+        // A reopen that needs no recount was read as not closed (or unassigned): if staff closed and it counts
+        // against someone since, the write fails and the retry of the delivery reads the ticket again.
+        ConditionExpression: recount
+          ? 'attribute_exists(pk) AND #status = :closed AND assignee = :assignee'
+          : options.reopen
+            ? 'attribute_exists(pk) AND (#status <> :closed OR attribute_not_exists(assignee))'
+            : 'attribute_exists(pk)',
         ...(options.reopen ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
         ExpressionAttributeValues: {
           ':now': message.receivedAt,
           ':one': 1,
-          ...(options.reopen ? { ':open': 'open' } : {}),
-          ...(recount ? { ':closed': 'closed', ':assignee': options.reopenFromClosedFor } : {}),
+          ...(options.reopen ? { ':open': 'open', ':closed': 'closed' } : {}),
+          ...(recount ? { ':assignee': options.reopenFromClosedFor } : {}),
         },
       },
     },
