@@ -67,7 +67,7 @@ function banner(stack: LocalStack, dataDir: string): string {
   return `
 Concierge is running on 127.0.0.1
   SMTP receiver (plays SES receiving)  smtp://127.0.0.1:${stack.smtpPort}   accepts mail for ${stack.supportAddress}
-  API                                  ${stack.apiUrl}   (GET /health, /tickets, /tickets/{id|ref})
+  API                                  ${stack.apiUrl}   (/health, /tickets, /staff, /customers; see README "API and CLI")
   Outbound mailbox (SES stand-in)      ${stack.mailboxUrl}/   files in ${stack.outboxDir}
   S3 server                            ${stack.s3Endpoint}   bucket ${stack.rawMailBucket}
   DynamoDB Local                       ${stack.dynamoEndpoint}   table ${stack.tableName}
