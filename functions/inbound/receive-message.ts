@@ -421,7 +421,9 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
       const reason = ticket.assignee === routed.assignee ? routed.reason : 'the ticket is assigned to you';
       outcomes.push((await notifyStaff({ ticket, recipient: assignee, message, reason, followUp: false, customerTier }, deps)).status);
     }
-    for (const lead of routed.notifyLeads ? routed.leads : []) {
+    // A redelivery routes again; the leads hear only of the decision the ticket was opened with.
+    const sameDecision = ticket.assignee === routed.assignee;
+    for (const lead of routed.notifyLeads && sameDecision ? routed.leads : []) {
       outcomes.push((await notifyStaff({ ticket, recipient: lead, message, reason: routed.notifyLeads!, followUp: false, customerTier }, deps)).status);
     }
     return outcomes;

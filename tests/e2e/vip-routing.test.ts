@@ -220,6 +220,22 @@ describe('a VIP client and their manager', () => {
     expect((await stack.api<{ tickets: unknown[] }>(`/tickets?customer=${encodeURIComponent('ada@staff.example')}`)).body.tickets).toHaveLength(body.tickets.length);
   });
 
+  it('tells the leads nothing when a redelivery of an assigned ticket’s mail finds no agent active any more', async () => {
+    const stranger = `again-${tag()}@customer.example`;
+    const sesMessageId = `redelivered${tag()}${tag()}`;
+    const raw = composeMessage({ from: stranger, subject: 'Card top-up', text: 'My card top-up failed.' });
+    await stack.deliver(raw, { source: stranger, sesMessageId });
+    const ticket = await ticketOf(stranger);
+    expect(ticket.assignee).toBe(staff.ada!.id);
+
+    await api(`/staff/${staff.ada!.id}`, 'PATCH', { status: 'away' });
+    await stack.deliver(raw, { source: stranger, sesMessageId });
+    await api(`/staff/${staff.ada!.id}`, 'PATCH', { status: 'active' });
+
+    expect((await mailTo('leo@staff.example')).filter((mail) => mail.subject?.includes(ticket.ref))).toEqual([]);
+    expect((await mailTo('ada@staff.example')).filter((mail) => mail.subject?.includes(ticket.ref))).toHaveLength(1);
+  });
+
   it('notifies once and relays once when SES delivers the same mail several times at once', async () => {
     const customer = `vip-${tag()}@client.example`;
     await api('/customers', 'POST', { email: customer, tier: 'vip', managerId: staff.mia!.id });
