@@ -193,6 +193,7 @@ const REFUSAL_STATUS: Record<StaffReplyRejection, { status: number; field?: stri
   'ticket-closed': { status: 409 },
   'wrong-sender': { status: 400, field: 'staffId' },
   'invalid-address': { status: 400 },
+  'support-address': { status: 400 },
 };
 
 /**

@@ -17,6 +17,7 @@ import { notifyStaff } from '../tickets/notifications';
 import { routeTicket, type RoutedTicket } from '../tickets/route-ticket';
 import { staffReplyTokenIn } from '../tickets/staff-reply-address';
 import { receiveStaffMail, type StaffMailResult } from './staff-mail';
+import { rejectStaffReply } from '../tickets/staff-replies';
 import type { AckAllowance, AlongsideWrites, IndexedMessageId, MessageIdClaim, RecordedSend, SendOnceLedger, TicketStore } from '../ports/ticket-store';
 import type { AttachmentMeta, InboundReceipt, OutboundSendRecord, Ticket, TicketEvent, TicketMessage } from '../tickets/model';
 import { MAX_STORED_SUBJECT_CHARS, newTicket } from '../tickets/new-ticket';
@@ -317,10 +318,20 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
   const staff = context?.staff ?? [];
   const customer: Customer | undefined = context?.sender?.kind === 'customer' ? context.sender.customer : context?.sender ? await deps.roster.findCustomer(sender) : undefined;
   // Staff write to customers through notifications; their own mail to the desk opens no customer ticket.
-  if (staff.some((member) => member.email === sender)) {
+  const staffSender = staff.find((member) => member.email === sender);
+  if (staffSender) {
     const reason = 'mail from a staff address opens no customer ticket';
     await store.recordReceipt({ sesMessageId: delivery.sesMessageId, outcome: 'discarded', reason, classification, from: sender, subject: mail.subject.slice(0, MAX_STORED_SUBJECT_CHARS), rawS3Key: rawKey, receivedAt: delivery.receivedAt });
     log('message discarded', { sesMessageId: delivery.sesMessageId, reason });
+    // A proven member of staff answering a ticket's mail at the support address (a client that ignored the
+    // notification's Reply-To) is told where answers go, so the answer is not lost without a word.
+    const cited = proven && decision.strangerReference ? await store.getTicket(decision.strangerReference.ticketId) : undefined;
+    if (cited) {
+      await rejectStaffReply(
+        { ticket: cited, sender, reason: 'support-address', cause: `email:${delivery.sesMessageId}`, at: delivery.receivedAt, via: 'email', notify: { staff: staffSender, ...(mail.messageId ? { inReplyTo: mail.messageId } : {}) } },
+        deps,
+      );
+    }
     return { outcome: 'discarded', reason };
   }
   const routed = await routeTicket({ ...(customer ? { customer } : {}), trust, staff }, deps.roster);

@@ -136,7 +136,7 @@ export function formatInstant(iso: string): string {
  * - `not-assignee`: the ticket is assigned to someone else now.
  * - `ticket-closed`: the ticket is closed.
  */
-export type ReplyRejectionReason = 'wrong-sender' | 'invalid-address' | 'empty-reply' | 'not-assignee' | 'ticket-closed';
+export type ReplyRejectionReason = 'wrong-sender' | 'invalid-address' | 'empty-reply' | 'not-assignee' | 'ticket-closed' | 'support-address';
 
 export const REPLY_REJECTION_TEXT: Record<ReplyRejectionReason, string> = {
   'wrong-sender': 'The address you replied to belongs to a notification sent to another member of staff. Only the person it was sent to can answer through it.',
@@ -144,6 +144,8 @@ export const REPLY_REJECTION_TEXT: Record<ReplyRejectionReason, string> = {
   'empty-reply': 'The reply has no text above the quoted notification. Write your answer above the line "' + REPLY_ABOVE_MARKER + '".',
   'not-assignee': 'The ticket is assigned to someone else now, so your reply was not sent on their behalf.',
   'ticket-closed': 'The ticket is closed. Reopen it first if the customer still needs an answer.',
+  'support-address':
+    'You wrote to the support address itself, so nothing was sent to the customer. To answer, reply to the notification: its reply address (Reply-To) carries the ticket and your name.',
 };
 
 export interface ReplyRejectedNoticeInput {

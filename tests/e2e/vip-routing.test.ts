@@ -236,6 +236,26 @@ describe('a VIP client and their manager', () => {
     expect((await mailTo('ada@staff.example')).filter((mail) => mail.subject?.includes(ticket.ref))).toHaveLength(1);
   });
 
+  it('tells a manager whose answer went to the support address instead of the reply address, and relays nothing', async () => {
+    const customer = `vip-${tag()}@client.example`;
+    await api('/customers', 'POST', { email: customer, tier: 'vip', managerId: staff.mia!.id });
+    await stack.sendSmtp(composeMessage({ from: customer, subject: 'Staking rewards', text: 'My staking rewards are missing.' }));
+    const ticket = await ticketOf(customer);
+    const notification = (await mailTo('mia@staff.example')).find((mail) => mail.subject?.includes(ticket.ref))!;
+    const before = (await mailTo(customer)).length;
+
+    await stack.sendSmtp(
+      composeMessage({ from: 'mia@staff.example', to: 'support@concierge.test', subject: `Re: ${notification.subject}`, inReplyTo: notification.messageId!, references: notification.messageId!, text: 'They were paid this morning.' }),
+      { from: 'mia@staff.example' },
+    );
+
+    expect((await mailTo(customer)).length).toBe(before);
+    const notice = (await mailTo('mia@staff.example')).find((mail) => mail.subject?.includes(ticket.ref) && /support address/.test(mail.text ?? ''));
+    expect(notice).toBeDefined();
+    const after = await api<TicketView>(`/tickets/${ticket.id}`);
+    expect(after.events.filter((event) => event.type === 'reply-rejected').map((event) => event.detail.reason)).toEqual(['support-address']);
+  });
+
   it('notifies once and relays once when SES delivers the same mail several times at once', async () => {
     const customer = `vip-${tag()}@client.example`;
     await api('/customers', 'POST', { email: customer, tier: 'vip', managerId: staff.mia!.id });
