@@ -4,16 +4,16 @@
  * key is derived from the delivery), threads under the earlier notifications of the same ticket to the same
  * person, and carries a reply address bound to the ticket and to that person.
  */
-import { randomUUID } from 'node:crypto';
 import { buildStaffNotification } from '../outbound/notification';
-import { sendOnce, type SendOnceOutcome } from '../outbound/send-once';
+import type { SendOnceOutcome } from '../outbound/send-once';
 import type { MailSender } from '../ports/mail-sender';
 import type { TicketStore } from '../ports/ticket-store';
 import type { Staff } from '../roster/model';
 import type { Ticket, TicketMessage, Tier } from './model';
-import { ownMessageDiscriminator, ownMessageIdFor, sesMessageIdHeader } from './references';
+import { outboundMessage, sendOutboundMessage } from './outbound-messages';
+import { ownMessageDiscriminator, ownMessageIdFor } from './references';
 import { staffReplyAddressFor } from './staff-reply-address';
-import { OUTBOUND_CLAIM_LEASE_MS, type DeskSettings } from './staff-replies';
+import type { DeskSettings } from './staff-replies';
 
 /** The customer's other tickets read to say how many are open: the newest this many. */
 const RECENT_TICKETS_READ = 20;
@@ -72,33 +72,16 @@ export async function notifyStaff(input: NotifyInput, deps: NotificationDependen
     messageId: ownMessageIdFor('note', ticket.id, settings.supportAddress, settings.replyTokenSecret, discriminator),
     previousNotifications,
   });
-  const notification: TicketMessage = {
+  const notification = outboundMessage(mail, {
     ticketId: ticket.id,
     key: `~note:${discriminator}`,
-    direction: 'outbound',
     purpose: 'notification',
     staffId: recipient.id,
-    sendState: 'pending',
-    from: mail.from.address,
-    to: [mail.to],
-    cc: [],
-    messageId: mail.messageId,
-    ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo } : {}),
-    subject: mail.subject,
     // The customer's words are stored once, on their own message; the notification keeps only its frame.
     text: `Notification to ${recipient.name} <${recipient.email}>: ${input.reason}`,
-    attachments: [],
     classification: { kind: 'auto-reply', reason: 'notification sent by Concierge' },
     language: 'en',
     receivedAt: message.receivedAt,
-  };
-  return sendOnce({
-    ledger: deps.store.outboundLedger(notification),
-    holder: (deps.newClaimHolder ?? randomUUID)(),
-    mail,
-    sender: deps.mailSender,
-    wireMessageId: (sesMessageId) => sesMessageIdHeader(sesMessageId, settings.region),
-    now: deps.now ?? (() => new Date()),
-    leaseMs: OUTBOUND_CLAIM_LEASE_MS,
   });
+  return sendOutboundMessage(notification, mail, deps);
 }

@@ -5,22 +5,20 @@
  * of the staff member's mail, or the API request's idempotency key), stored on the ticket as an outbound
  * message, and the ticket waits on the customer with its first response recorded.
  */
-import { randomUUID } from 'node:crypto';
 import { buildCustomerReply } from '../outbound/customer-reply';
 import { buildReplyRejectedNotice, REPLY_REJECTION_TEXT, type ReplyRejectionReason } from '../outbound/notification';
 import type { OutboundMail } from '../outbound/acknowledgement';
-import { sendOnce, type SendOnceOutcome } from '../outbound/send-once';
+import type { SendOnceOutcome } from '../outbound/send-once';
 import type { MailSender } from '../ports/mail-sender';
 import type { RosterStore } from '../ports/roster-store';
 import type { TicketStore } from '../ports/ticket-store';
 import type { Staff } from '../roster/model';
 import type { Ticket, TicketMessage } from './model';
+import { outboundMessage, sendOutboundMessage } from './outbound-messages';
 import { ownMessageDiscriminator, ownMessageIdFor, replyAddressFor, sesMessageIdHeader } from './references';
 
 /** What a relayed answer holds at most; a longer one is refused rather than cut. */
 export const MAX_REPLY_TEXT_CHARS = 20_000;
-/** How long a claim on an outbound message is held while it is sent. */
-export const OUTBOUND_CLAIM_LEASE_MS = 90_000;
 /** Reads and retries a status change this often when the ticket changed under it. */
 const MAX_STATUS_RETRIES = 5;
 
@@ -85,25 +83,16 @@ export function replyRefusal(ticket: Ticket, staff: Staff): ReplyRejectionReason
 
 /** The outbound message a relayed answer is stored as, keyed by its cause. */
 function replyMessage(ticket: Ticket, staff: Staff, mail: OutboundMail, request: StaffReplyRequest, itemAt: string): TicketMessage {
-  return {
+  return outboundMessage(mail, {
     ticketId: ticket.id,
     key: `~reply:${ownMessageDiscriminator(request.cause)}`,
-    direction: 'outbound',
     purpose: 'staff-reply',
     staffId: staff.id,
-    sendState: 'pending',
-    from: mail.from.address,
-    to: [mail.to],
-    cc: [],
-    messageId: mail.messageId,
-    ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo } : {}),
-    subject: mail.subject,
     text: mail.text,
-    attachments: [],
     classification: { kind: 'person', reason: `answer by ${staff.id} (${request.via})` },
     language: ticket.language,
     receivedAt: itemAt,
-  };
+  });
 }
 
 /** Relays a staff member's answer to the ticket's customer, once per cause. */
@@ -149,15 +138,7 @@ export async function relayStaffReply(firstRequest: StaffReplyRequest, deps: Sta
     messageId: ownMessageIdFor('reply', ticket.id, settings.supportAddress, settings.replyTokenSecret, discriminator),
   });
   const message = replyMessage(ticket, staff, mail, request, itemAt);
-  const sent = await sendOnce({
-    ledger: store.outboundLedger(message),
-    holder: (deps.newClaimHolder ?? randomUUID)(),
-    mail,
-    sender: deps.mailSender,
-    wireMessageId: (sesMessageId) => sesMessageIdHeader(sesMessageId, settings.region),
-    now,
-    leaseMs: OUTBOUND_CLAIM_LEASE_MS,
-  });
+  const sent = await sendOutboundMessage(message, mail, { ...deps, now });
   deps.log?.('staff answer relayed', { ticketId: ticket.id, staffId: staff.id, via: request.via, outcome: sent.status });
   if (sent.status === 'busy') return { status: 'in-progress', ticketId: ticket.id };
   if (sent.status === 'rejected' || sent.status === 'unknown' || sent.status === 'settled') {
@@ -205,31 +186,15 @@ export async function rejectStaffReply(
     support: { name: settings.supportDisplayName, address: settings.supportAddress },
     messageId: ownMessageIdFor('notice', ticket.id, settings.supportAddress, settings.replyTokenSecret, discriminator),
   });
-  const message: TicketMessage = {
+  const message = outboundMessage(mail, {
     ticketId: ticket.id,
     key: `~notice:${discriminator}`,
-    direction: 'outbound',
     purpose: 'reply-rejected-notice',
     staffId: input.notify.staff.id,
-    sendState: 'pending',
-    from: mail.from.address,
-    to: [mail.to],
-    cc: [],
-    messageId: mail.messageId,
-    subject: mail.subject,
     text: mail.text,
-    attachments: [],
     classification: { kind: 'auto-reply', reason: 'notice sent by Concierge' },
     language: 'en',
     receivedAt: input.at,
-  };
-  return sendOnce({
-    ledger: deps.store.outboundLedger(message),
-    holder: (deps.newClaimHolder ?? randomUUID)(),
-    mail,
-    sender: deps.mailSender,
-    wireMessageId: (sesMessageId) => sesMessageIdHeader(sesMessageId, settings.region),
-    now: deps.now ?? (() => new Date()),
-    leaseMs: OUTBOUND_CLAIM_LEASE_MS,
   });
+  return sendOutboundMessage(message, mail, deps);
 }

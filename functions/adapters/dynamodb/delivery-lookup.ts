@@ -8,6 +8,7 @@ import { BatchGetCommand, type BatchGetCommandOutput, type DynamoDBDocumentClien
 import type { AddressLookup } from '../../ports/roster-store';
 import type { DeliveryLookup, IndexedMessageId } from '../../ports/ticket-store';
 import { CUSTOMER_PROFILE_SK, customerKey, messageIdIndexKey, rosterDirectoryKey } from './keys';
+import { indexedMessageIdOf } from './messages';
 import { customerOf, staffFromDirectory } from './roster';
 
 const BATCH_GET_LIMIT = 100;
@@ -40,13 +41,7 @@ export async function lookupDelivery(client: DynamoDBDocumentClient, tableName: 
         else {
           const key = byPk.get(pk);
           if (!key) continue;
-          messageIds.set(key, {
-            ticketId: String(item.ticketId),
-            ...(item.outbound === true ? { outbound: true } : {}),
-            ...(typeof item.sender === 'string' ? { sender: item.sender } : {}),
-            ...(typeof item.sesMessageId === 'string' ? { sesMessageId: item.sesMessageId } : {}),
-            ...(typeof item.proven === 'boolean' ? { proven: item.proven } : {}),
-          });
+          messageIds.set(key, indexedMessageIdOf(item));
         }
       }
       pending = result.UnprocessedKeys?.[tableName]?.Keys;

@@ -38,6 +38,17 @@ export function messageIdItem(claim: MessageIdClaim): Record<string, unknown> {
   return { ...messageIdIndexKey(claim.key), type: 'message-id', ticketId: claim.ticketId, sender: claim.sender, sesMessageId: claim.sesMessageId, proven: claim.proven, ...(claim.outbound ? { outbound: true } : {}) };
 }
 
+/** A Message-ID index item as threading reads it. */
+export function indexedMessageIdOf(item: Record<string, unknown>): IndexedMessageId {
+  return {
+    ticketId: String(item.ticketId),
+    ...(item.outbound === true ? { outbound: true } : {}),
+    ...(typeof item.sender === 'string' ? { sender: item.sender } : {}),
+    ...(typeof item.sesMessageId === 'string' ? { sesMessageId: item.sesMessageId } : {}),
+    ...(typeof item.proven === 'boolean' ? { proven: item.proven } : {}),
+  };
+}
+
 export async function lookupMessageIds(client: DynamoDBDocumentClient, tableName: string, keys: readonly string[]): Promise<Map<string, IndexedMessageId>> {
   const found = new Map<string, IndexedMessageId>();
   const unique = [...new Set(keys)];
@@ -50,13 +61,7 @@ export async function lookupMessageIds(client: DynamoDBDocumentClient, tableName
       for (const item of result.Responses?.[tableName] ?? []) {
         const key = byPk.get(String(item.pk));
         if (!key) continue;
-        found.set(key, {
-          ticketId: String(item.ticketId),
-          ...(item.outbound === true ? { outbound: true } : {}),
-          ...(typeof item.sender === 'string' ? { sender: item.sender } : {}),
-          ...(typeof item.sesMessageId === 'string' ? { sesMessageId: item.sesMessageId } : {}),
-          ...(typeof item.proven === 'boolean' ? { proven: item.proven } : {}),
-        });
+        found.set(key, indexedMessageIdOf(item));
       }
       pending = result.UnprocessedKeys?.[tableName]?.Keys;
       if (attempt >= UNPROCESSED_RETRY_DELAYS_MS.length && pending?.length) throw new Error('DynamoDB left keys unprocessed after retries');
