@@ -3,15 +3,13 @@
  * file with bad lines is refused whole with every line named; a BOM and CRLF file imports; the same file again
  * changes nothing.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../helpers/corpus';
+import { runCli } from '../helpers/cli';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 
-const CLI = join(PROJECT_ROOT, 'scripts', 'concierge.mjs');
 let stack: TestStack;
 let dir: string;
 
@@ -24,16 +22,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs the CLI without blocking: the API it calls is served from this very process. */
-async function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: PROJECT_ROOT, env: { ...process.env, CONCIERGE_API_URL: stack.apiUrl }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', (exitCode) => resolve(exitCode)));
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]) => runCli(stack.apiUrl, args);
 
 function file(name: string, content: string | Buffer): string {
   const path = join(dir, name);

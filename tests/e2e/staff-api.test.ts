@@ -3,15 +3,12 @@
  * ticket, answers it by API (once per idempotency key), a colleague who is not the assignee is refused, the
  * ticket is closed, reassigned and listed by assignee, and the open-ticket counts follow every change.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../helpers/corpus';
+import { runCli } from '../helpers/cli';
 import { composeMessage, startTestStack, type TestStack } from '../helpers/local-stack';
 
-const CLI = join(PROJECT_ROOT, 'scripts', 'concierge.mjs');
 
 interface StaffView {
   id: string;
@@ -35,15 +32,7 @@ async function api<T>(path: string, method = 'GET', body?: unknown, headers: Rec
   return stack.api<T>(path, { method, ...(body !== undefined ? { body } : {}), headers });
 }
 
-async function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: PROJECT_ROOT, env: { ...process.env, CONCIERGE_API_URL: stack.apiUrl }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', (exitCode) => resolve(exitCode)));
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]) => runCli(stack.apiUrl, args);
 
 const addressesOf = (field: ParsedMail['to']) => (field ? (Array.isArray(field) ? field : [field]).flatMap((f) => f.value.map((a) => a.address?.toLowerCase())) : []);
 const mailTo = async (address: string) => (await stack.outbox()).map((entry) => entry.mail).filter((mail) => addressesOf(mail.to).includes(address));

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MESSAGE_LIMIT, PAGE_BUDGET_BYTES } from '../../functions/api/tickets-api';
 import { lambdaContext } from '../../scripts/local/api-server';
 import { PROJECT_ROOT } from '../helpers/corpus';
+import { CLI, runCli } from '../helpers/cli';
 import { composeMessage, startTestStack, type TestStack } from '../helpers/local-stack';
 
 let stack: TestStack;
@@ -215,18 +216,8 @@ describe('GET /tickets/{id} pages its messages', () => {
   });
 });
 
-const CLI = join(PROJECT_ROOT, 'scripts', 'concierge.mjs');
 
-/** Runs the CLI without blocking: the API it calls is served from this very process. */
-async function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: PROJECT_ROOT, env: { ...process.env, CONCIERGE_API_URL: stack.apiUrl }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', (exitCode) => resolve(exitCode)));
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]) => runCli(stack.apiUrl, args);
 
 describe('npx concierge over pages', () => {
   it('tickets list prints one page and the command for the next; --cursor continues', async () => {
