@@ -1,6 +1,6 @@
 /**
  * Send exactly once, or never twice: the one mechanism behind every mail the desk sends for a ticket
- * (acknowledgements today; staff notifications, relayed replies and SLA warnings reuse it).
+ * (acknowledgements, staff notifications, relayed answers, notices to staff).
  *
  * 1. claim: the record goes `pending → sending` for one holder with a lease (a ticket's creator claims its
  *    acknowledgement in the very write that creates the ticket);
