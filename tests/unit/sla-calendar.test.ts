@@ -259,6 +259,24 @@ describe('daylight-saving changes in Europe/London', () => {
   });
 });
 
+describe('a calendar open around the clock in zones with unusual changes', () => {
+  it.each<[string, string, string, string]>([
+    ['clocks that jump at midnight (America/Santiago, September)', 'America/Santiago', '2026-09-01T00:00:00.000Z', '2026-09-15T00:00:00.000Z'],
+    ['clocks that fall back at midnight (America/Santiago, April)', 'America/Santiago', '2026-03-25T00:00:00.000Z', '2026-04-15T00:00:00.000Z'],
+    ['a half-hour change (Australia/Lord_Howe)', 'Australia/Lord_Howe', '2026-09-25T00:00:00.000Z', '2026-10-10T00:00:00.000Z'],
+    ['a skipped date (Pacific/Apia, 2011-12-30)', 'Pacific/Apia', '2011-12-25T00:00:00.000Z', '2012-01-05T00:00:00.000Z'],
+  ])('counts exactly the elapsed time across %s', (_name, timeZone, from, to) => {
+    // Prepare
+    const allDay = everyDay(timeZone, '00:00', '24:00');
+
+    // Act
+    const seconds = openSecondsBetween(new Date(from), new Date(to), allDay);
+
+    // Assess
+    expect(seconds).toBe((Date.parse(to) - Date.parse(from)) / 1000);
+  });
+});
+
 describe('openSecondsBetween', () => {
   it('counts only the open hours over a weekend', () => {
     // Act: Friday 17:00 local to Monday 10:00 local
