@@ -52,23 +52,18 @@ export function addOpenTime(start: Date, seconds: number, calendar: Calendar): D
   const zone = compileCalendar(calendar);
   let remainingMs = seconds * 1000;
   let closedDays = 0;
-  // One day back: in a zone that falls back across midnight, the previous date's window can still lie ahead.
+  // One day back: in a zone that falls back across midnight, the previous date's window could still lie ahead.
   for (let day = localDayNumber(startMs, zone.format) - 1; ; day += 1) {
     const window = openWindow(day, zone);
-    const from = window ? Math.max(window.openMs, startMs) : 0;
-    if (!window || from >= window.closeMs) {
-      closedDays += 1;
-      if (closedDays > MAX_CLOSED_DAYS) {
-        throw new NoOpenTimeError(
-          `no open time within ${MAX_CLOSED_DAYS} days after ${start.toISOString()} in ${calendar.timeZone}`,
-        );
-      }
-      continue;
+    const countFrom = Math.max(window?.openMs ?? startMs, startMs);
+    const availableMs = window ? window.closeMs - countFrom : 0;
+    if (availableMs > 0) {
+      if (remainingMs <= availableMs) return new Date(countFrom + remainingMs);
+      remainingMs -= availableMs;
+      closedDays = 0;
+    } else if (++closedDays > MAX_CLOSED_DAYS) {
+      throw new NoOpenTimeError(`no open time within ${MAX_CLOSED_DAYS} days after ${start.toISOString()} in ${calendar.timeZone}`);
     }
-    closedDays = 0;
-    const availableMs = window.closeMs - from;
-    if (remainingMs <= availableMs) return new Date(from + remainingMs);
-    remainingMs -= availableMs;
   }
 }
 
