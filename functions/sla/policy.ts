@@ -6,6 +6,7 @@
  */
 import * as z from '../commons/validation';
 import type { Tier } from '../tickets/model';
+import type { Calendar } from './calendar';
 
 export const SLA_PRIORITIES = ['urgent', 'high', 'normal', 'low'] as const;
 export type SlaPriority = (typeof SLA_PRIORITIES)[number];
@@ -17,7 +18,8 @@ const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 /** Targets in seconds. */
 export type TargetSeconds = Record<SlaTarget, number>;
 
-export type CalendarPolicy = '24x7' | { timeZone: string; hours: Partial<Record<(typeof WEEKDAYS)[number], [string, string]>>; holidays: string[] };
+/** A tier's clock: round the clock, or open hours in a time zone (sla/calendar.ts). */
+export type CalendarPolicy = Calendar;
 
 export interface SlaPolicy {
   warnAt: number;
