@@ -51,6 +51,15 @@ const COMPROMISE_RULES: readonly Rule[] = [
       /\b(i|we)\s(did ?n[o']?t|didn't|never|have not|haven't)\s(request|change|reset|authori[sz]e|place|open|initiate|log ?in|sign ?in|approve)/i,
   },
   {
+    name: 'disowned',
+    pattern: /\b(it )?(wasn'?t|was not|is not|isn'?t) me\b|\bwithout my (permission|consent|knowledge)\b|\b(drained|emptied|identity theft)\b|\bknow nothing about\b|\b(strange|unknown|unrecogni[sz]ed) (orders|trades|withdrawals|transactions|transfers)\b/i,
+  },
+  {
+    name: 'social-engineering',
+    pattern:
+      /\b(gave|told|shared)\b[^.\n]{0,20}\b(2fa|otp|sms code|verification code|seed phrase|password|private key)\b|\basked (me )?for my (2fa|otp|verification code|sms code|password|seed phrase|private key)\b/i,
+  },
+  {
     name: 'sim-swap',
     pattern:
       /\bsim[- ]?swap(ped|ping)?\b|\bsim( card)?\b[^.\n]{0,30}\b(hijack(ed)?|swapped|ported|cloned|deactivated|transferred)\b|\bported out\b/i,
@@ -71,7 +80,7 @@ const COMPROMISE_RULES: readonly Rule[] = [
   {
     name: 'compromise-zh',
     pattern:
-      /钓鱼|假冒|冒充|仿冒|假网站|假客服|SIM ?卡?.{0,8}(被|盗|劫持|转移)|补卡|异地登录|陌生设备|异常登录|陌生IP|密码被人?(改|修改|重置)|被人(修改|重置|改了|登录|登陆|提走|转走|交易|下单|买入|卖出)|不是我本?人?(操作|修改|登录|登陆|提的|下的|交易)|我(没有|没|并未|从未)(进行|做过|操作过|申请过?|发起过?)?(任何)?(操作|修改|登录|登陆|提现|提币|下单|交易|重置)|(资产|资金|钱|币).{0,6}(不翼而飞|被转走|被提走)/i,
+      /钓鱼|假冒|冒充|仿冒|假网站|假客服|SIM ?卡?.{0,8}(被|盗|劫持|转移)|补卡|异地登录|陌生设备|异常登录|陌生IP|密码被人?(改|修改|重置)|被人(修改|重置|改了|登录|登陆|提走|转走|交易|下单|买入|卖出)|不是我本?人?(操作|修改|登录|登陆|提的|下的|交易)|我什么都没(做|操作|动)|完全不知情|我不知情|陌生(订单|交易|提现|提币|记录|转账)|(验证码|密码|助记词|私钥).{0,4}(给了|告诉了?)(他|她|对方)|(给了|告诉了?)(他|她|对方).{0,6}(验证码|密码|助记词|私钥)|我(没有|没|并未|从未)(进行|做过|操作过|申请过?|发起过?)?(任何)?(操作|修改|登录|登陆|提现|提币|下单|交易|重置)|(资产|资金|钱|币).{0,6}(不翼而飞|被转走|被提走)/i,
   },
 ];
 
@@ -94,7 +103,10 @@ const CATEGORY_RULES: ReadonlyArray<{ category: Exclude<Category, 'security'>; r
   {
     category: 'kyc',
     rules: [
-      { name: 'kyc-word', pattern: /\b(kyc|identity verification|verify my identity|id verification|verification level)\b/i },
+      {
+        name: 'kyc-word',
+        pattern: /\b(kyc|identity|verif(y|ied|ication)(?! code)|national id|id verification|verification level)\b/i,
+      },
       {
         name: 'kyc-document',
         pattern: /\b(id card|passport|driver'?s licen[cs]e|selfie|liveness|face (scan|recognition|check)|proof of address|utility bill|residence permit)\b/i,
@@ -103,16 +115,16 @@ const CATEGORY_RULES: ReadonlyArray<{ category: Exclude<Category, 'security'>; r
         name: 'kyc-outcome',
         pattern: /\b(verification|documents?|application)\b[^.\n]{0,30}\b(rejected|failed|declined|under review|pending)\b/i,
       },
-      { name: 'kyc-zh', pattern: /实名|KYC|身份认证|身份验证|高级认证|初级认证|身份证|护照|驾照|人脸|自拍|活体|地址证明|认证(失败|被拒|未通过|不通过|审核)/i },
+      { name: 'kyc-zh', pattern: /实名|KYC|证件|身份认证|身份验证|高级认证|初级认证|身份证|护照|驾照|人脸|自拍|活体|地址证明|认证/i },
     ],
   },
   {
     category: 'fees',
     rules: [
-      { name: 'fee-word', pattern: /\b(fees?|commission|rebates?|discount|maker|taker|fee rate|fee tier)\b/i },
+      { name: 'fee-word', pattern: /\b(fees?|commission|rebates?|discount|costs?|cheaper|maker|taker|fee rate|fee tier)\b/i },
       { name: 'fee-of-operation', pattern: /\b(withdrawal|deposit|trading|network|gas|transfer|card) fees?\b/i },
       { name: 'fee-charge', pattern: /\b(charged|overcharged|deducted|how much does it cost|vip (level|tier))\b/i },
-      { name: 'fee-zh', pattern: /手续费|费率|收费|扣费|返佣|佣金|折扣|VIP ?等级|挂单费|吃单费|矿工费|网络费|多扣/i },
+      { name: 'fee-zh', pattern: /手续费|费率|收费|扣费|返佣|佣金|折扣|VIP ?等级|挂单费|吃单费|矿工费|网络费|多扣|成本/i },
     ],
   },
   {
@@ -125,9 +137,13 @@ const CATEGORY_RULES: ReadonlyArray<{ category: Exclude<Category, 'security'>; r
       {
         name: 'chain-detail',
         pattern:
-          /\b(tx ?id|txid|tx hash|transaction hash|hash|blockchain|block explorer|confirmations?|on-?chain|memo|destination tag|wrong (network|chain)|(wallet|deposit|withdrawal) address|bep20|erc20|trc20)\b/i,
+          /\b(tx ?id|txid|tx hash|transaction hash|hash|block explorer|confirmations?|on-?chain|memo|destination tag|wrong (network|chain)|(wallet|deposit|withdrawal) address|bep20|erc20|trc20)\b/i,
       },
-      { name: 'transfer-zh', pattern: /充值|充币|提现|提币|到账|入账|链上|哈希|TXID|区块|确认数|备注|标签|转错|钱包地址|充值地址|提币地址|主网|公链/i },
+      {
+        name: 'external-transfer',
+        pattern: /\b(sent|transferred|moved)\b[^.\n]{0,40}\bfrom (my )?(metamask|trust wallet|ledger|wallet|another exchange|bank)\b|\b(etherscan|tronscan|bscscan|solscan|explorer)\b/i,
+      },
+      { name: 'transfer-zh', pattern: /充值|充币|提现|提币|到账|入账|链上|哈希|TXID|区块浏览器|从钱包转|转.{0,6}过来|确认数|备注|标签|转错|钱包地址|充值地址|提币地址|主网|公链/i },
     ],
   },
   {
@@ -151,14 +167,14 @@ const CATEGORY_RULES: ReadonlyArray<{ category: Exclude<Category, 'security'>; r
     rules: [
       {
         name: 'login',
-        pattern: /\b(log ?in|logging in|log-in|sign ?in|signing in|locked out|can'?t access|cannot access|unable to access|access my account)\b/i,
+        pattern: /\b(log ?in|logging in|logged (in|out)|stay logged|session (has )?expired|can'?t get in|cannot get in|let me in|get into my account|log-in|sign ?in|signing in|locked out|can'?t access|cannot access|unable to access|access my account)\b/i,
       },
       { name: 'credentials', pattern: /\b(password|passcode|forgot|reset link|verification code|sms code|email code|otp|captcha)\b/i },
       {
         name: 'contact-change',
         pattern: /\b(change|update|unbind|replace)\b[^.\n]{0,20}\b(phone number|mobile number|email address|registered email)\b/i,
       },
-      { name: 'access-zh', pattern: /登录|登陆|密码|验证码|进不去|无法进入|打不开账户|忘记|找回|换绑|更换(手机|邮箱)|绑定(手机|邮箱)|注销/i },
+      { name: 'access-zh', pattern: /登录|登陆|密码|验证码|进不去|会话过期|保持登录|无法进入|打不开账户|忘记|找回|换绑|更换(手机|邮箱)|绑定(手机|邮箱)|注销/i },
     ],
   },
   {
@@ -167,10 +183,10 @@ const CATEGORY_RULES: ReadonlyArray<{ category: Exclude<Category, 'security'>; r
       {
         name: 'business',
         pattern:
-          /\b(partnership|partner|cooperation|collaborat(e|ion)|listing|list (our|my) (token|coin|project)|media|press|interview|sponsor(ship)?|affiliate|ambassador|marketing|business development)\b/i,
+          /\b(partnership|partner|cooperation|collaborat(e|ion)|listing|list (our|my) (token|coin|project)|media|press|interview|sponsor(ship)?|affiliate|ambassador|marketing|business development|conference|summit|event|charity|donation)\b/i,
       },
       { name: 'feedback', pattern: /\b(feedback|suggestions?|suggest|feature request|would be nice|careers?|job|hiring|compliment)\b/i },
-      { name: 'other-zh', pattern: /合作|上币|媒体|采访|赞助|建议|反馈|意见|招聘|商务|推广|大使|代理|表扬|体验/i },
+      { name: 'other-zh', pattern: /合作|上币|媒体|采访|赞助|建议|反馈|意见|招聘|商务|推广|大使|代理|表扬|体验|会议|大会|邀请|演讲|公益|慈善|活动/i },
     ],
   },
 ];
@@ -179,12 +195,12 @@ const MONEY_STUCK_RULES: readonly Rule[] = [
   {
     name: 'money-not-arrived',
     pattern:
-      /\b(not (yet )?(been )?(credited|received|arrived|reflected|showing|released)|has ?n[o']?t (been )?(credited|arrived|released)|hasn't (been )?(credited|arrived|released)|haven't (received|got)|have not (received|got)|never (arrived|received|released)|did ?n[o']?t release|didn't release|won'?t release|still (pending|processing|under review)|stuck|on hold|missing|disappeared|pending for)\b/i,
+      /\b(not (yet )?(been )?(credited|received|arrived|reflected|showing|released)|has ?n[o']?t (been )?(credited|arrived|released)|hasn't (been )?(credited|arrived|released)|haven't (received|got)|have not (received|got)|never (arrived|received|released)|did ?n[o']?t release|didn't release|won'?t release|still (pending|processing|under review)|stuck|on hold|missing|disappeared|pending for|still nothing|still (zero|0)|balance (is )?(still )?(zero|0))\b/i,
   },
   { name: 'wrong-destination', pattern: /\b(wrong (network|chain|address|memo|tag)|without (a |the )?(memo|tag)|forgot (the )?(memo|tag))\b/i },
   {
     name: 'money-not-arrived-zh',
-    pattern: /未到账|没到账|没有到账|还没到|不到账|一直.{0,6}(处理中|审核中|待处理|卡)|卡住|卡在|丢失|不见了|少了|没收到|未收到|没有收到|未放币|不放币|没放币|没有放币|转错|漏填|忘记填|没填/i,
+    pattern: /未到账|没到账|没有到账|还没到|不到账|一直.{0,6}(处理中|审核中|待处理|卡)|卡住|卡在|丢失|不见了|少了|没收到|未收到|没有收到|未放币|不放币|没放币|没有放币|转错|漏填|忘记填|没填|余额还是0|余额没变|余额没有变化|不回消息/i,
   },
 ];
 

@@ -77,6 +77,9 @@ describe('categorize', () => {
     ['a SIM swap', 'Phone number hijacked', 'My carrier says my SIM card was swapped yesterday.'],
     ['a phishing report', 'Fake support', 'Someone pretending to be you sent me a fake website link.'],
     ['a Chinese phishing report', '钓鱼网站', '有人发给我一个假冒你们的网站。'],
+    ['a customer talked into giving a code away', 'Support called me', 'A caller asked for my 2FA code and I gave it.'],
+    ['orders the customer disowns', 'Orders on my account', 'There are sell orders I know nothing about.'],
+    ['a Chinese report of unknown orders', '陌生订单', '账户里多了几笔卖单，我完全不知情。'],
   ])('treats %s as urgent security', (_name, subject, text) => {
     // Act
     const result = categorize(subject, text);
