@@ -77,10 +77,21 @@ const COMPROMISE_RULES: readonly Rule[] = [
     name: 'leaked-credentials',
     pattern: /\b(api keys?|seed phrase|private key)\b[^.\n]{0,40}\b(leaked|exposed|stolen|shared)\b/i,
   },
+  { name: 'phishing-zh', pattern: /钓鱼|假冒|冒充|仿冒|假网站|假客服/ },
+  { name: 'sim-swap-zh', pattern: /SIM ?卡?.{0,8}(被|盗|劫持|转移)|补卡/i },
+  { name: 'unrecognised-login-zh', pattern: /异地登录|陌生设备|异常登录|陌生IP/i },
   {
-    name: 'compromise-zh',
+    name: 'someone-else-acted-zh',
+    pattern: /密码被人?(改|修改|重置)|被人(修改|重置|改了|登录|登陆|提走|转走|交易|下单|买入|卖出)|(资产|资金|钱|币).{0,6}(不翼而飞|被转走|被提走)/,
+  },
+  {
+    name: 'customer-did-not-act-zh',
     pattern:
-      /钓鱼|假冒|冒充|仿冒|假网站|假客服|SIM ?卡?.{0,8}(被|盗|劫持|转移)|补卡|异地登录|陌生设备|异常登录|陌生IP|密码被人?(改|修改|重置)|被人(修改|重置|改了|登录|登陆|提走|转走|交易|下单|买入|卖出)|不是我本?人?(操作|修改|登录|登陆|提的|下的|交易)|我什么都没(做|操作|动)|完全不知情|我不知情|陌生(订单|交易|提现|提币|记录|转账)|(验证码|密码|助记词|私钥).{0,4}(给了|告诉了?)(他|她|对方)|(给了|告诉了?)(他|她|对方).{0,6}(验证码|密码|助记词|私钥)|我(没有|没|并未|从未)(进行|做过|操作过|申请过?|发起过?)?(任何)?(操作|修改|登录|登陆|提现|提币|下单|交易|重置)|(资产|资金|钱|币).{0,6}(不翼而飞|被转走|被提走)/i,
+      /不是我本?人?(操作|修改|登录|登陆|提的|下的|交易)|我(没有|没|并未|从未)(进行|做过|操作过|申请过?|发起过?)?(任何)?(操作|修改|登录|登陆|提现|提币|下单|交易|重置)|我什么都没(做|操作|动)|完全不知情|我不知情|陌生(订单|交易|提现|提币|记录|转账)/,
+  },
+  {
+    name: 'social-engineering-zh',
+    pattern: /(验证码|密码|助记词|私钥).{0,4}(给了|告诉了?)(他|她|对方)|(给了|告诉了?)(他|她|对方).{0,6}(验证码|密码|助记词|私钥)/,
   },
 ];
 
@@ -195,7 +206,7 @@ const MONEY_STUCK_RULES: readonly Rule[] = [
   {
     name: 'money-not-arrived',
     pattern:
-      /\b(not (yet )?(been )?(credited|received|arrived|reflected|showing|released)|has ?n[o']?t (been )?(credited|arrived|released)|hasn't (been )?(credited|arrived|released)|haven't (received|got)|have not (received|got)|never (arrived|received|released)|did ?n[o']?t release|didn't release|won'?t release|still (pending|processing|under review)|stuck|on hold|missing|disappeared|pending for|still nothing|still (zero|0)|balance (is )?(still )?(zero|0))\b/i,
+      /\b(not (yet )?(been )?(credited|received|arrived|reflected|showing|released)|has ?n[o']?t (been )?(credited|arrived|released)|hasn't (been )?(credited|arrived|released)|haven't (received|got)|have not (received|got)|did ?n[o']?t (receive|get)|didn't (receive|get)|never (arrived|received|released)|did ?n[o']?t release|didn't release|won'?t release|still (pending|processing|under review)|stuck|on hold|missing|disappeared|pending for|still nothing|still (zero|0)|balance (is )?(still )?(zero|0))\b/i,
   },
   { name: 'wrong-destination', pattern: /\b(wrong (network|chain|address|memo|tag)|without (a |the )?(memo|tag)|forgot (the )?(memo|tag))\b/i },
   {

@@ -100,6 +100,20 @@ describe('categorize', () => {
     expect(fee).toMatchObject({ category: 'fees', priority: 'low' });
   });
 
+  it.each<[string, string, string, string]>([
+    ['a deposit not received', 'Deposit', 'I did not receive my deposit yet.', 'deposit-withdrawal'],
+    ['a Chinese withdrawal not received', '提现', '我还没有收到提现。', 'deposit-withdrawal'],
+    ['a passport handed to verification', 'KYC', 'I gave my passport photo and it was rejected.', 'kyc'],
+    ['a missing verification code', '登录', '我没有收到验证码，无法登录。', 'account-access'],
+  ])('does not mistake %s for a security incident', (_name, subject, text, category) => {
+    // Act
+    const result = categorize(subject, text);
+
+    // Assess
+    expect(result.category).toBe(category);
+    expect(result.priority).not.toBe('urgent');
+  });
+
   it('answers other, low, when nothing matches', () => {
     // Act
     const result = categorize('', 'Hello there');
