@@ -16,9 +16,12 @@ export interface BenchFigures {
   parseOnlyCpuMsPerMessage?: number;
   /** `npx concierge customers import` of a generated roster, first run, against the local stack. */
   rosterImportLinesPerSecond?: number;
+  /** Share of the labelled set whose category is right, and whether every security incident came out urgent. */
+  classifierCategoryAccuracy?: number;
+  classifierSecurityUrgent?: boolean;
 }
 
-export type FigurePhase = 'cold-start' | 'memory' | 'cpu' | 'cost' | 'roster-import';
+export type FigurePhase = 'cold-start' | 'memory' | 'cpu' | 'cost' | 'roster-import' | 'classifier';
 
 /** Every key a run writes, as a dotted path, by the phase that measures it. */
 export const FIGURE_KEYS: Readonly<Record<FigurePhase, readonly string[]>> = {
@@ -39,6 +42,7 @@ export const FIGURE_KEYS: Readonly<Record<FigurePhase, readonly string[]>> = {
   memory: ['peakMemoryToMessageSize.attachment25MB', 'peakMemoryToMessageSize.text25MB'],
   cpu: ['handlerCpuMsPerMessage', 'parseOnlyCpuMsPerMessage'],
   'roster-import': ['rosterImportLinesPerSecond'],
+  classifier: ['classifierCategoryAccuracy'],
 };
 
 /**
@@ -52,6 +56,7 @@ export const GOALS = {
   peakMemoryToMessageSize: 2,
   handlerToParseOnlyCpu: 4,
   rosterImportLinesPerSecond: 500,
+  classifierCategoryAccuracy: 0.9,
 } as const;
 
 /** The number at `path` in `figures`, if it is there and finite. */
@@ -109,6 +114,10 @@ export function goalRows(figures: BenchFigures): GoalRow[] {
   const importRate = figureAt(figures, 'rosterImportLinesPerSecond');
   if (importRate !== undefined) {
     rows.push({ figure: 'rosterImportLinesPerSecond', measured: importRate, goal: GOALS.rosterImportLinesPerSecond, met: importRate >= GOALS.rosterImportLinesPerSecond, digits: 0, prefix: '', atLeast: true });
+  }
+  const accuracy = figureAt(figures, 'classifierCategoryAccuracy');
+  if (accuracy !== undefined) {
+    rows.push({ figure: 'classifierCategoryAccuracy', measured: accuracy, goal: GOALS.classifierCategoryAccuracy, met: accuracy >= GOALS.classifierCategoryAccuracy, digits: 3, prefix: '', atLeast: true });
   }
   return rows;
 }
