@@ -4,16 +4,14 @@
  * and the record, so the ticket lists the message whatever became of it. An acknowledgement's first claim
  * lives on its ticket instead (tickets.ts), because the ticket's creation is the only write that may take it.
  */
-import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ClaimResult, RecordedSend, SendOnceLedger } from '../../ports/ticket-store';
 import type { OutboundSendRecord, TicketMessage } from '../../tickets/model';
 import { messageIdKey } from '../../tickets/references';
 import { isConditionFailure, oldItemOf } from './items';
 import { messageKey } from './keys';
+import { ClaimUpdates, MESSAGE_CLAIM } from './claim-updates';
 import { messageIdItem, messageItem, putItems } from './messages';
-
-/** Errors are cut to this many characters before they are stored. */
-const MAX_STORED_ERROR_CHARS = 500;
 
 export class OutboundMessageLedger implements SendOnceLedger {
   constructor(
@@ -56,22 +54,8 @@ export class OutboundMessageLedger implements SendOnceLedger {
   }
 
   /** A claim whose lease ran out while `sending`: SES may or may not have taken the mail, so never again. */
-  private async abandon(holder: string, nowMs: number): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: this.key(),
-          UpdateExpression: 'SET sendState = :unknown REMOVE holder, leaseUntil',
-          ConditionExpression: 'sendState = :sending AND holder = :holder AND leaseUntil < :now',
-          ExpressionAttributeValues: { ':unknown': 'unknown', ':sending': 'sending', ':holder': holder, ':now': nowMs },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  private abandon(holder: string, nowMs: number): Promise<boolean> {
+    return this.claimUpdates().abandon(holder, nowMs);
   }
 
   /**
@@ -89,41 +73,24 @@ export class OutboundMessageLedger implements SendOnceLedger {
   }
 
   async release(holder: string): Promise<void> {
-    await this.holderUpdate(holder, 'SET sendState = :pending REMOVE holder, leaseUntil', { ':pending': 'pending' });
+    await this.claimUpdates().settle(holder, 'pending');
   }
 
   /** Nothing caps these messages today; a withheld one is settled like a refusal so no retry sends it. */
   async withhold(holder: string): Promise<void> {
-    await this.holderUpdate(holder, 'SET sendState = :limited REMOVE holder, leaseUntil', { ':limited': 'rate-limited' });
+    await this.claimUpdates().settle(holder, 'rate-limited');
   }
 
   async reject(holder: string, error: string): Promise<void> {
-    await this.holderUpdate(holder, 'SET sendState = :rejected, sendError = :error REMOVE holder, leaseUntil', { ':rejected': 'rejected', ':error': error.slice(0, MAX_STORED_ERROR_CHARS) });
+    await this.claimUpdates().settle(holder, 'rejected', error);
   }
 
   async settleUnknown(holder: string, error: string): Promise<void> {
-    await this.holderUpdate(holder, 'SET sendState = :unknown, sendError = :error REMOVE holder, leaseUntil', { ':unknown': 'unknown', ':error': error.slice(0, MAX_STORED_ERROR_CHARS) });
+    await this.claimUpdates().settle(holder, 'unknown', error);
   }
 
-  private key() {
-    return messageKey(this.message.ticketId, this.message.receivedAt, this.message.key);
-  }
-
-  /** An update only the holder may make; a claim that is no longer theirs is left alone. */
-  private async holderUpdate(holder: string, expression: string, values: Record<string, unknown>): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: this.key(),
-          UpdateExpression: expression,
-          ConditionExpression: 'sendState = :sendingState AND holder = :holder',
-          ExpressionAttributeValues: { ...values, ':holder': holder, ':sendingState': 'sending' },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+  private claimUpdates(): ClaimUpdates {
+    return new ClaimUpdates(this.client, this.tableName, messageKey(this.message.ticketId, this.message.receivedAt, this.message.key), MESSAGE_CLAIM);
   }
 }
 

@@ -6,6 +6,7 @@ import type { AckAllowance, AlongsideWrites, ClaimResult, OpenTicketResult, Reco
 import type { OutboundSendRecord, Ticket, TicketMessage } from '../../tickets/model';
 import { updateCountingAllowance, type CountedWriteResult } from './ack-allowance';
 import { eventItem, openTicketCounterUpdate } from './assignment';
+import { ClaimUpdates, TICKET_ACK_CLAIM } from './claim-updates';
 import { cancellationReasons, failedCondition, fromItem, isConditionFailure, isItemTooLarge, oldItemOf, retryOnConflict } from './items';
 import { assigneeIndexKey, customerIndexKey, messageKey, recentIndexKey, ticketKey } from './keys';
 
@@ -119,23 +120,8 @@ export class TicketAckLedger implements SendOnceLedger {
   }
 
   /** A claim whose lease ran out while `sending`: SES may or may not have taken the mail, so never again. */
-  private async abandon(holder: string, nowMs: number): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: ticketKey(this.ticketId),
-          UpdateExpression: 'SET ack.#state = :unknown REMOVE ack.holder, ack.leaseUntil',
-          ConditionExpression: 'ack.#state = :sending AND ack.holder = :holder AND ack.leaseUntil < :now',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':unknown': 'unknown', ':sending': 'sending', ':holder': holder, ':now': nowMs },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  private abandon(holder: string, nowMs: number): Promise<boolean> {
+    return this.claimUpdates().abandon(holder, nowMs);
   }
 
   /** The holder records what SES accepted: the message as sent, and the id SES gave it for threading. */
@@ -151,36 +137,22 @@ export class TicketAckLedger implements SendOnceLedger {
   }
 
   async release(holder: string): Promise<void> {
-    await this.holderUpdate(holder, 'SET ack.#state = :pending REMOVE ack.holder, ack.leaseUntil', { ':pending': 'pending' });
+    await this.claimUpdates().settle(holder, 'pending');
   }
 
   async reject(holder: string, error: string): Promise<void> {
-    await this.holderUpdate(holder, 'SET ack.#state = :rejected, ack.#error = :error REMOVE ack.holder, ack.leaseUntil', { ':rejected': 'rejected', ':error': error.slice(0, 500) });
+    await this.claimUpdates().settle(holder, 'rejected', error);
   }
 
   async withhold(holder: string): Promise<void> {
-    await this.holderUpdate(holder, 'SET ack.#state = :limited REMOVE ack.holder, ack.leaseUntil', { ':limited': 'rate-limited' });
+    await this.claimUpdates().settle(holder, 'rate-limited');
   }
 
   async settleUnknown(holder: string, error: string): Promise<void> {
-    await this.holderUpdate(holder, 'SET ack.#state = :unknown, ack.#error = :error REMOVE ack.holder, ack.leaseUntil', { ':unknown': 'unknown', ':error': error.slice(0, 500) });
+    await this.claimUpdates().settle(holder, 'unknown', error);
   }
 
-  /** An update only the holder may make; a claim that is no longer theirs is left alone. */
-  private async holderUpdate(holder: string, expression: string, values: Record<string, unknown>): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: ticketKey(this.ticketId),
-          UpdateExpression: expression,
-          ConditionExpression: 'ack.#state = :sendingState AND ack.holder = :holder',
-          ExpressionAttributeNames: { '#state': 'state', ...(expression.includes('#error') ? { '#error': 'error' } : {}) },
-          ExpressionAttributeValues: { ...values, ':holder': holder, ':sendingState': 'sending' },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+  private claimUpdates(): ClaimUpdates {
+    return new ClaimUpdates(this.client, this.tableName, ticketKey(this.ticketId), TICKET_ACK_CLAIM);
   }
 }
