@@ -1,5 +1,6 @@
 /** Helpers every entity adapter shares: item ⇄ entity, DynamoDB's refusals turned into answers. */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BatchGetCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 
 /** How long idempotency records live: far longer than any SES or Lambda redelivery. */
@@ -69,4 +70,42 @@ export async function retryOnConflict<T>(transaction: () => Promise<T>): Promise
       await sleep(delay / 2 + Math.random() * delay);
     }
   }
+}
+
+/** BatchGetItem reads at most 100 keys per request. */
+export const BATCH_GET_LIMIT = 100;
+/** Keys DynamoDB leaves unprocessed are asked for again this many times, with growing pauses, then the read fails. */
+const UNPROCESSED_KEY_RETRY_DELAYS_MS = [50, 200, 800, 2_000];
+
+/**
+ * Every item found under `keys` (in no particular order; missing keys are simply absent): one BatchGetItem per
+ * 100 keys, the requests in parallel, unprocessed keys retried a bounded number of times.
+ */
+export async function batchGetItems(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  keys: readonly Record<string, unknown>[],
+  options: { consistent?: boolean; projection?: string } = {},
+): Promise<Record<string, unknown>[]> {
+  const chunks: Record<string, unknown>[][] = [];
+  for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) chunks.push(keys.slice(start, start + BATCH_GET_LIMIT));
+  const found = await Promise.all(
+    chunks.map(async (chunk) => {
+      const items: Record<string, unknown>[] = [];
+      let pending: Record<string, unknown>[] | undefined = chunk;
+      for (let attempt = 0; pending && pending.length > 0; attempt += 1) {
+        if (attempt > UNPROCESSED_KEY_RETRY_DELAYS_MS.length) throw new Error('DynamoDB left keys unprocessed after retries');
+        if (attempt > 0) await sleep(UNPROCESSED_KEY_RETRY_DELAYS_MS[attempt - 1] ?? 2_000);
+        const result: BatchGetCommandOutput = await client.send(
+          new BatchGetCommand({
+            RequestItems: { [tableName]: { Keys: pending, ...(options.consistent ? { ConsistentRead: true } : {}), ...(options.projection ? { ProjectionExpression: options.projection } : {}) } },
+          }),
+        );
+        items.push(...(result.Responses?.[tableName] ?? []));
+        pending = result.UnprocessedKeys?.[tableName]?.Keys;
+      }
+      return items;
+    }),
+  );
+  return found.flat();
 }

@@ -4,10 +4,10 @@
  * queries return keys and the few attributes that never change; the current tickets are then read by key in
  * one batch, so index entries never need rewriting when a ticket changes.
  */
-import { BatchGetCommand, QueryCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MessagePosition, Page, TicketPosition } from '../../ports/ticket-store';
 import type { InboundReceipt, Ticket, TicketMessage } from '../../tickets/model';
-import { fromItem } from './items';
+import { batchGetItems, fromItem } from './items';
 import { messageFromItem } from './messages';
 import { assigneeIndexKey, customerIndexKey, customerPartition, MESSAGE_SK_PREFIX, messageKey, quarantineMonthPartition, recentIndexKey, ticketKey, ticketMonthPartition } from './keys';
 import { TABLE_SCHEMA } from './table-schema';
@@ -51,14 +51,7 @@ async function queryPartition(
 /** The items under `keys`, in the order of `keys` (one batch read per 100). */
 async function readByKeys<T>(client: DynamoDBDocumentClient, tableName: string, keys: Key[]): Promise<T[]> {
   const byKey = new Map<string, Record<string, unknown>>();
-  for (let start = 0; start < keys.length; start += 100) {
-    let pending: Key[] | undefined = keys.slice(start, start + 100);
-    while (pending && pending.length > 0) {
-      const result: BatchGetCommandOutput = await client.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending } } }));
-      for (const item of result.Responses?.[tableName] ?? []) byKey.set(`${String(item.pk)}\n${String(item.sk)}`, item);
-      pending = result.UnprocessedKeys?.[tableName]?.Keys as Key[] | undefined;
-    }
-  }
+  for (const item of await batchGetItems(client, tableName, keys)) byKey.set(`${String(item.pk)}\n${String(item.sk)}`, item);
   return keys.flatMap((key) => {
     const item = byKey.get(`${key.pk}\n${key.sk}`);
     return item ? [fromItem<T>(item)] : [];

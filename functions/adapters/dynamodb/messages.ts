@@ -1,14 +1,13 @@
 /** Message items (inbound and outbound) and the Message-ID index that threading reads. */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BatchGetCommand, BatchWriteCommand, TransactWriteCommand, type BatchGetCommandOutput, type BatchWriteCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, TransactWriteCommand, type BatchWriteCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FollowUpResult, IndexedMessageId, MessageIdClaim } from '../../ports/ticket-store';
 import type { TicketMessage } from '../../tickets/model';
-import { cancellationReasons, failedCondition, fromItem, isItemTooLarge, oldItemOf, retryOnConflict } from './items';
+import { batchGetItems, cancellationReasons, failedCondition, fromItem, isItemTooLarge, oldItemOf, retryOnConflict } from './items';
 import { messageIdIndexKey, messageKey, ticketKey } from './keys';
 import { openTicketCounterUpdate } from './assignment';
 
-/** BatchGetItem reads at most 100 keys and BatchWriteItem writes at most 25 items per request. */
-const BATCH_GET_LIMIT = 100;
+/** BatchWriteItem writes at most 25 items per request. */
 const BATCH_WRITE_LIMIT = 25;
 /** Unprocessed items are retried this many times, with growing pauses, before the write is failed. */
 const UNPROCESSED_RETRY_DELAYS_MS = [50, 200, 800, 2_000];
@@ -53,19 +52,9 @@ export async function lookupMessageIds(client: DynamoDBDocumentClient, tableName
   const found = new Map<string, IndexedMessageId>();
   const unique = [...new Set(keys)];
   const byPk = new Map(unique.map((key) => [messageIdIndexKey(key).pk, key]));
-  for (let start = 0; start < unique.length; start += BATCH_GET_LIMIT) {
-    let pending: Record<string, unknown>[] | undefined = unique.slice(start, start + BATCH_GET_LIMIT).map(messageIdIndexKey);
-    for (let attempt = 0; pending && pending.length > 0; attempt += 1) {
-      if (attempt > 0) await sleep(UNPROCESSED_RETRY_DELAYS_MS[Math.min(attempt, UNPROCESSED_RETRY_DELAYS_MS.length) - 1] ?? 2_000);
-      const result: BatchGetCommandOutput = await client.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending } } }));
-      for (const item of result.Responses?.[tableName] ?? []) {
-        const key = byPk.get(String(item.pk));
-        if (!key) continue;
-        found.set(key, indexedMessageIdOf(item));
-      }
-      pending = result.UnprocessedKeys?.[tableName]?.Keys;
-      if (attempt >= UNPROCESSED_RETRY_DELAYS_MS.length && pending?.length) throw new Error('DynamoDB left keys unprocessed after retries');
-    }
+  for (const item of await batchGetItems(client, tableName, unique.map(messageIdIndexKey))) {
+    const key = byPk.get(String(item.pk));
+    if (key) found.set(key, indexedMessageIdOf(item));
   }
   return found;
 }

@@ -6,8 +6,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
@@ -18,7 +16,7 @@ import {
 import type { AddressLookup, ClaimManagerResult, CustomerFields, NewStaff, PutCustomerResult, RosterSnapshot, RosterStore, StaffPatch } from '../../ports/roster-store';
 import { AddressTakenError, CapacityBelowBookError, ConcurrentChangeError, ManagerAtCapacityError, ManagerWithBookError, StaffEmailTakenError } from '../../roster/errors';
 import type { Customer, ManagerChange, Staff } from '../../roster/model';
-import { cancellationReasons, failedCondition, fromItem, isConditionFailure, oldItemOf, retryOnConflict } from './items';
+import { batchGetItems, cancellationReasons, failedCondition, fromItem, isConditionFailure, oldItemOf, retryOnConflict } from './items';
 import {
   customerKey,
   customerPartition,
@@ -35,8 +33,6 @@ type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[numb
 
 /** DynamoDB's limit on the actions of one transaction. */
 const MAX_TRANSACTION_ACTIONS = 100;
-/** BatchGetItem's limit on keys per request. */
-const MAX_BATCH_GET_KEYS = 100;
 /** Transactions of an import in flight at once. */
 const IMPORT_CONCURRENCY = 8;
 /** Attempts of one customer's read-plan-write when someone else keeps changing the record in between. */
@@ -330,22 +326,13 @@ export class DynamoRosterStore implements RosterStore {
   /** One strongly consistent batch read of the staff items, for their counters only. */
   async staffCounters(ids: readonly string[]): Promise<Map<string, Pick<Staff, 'openTickets' | 'vipBook' | 'lastAssignedAt'>>> {
     const counters = new Map<string, Pick<Staff, 'openTickets' | 'vipBook' | 'lastAssignedAt'>>();
-    const unique = [...new Set(ids)];
-    for (let start = 0; start < unique.length; start += 100) {
-      let pending: Record<string, unknown>[] | undefined = unique.slice(start, start + 100).map(staffKey);
-      while (pending && pending.length > 0) {
-        const result: BatchGetCommandOutput = await this.client.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true, ProjectionExpression: 'sk, openTickets, vipBook, lastAssignedAt' } } }),
-        );
-        for (const item of result.Responses?.[this.tableName] ?? []) {
-          counters.set(String(item.sk), {
-            openTickets: Number(item.openTickets ?? 0),
-            vipBook: Number(item.vipBook ?? 0),
-            ...(typeof item.lastAssignedAt === 'string' ? { lastAssignedAt: item.lastAssignedAt } : {}),
-          });
-        }
-        pending = result.UnprocessedKeys?.[this.tableName]?.Keys;
-      }
+    const items = await batchGetItems(this.client, this.tableName, [...new Set(ids)].map(staffKey), { consistent: true, projection: 'sk, openTickets, vipBook, lastAssignedAt' });
+    for (const item of items) {
+      counters.set(String(item.sk), {
+        openTickets: Number(item.openTickets ?? 0),
+        vipBook: Number(item.vipBook ?? 0),
+        ...(typeof item.lastAssignedAt === 'string' ? { lastAssignedAt: item.lastAssignedAt } : {}),
+      });
     }
     return counters;
   }
@@ -531,22 +518,9 @@ export class DynamoRosterStore implements RosterStore {
 
   private async batchGet(keys: Array<{ pk: string; sk: string }>): Promise<Item[]> {
     const unique = [...new Map(keys.map((key) => [`${key.pk}|${key.sk}`, key])).values()];
-    const items: Item[] = [];
-    const chunks: Array<Array<{ pk: string; sk: string }>> = [];
-    for (let index = 0; index < unique.length; index += MAX_BATCH_GET_KEYS) chunks.push(unique.slice(index, index + MAX_BATCH_GET_KEYS));
-    await Promise.all(
-      chunks.map(async (chunk) => {
-        let request: Record<string, { Keys: Array<Record<string, unknown>> }> | undefined = { [this.tableName]: { Keys: chunk } };
-        for (let attempt = 0; request && Object.keys(request).length > 0; attempt += 1) {
-          if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt)));
-          const answer = await this.client.send(new BatchGetCommand({ RequestItems: request }));
-          items.push(...(answer.Responses?.[this.tableName] ?? []));
-          request = answer.UnprocessedKeys as typeof request;
-        }
-      }),
-    );
-    return items;
+    return (await batchGetItems(this.client, this.tableName, unique)) as Item[];
   }
+
 }
 
 /** A staff record as the directory keeps it: everything but the load counters, which change on every ticket. */
