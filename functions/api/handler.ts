@@ -32,7 +32,7 @@ async function replies(): Promise<StaffReplyDependencies> {
       store,
       roster,
       mailSender: new SesMailSender(createSesClient(), config.sesConfigurationSet),
-      settings: { supportAddress: config.supportAddress, supportDisplayName: config.supportDisplayName, replyTokenSecret, region: config.region },
+      settings: { supportAddress: config.supportAddress, supportDisplayName: config.supportDisplayName, replyTokenSecret, region: config.region, slaPolicy: config.slaPolicy },
       log: (message, fields) => logger.info(message, fields),
     };
   }
@@ -45,9 +45,9 @@ type RouteKey = ApiRoute extends infer R ? (R extends ApiRoute ? `${R['method']}
 
 const actions: Record<RouteKey, Action> = {
   'GET /health': async () => ({ status: 'ok' }),
-  'GET /tickets': (query) => listTickets(store, query),
-  'GET /tickets/{id}': (query, path) => showTicket(store, path.id, query),
-  'PATCH /tickets/{id}': (_query, path, body) => patchTicket({ store, roster }, path.id, body),
+  'GET /tickets': (query) => listTickets(store, query, config),
+  'GET /tickets/{id}': (query, path) => showTicket(store, path.id, query, config),
+  'PATCH /tickets/{id}': (_query, path, body) => patchTicket({ store, roster, slaPolicy: config.slaPolicy }, path.id, body),
   'POST /tickets/{id}/replies': async (_query, path, body, headers) => replyToTicket(await replies(), path.id, body, headers['idempotency-key']),
   'POST /staff': (_query, _path, body) => createStaff(roster, body),
   'GET /staff': () => listStaff(roster),

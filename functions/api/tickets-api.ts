@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import * as z from '../commons/validation';
 import type { Page, TicketStore } from '../ports/ticket-store';
 import type { Ticket, TicketMessage } from '../tickets/model';
+import { CATEGORIES } from '../sla/categorize';
+import { SLA_PRIORITIES, type SlaPolicy } from '../sla/policy';
+import { ticketSlaView } from '../tickets/sla-state';
 import { isTicketRef } from '../tickets/references';
 import { messageListCursorAfter, messageListPosition, ticketListCursorAfter, ticketListPosition } from './cursor';
 import { STAFF_ID } from '../roster/validation';
@@ -50,7 +53,13 @@ export const showTicketQuerySchema = z.object({
 
 const ticketIdSchema = z.string().check(z.refine((value) => isTicketRef(value), 'expected a ticket id: its reference, 6 characters such as K7Q3XM'));
 
-export function ticketSummary(ticket: Ticket) {
+/** What the ticket views need besides the ticket: its SLA is shown as it stands now, by the desk's policy. */
+export interface TicketViewContext {
+  slaPolicy: SlaPolicy;
+  now?: () => Date;
+}
+
+export function ticketSummary(ticket: Ticket, context: TicketViewContext) {
   return {
     id: ticket.id,
     ref: ticket.ref,
@@ -61,6 +70,8 @@ export function ticketSummary(ticket: Ticket) {
     updatedAt: ticket.updatedAt,
     flags: ticket.flags,
     priority: ticket.priority,
+    category: ticket.category ?? 'other',
+    sla: ticketSlaView(ticket, (context.now ?? (() => new Date()))(), context.slaPolicy),
     tier: ticket.tier,
     language: ticket.language,
     firstResponseDueAt: ticket.firstResponseDueAt,
@@ -119,7 +130,7 @@ export function fitToBudget<T, V>(page: Page<T>, view: (item: T) => V, budget = 
   return { items, views, more: page.more };
 }
 
-export async function listTickets(store: TicketReader, query: unknown) {
+export async function listTickets(store: TicketReader, query: unknown, context: TicketViewContext) {
   const { customer, assignee, limit, cursor } = parseOrBadRequest(listTicketsQuerySchema, query);
   if (customer && assignee) throw new BadRequestError('give customer or assignee, not both');
   // A cursor is bound to the listing it came from: the customer's, the assignee's (`@<staff id>`), or all.
@@ -130,12 +141,12 @@ export async function listTickets(store: TicketReader, query: unknown) {
     : assignee
       ? await store.listTicketsByAssignee(assignee, limit, after)
       : await store.listRecentTickets(limit, after ? { after } : {});
-  const { items, views, more } = fitToBudget(page, ticketSummary);
+  const { items, views, more } = fitToBudget(page, (ticket) => ticketSummary(ticket, context));
   const last = items.at(-1);
   return { tickets: views, ...(more && last ? { next: ticketListCursorAfter(last, scope) } : {}) };
 }
 
-export async function showTicket(store: TicketReader, idOrRef: unknown, query: unknown) {
+export async function showTicket(store: TicketReader, idOrRef: unknown, query: unknown, context: TicketViewContext) {
   const id = parseOrBadRequest(ticketIdSchema, idOrRef);
   const { limit, cursor } = parseOrBadRequest(showTicketQuerySchema, query);
   const ticket = await store.getTicket(id.toUpperCase());
@@ -145,7 +156,7 @@ export async function showTicket(store: TicketReader, idOrRef: unknown, query: u
   const { items, views, more } = fitToBudget(page, messageView);
   const last = items.at(-1);
   return {
-    ...ticketSummary(ticket),
+    ...ticketSummary(ticket, context),
     parties: ticket.parties,
     ...(ticket.ack.error ? { acknowledgementError: ticket.ack.error } : {}),
     events: events.map(({ at, type, actor, detail }) => ({ at, type, actor, detail })),
@@ -158,16 +169,29 @@ const ticketPatchSchema = z
   .strictObject({
     status: z.optional(z.enum(TICKET_STATUSES)),
     assignee: z.optional(z.nullable(z.string().check(z.regex(STAFF_ID, 'expected a staff id such as st-k3q7xm2a, or null to unassign')))),
+    priority: z.optional(z.enum(SLA_PRIORITIES)),
+    category: z.optional(z.enum(CATEGORIES)),
   })
-  .check(z.refine((patch) => patch.status !== undefined || patch.assignee !== undefined, 'give status and/or assignee'));
+  .check(
+    z.refine(
+      (patch) => patch.status !== undefined || patch.assignee !== undefined || patch.priority !== undefined || patch.category !== undefined,
+      'give status, assignee, priority and/or category',
+    ),
+  );
 
-/** `PATCH /tickets/{id}`: status and/or assignee; the ticket as it now is. */
+/** `PATCH /tickets/{id}`: status, assignee, priority and/or category; the ticket as it now is. */
 export async function patchTicket(deps: UpdateTicketDependencies & { store: TicketReader & UpdateTicketDependencies['store'] }, idOrRef: unknown, body: unknown, actor = 'api') {
   const id = parseOrBadRequest(ticketIdSchema, idOrRef).toUpperCase();
   const patch = parseOrBadRequest(ticketPatchSchema, body);
   try {
-    const ticket = await updateTicket(id, { ...(patch.status ? { status: patch.status } : {}), ...(patch.assignee !== undefined ? { assignee: patch.assignee } : {}) }, actor, deps);
-    return ticketSummary(ticket);
+    const change = {
+      ...(patch.status ? { status: patch.status } : {}),
+      ...(patch.assignee !== undefined ? { assignee: patch.assignee } : {}),
+      ...(patch.priority ? { priority: patch.priority } : {}),
+      ...(patch.category ? { category: patch.category } : {}),
+    };
+    const ticket = await updateTicket(id, change, actor, deps);
+    return ticketSummary(ticket, deps);
   } catch (error) {
     if (error instanceof TicketNotFoundError) throw new NotFoundError(error.message);
     if (error instanceof TicketChangeError) throw new BadRequestError(`${error.field}: ${error.message}`);

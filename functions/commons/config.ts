@@ -1,5 +1,7 @@
 import * as z from './validation';
 import { DEFAULT_MAIL_LIMITS, validateMailLimits, type MailLimits } from '../mail/limits';
+import type { SlaPolicy } from '../sla/policy';
+import { loadConfiguredSlaPolicy } from '../sla/policy-file';
 
 /** Thrown at start-up when the environment does not describe a usable deployment. */
 export class ConfigError extends Error {
@@ -16,22 +18,6 @@ const addressList = z.pipe(
 );
 const positiveInt = z.coerce.number().check(z.int(), z.positive());
 const positiveIntOr = (fallback: number) => z._default(positiveInt, fallback);
-
-const slaPolicySchema = z.object({
-  vipUrgent: positiveInt,
-  vip: positiveInt,
-  standardUrgent: positiveInt,
-  standard: positiveInt,
-});
-export type FirstResponsePolicy = z.infer<typeof slaPolicySchema>;
-
-/** First-response commitments in minutes, the brief's defaults: a 24/7 clock. */
-export const DEFAULT_FIRST_RESPONSE_MINUTES: FirstResponsePolicy = {
-  vipUrgent: 15,
-  vip: 60,
-  standardUrgent: 60,
-  standard: 24 * 60,
-};
 
 const inboundEnvSchema = z.object({
   TABLE_NAME: z.string().check(z.minLength(3)),
@@ -51,22 +37,6 @@ const inboundEnvSchema = z.object({
   ACK_LIMIT_PER_SENDER_PER_HOUR: positiveIntOr(5),
   /** Desk-wide: the per-sender cap is keyed on a From address a forger chooses freely. */
   ACK_LIMIT_PER_HOUR: positiveIntOr(200),
-  FIRST_RESPONSE_MINUTES: z.pipe(
-    z.optional(z.string()),
-    z.transform((value: string | undefined, ctx) => {
-      if (!value) return DEFAULT_FIRST_RESPONSE_MINUTES;
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(value);
-      } catch {
-        parsed = undefined;
-      }
-      const policy = slaPolicySchema.safeParse(parsed);
-      if (policy.success) return policy.data;
-      ctx.issues.push({ code: 'custom', message: 'FIRST_RESPONSE_MINUTES must be JSON {vipUrgent,vip,standardUrgent,standard}', input: value });
-      return z.NEVER;
-    }),
-  ),
   MAX_MESSAGE_BYTES: positiveIntOr(DEFAULT_MAIL_LIMITS.maxMessageBytes),
   MAX_HEADER_BYTES: positiveIntOr(DEFAULT_MAIL_LIMITS.maxHeaderBytes),
   MAX_MIME_DEPTH: positiveIntOr(DEFAULT_MAIL_LIMITS.maxMimeDepth),
@@ -90,9 +60,18 @@ export interface InboundConfig {
   sesConfigurationSet?: string;
   ackLimitPerSenderPerHour: number;
   ackLimitPerHour: number;
-  firstResponseMinutes: FirstResponsePolicy;
+  slaPolicy: SlaPolicy;
   mailLimits: MailLimits;
   s3ForcePathStyle: boolean;
+}
+
+/** The SLA policy (sla/policy-file.ts); a bad one stops start-up with the path of each mistake. */
+function configuredSlaPolicy(env: NodeJS.ProcessEnv): SlaPolicy {
+  try {
+    return loadConfiguredSlaPolicy(env);
+  } catch (error) {
+    throw new ConfigError(`invalid SLA policy: ${(error as Error).message}`);
+  }
 }
 
 function formatIssues(error: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> }): string {
@@ -124,7 +103,7 @@ export function loadInboundConfig(env: NodeJS.ProcessEnv = process.env): Inbound
     ...(value.SES_CONFIGURATION_SET ? { sesConfigurationSet: value.SES_CONFIGURATION_SET } : {}),
     ackLimitPerSenderPerHour: value.ACK_LIMIT_PER_SENDER_PER_HOUR,
     ackLimitPerHour: value.ACK_LIMIT_PER_HOUR,
-    firstResponseMinutes: value.FIRST_RESPONSE_MINUTES,
+    slaPolicy: configuredSlaPolicy(env),
     mailLimits: validateMailLimits({
       ...DEFAULT_MAIL_LIMITS,
       maxMessageBytes: value.MAX_MESSAGE_BYTES,
@@ -155,6 +134,7 @@ export interface ApiConfig {
   replyTokenSecret: { value: string } | { secretArn: string };
   region: string;
   sesConfigurationSet?: string;
+  slaPolicy: SlaPolicy;
 }
 
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
@@ -170,5 +150,6 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     replyTokenSecret,
     region: value.AWS_REGION,
     ...(value.SES_CONFIGURATION_SET ? { sesConfigurationSet: value.SES_CONFIGURATION_SET } : {}),
+    slaPolicy: configuredSlaPolicy(env),
   };
 }

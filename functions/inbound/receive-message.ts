@@ -18,9 +18,10 @@ import { routeTicket, type RoutedTicket } from '../tickets/route-ticket';
 import { staffReplyTokenIn } from '../tickets/staff-reply-address';
 import { receiveStaffMail, type StaffMailResult } from './staff-mail';
 import { rejectStaffReply } from '../tickets/staff-replies';
-import type { AckAllowance, AlongsideWrites, IndexedMessageId, MessageIdClaim, RecordedSend, SendOnceLedger, TicketStore } from '../ports/ticket-store';
+import type { AckAllowance, AlongsideWrites, FollowUpResult, IndexedMessageId, MessageIdClaim, RecordedSend, SendOnceLedger, TicketStore } from '../ports/ticket-store';
 import type { AttachmentMeta, InboundReceipt, OutboundSendRecord, Ticket, TicketEvent, TicketMessage } from '../tickets/model';
 import { MAX_STORED_SUBJECT_CHARS, newTicket } from '../tickets/new-ticket';
+import { advanceSla } from '../tickets/sla-state';
 import { isSesAssignedKey, messageIdKey, ownMessageIdFor, replyAddressFor, sesMessageIdHeader, ticketOfOwnMessageId, ticketRefFor } from '../tickets/references';
 import { candidateMessageIds, resolveThread, type ThreadDecision } from '../tickets/threading';
 
@@ -79,6 +80,8 @@ const MAX_REF_ATTEMPTS = 8;
 /** Per message: addresses kept in to/cc, References kept, attachment filename length. */
 export const MAX_STORED_ADDRESSES = 50;
 export const MAX_STORED_REFERENCES = 20;
+/** A follow-up whose ticket keeps changing under it (staff closing, answering, another message) reads it again this often. */
+const MAX_FOLLOW_UP_RACE_RETRIES = 8;
 export const MAX_STORED_FILENAME_CHARS = 255;
 /** A stored or re-sent Message-ID longer than RFC 5322's line limit is cut; keys use a digest of the whole. */
 export const MAX_STORED_MESSAGE_ID_CHARS = 998;
@@ -289,16 +292,32 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
   });
 
   if (decision.kind === 'existing') {
-    const ticket = decision.ticket;
+    let ticket = decision.ticket;
     // A person writing into a closed or waiting ticket needs someone to look again; machine mail does not, nor
     // does a member of staff the customer copied: their mail is kept on the ticket, not taken for the customer's.
     const fromStaff = (context?.staff ?? []).some((member) => member.email === sender);
-    const reopen = !machineGenerated && !fromStaff && ticket.status !== 'open';
+    const fromCustomer = !machineGenerated && !fromStaff;
     const message = messageFor(ticket.id);
-    const result = await store.appendFollowUp(message, ownClaim ? { ...ownClaim, ticketId: ticket.id } : undefined, {
-      reopen,
-      ...(reopen && ticket.status === 'closed' && ticket.assignee ? { reopenFromClosedFor: ticket.assignee } : {}),
-    });
+    let reopen = false;
+    let result: FollowUpResult = { status: 'changed-meanwhile' };
+    // The write is conditional on the ticket's status and SLA as read: one that lost a race reads again.
+    for (let attempt = 0; result.status === 'changed-meanwhile'; attempt += 1) {
+      if (attempt > 0) {
+        if (attempt > MAX_FOLLOW_UP_RACE_RETRIES) throw new Error(`ticket ${ticket.id} kept changing while a follow-up was stored`);
+        const [current] = await store.readTicketsNow([ticket.id]);
+        if (!current) throw new Error(`ticket ${ticket.id} is gone`);
+        ticket = current;
+      }
+      reopen = fromCustomer && ticket.status !== 'open';
+      // A customer's message moves the clocks: it starts the next response after an answer, resumes a paused
+      // resolution, and reopens a closed ticket's.
+      const sla = fromCustomer ? advanceSla(ticket, [{ type: 'customer-message', at: message.receivedAt }], now(), settings.slaPolicy) : undefined;
+      result = await store.appendFollowUp(message, ownClaim ? { ...ownClaim, ticketId: ticket.id } : undefined, {
+        reopen,
+        ...(reopen && ticket.status === 'closed' && ticket.assignee ? { reopenFromClosedFor: ticket.assignee } : {}),
+        ...(sla && ticket.slaState ? { sla: { next: sla, readVersion: ticket.slaState.version } } : {}),
+      });
+    }
     if (result.status === 'too-large') return quarantine(ITEM_SIZE_REASON, classification, mail);
     if (result.status === 'duplicate-origin') return recordDuplicateOrigin(delivery, rawKey, ticket.id, deps);
     // A person's new text reaches the assignee, threaded under the earlier notifications; a redelivery
@@ -362,7 +381,7 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
       decision,
       trust,
       ownAddresses: settings.ownAddresses,
-      firstResponse: settings.firstResponseMinutes,
+      slaPolicy: settings.slaPolicy,
       openedBy: { sesMessageId: delivery.sesMessageId, origin, receivedAt: delivery.receivedAt },
       ack,
       now: openedAt,

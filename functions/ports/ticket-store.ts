@@ -5,7 +5,7 @@
  */
 import type { AddressLookup } from './roster-store';
 import type { Staff } from '../roster/model';
-import type { InboundReceipt, OutboundSendRecord, Ticket, TicketEvent, TicketMessage, TicketStatus } from '../tickets/model';
+import type { Category, InboundReceipt, OutboundSendRecord, Priority, Ticket, TicketEvent, TicketMessage, TicketSlaState, TicketStatus } from '../tickets/model';
 
 export interface IndexedMessageId {
   ticketId: string;
@@ -40,7 +40,35 @@ export type FollowUpResult =
   | { status: 'duplicate-delivery' }
   /** The same sender's mail with this Message-ID was stored under another SES id. */
   | { status: 'duplicate-origin' }
+  /** The ticket's status or SLA is no longer as read: read it again and retry. */
+  | { status: 'changed-meanwhile' }
   | { status: 'too-large' };
+
+/** A ticket's SLA as folded by the writer, and the version it was folded from (the write's condition). */
+export interface SlaWrite {
+  next: TicketSlaState;
+  readVersion: number;
+}
+
+export interface FollowUpOptions {
+  reopen: boolean;
+  reopenFromClosedFor?: string;
+  /** The SLA with this message's event; absent for mail that moves no clock (machine mail, staff copied). */
+  sla?: SlaWrite;
+}
+
+/** Fields staff change with the SLA they move (`PATCH /tickets/{id}`), and when. */
+export interface SlaFieldsChange {
+  priority?: Priority;
+  category?: Category;
+  updatedAt?: string;
+}
+
+/** An entry of the SLA due index: the scan must look at `ticketId` at `checkAt`. */
+export interface SlaDueEntry {
+  checkAt: string;
+  ticketId: string;
+}
 
 export interface MessageIdClaim {
   /** Normalised Message-ID (see tickets/references.ts messageIdKey). */
@@ -113,7 +141,7 @@ export interface TicketStore {
   /** Idempotent writes that follow a ticket's creation: its messages and Message-ID index entries. */
   putMessages(messages: readonly TicketMessage[], messageIds: readonly MessageIdClaim[], events?: readonly TicketEvent[]): Promise<'recorded' | 'too-large'>;
   /** Adds a message to a ticket (reopening it when asked), atomically and once per delivery and origin. */
-  appendFollowUp(message: TicketMessage, ownMessageId: MessageIdClaim | undefined, options: { reopen: boolean; reopenFromClosedFor?: string }): Promise<FollowUpResult>;
+  appendFollowUp(message: TicketMessage, ownMessageId: MessageIdClaim | undefined, options: FollowUpOptions): Promise<FollowUpResult>;
   /** Records a delivery that made no message. False when it was recorded before. */
   recordReceipt(receipt: InboundReceipt): Promise<boolean>;
 
@@ -143,8 +171,20 @@ export interface TicketStore {
    * counts in one atomic write; `changed-meanwhile` when the ticket no longer is as read.
    */
   assignTicket(ticket: Ticket, to: string | undefined, event: TicketEvent): Promise<AssignmentChangeResult>;
-  /** Sets `ticket`'s status (as read), with the event and its assignee's open-ticket count, atomically. */
-  changeStatus(ticket: Ticket, to: TicketStatus, event: TicketEvent, extra?: { firstRespondedAt?: string }): Promise<AssignmentChangeResult>;
+  /**
+   * Sets `ticket`'s status (as read), with the event, its assignee's open-ticket count and the SLA the change
+   * moves (conditional on the SLA as read), atomically.
+   */
+  changeStatus(ticket: Ticket, to: TicketStatus, event: TicketEvent, extra?: { firstRespondedAt?: string; sla?: TicketSlaState }): Promise<AssignmentChangeResult>;
+  /**
+   * Writes `ticket`'s SLA as `next`, with `change` and `events`, on condition that its SLA is as read
+   * (`changed-meanwhile` otherwise). `next` is undefined for a ticket stored before the SLA engine.
+   */
+  writeTicketSla(ticket: Ticket, change: SlaFieldsChange, next: TicketSlaState | undefined, events: readonly TicketEvent[]): Promise<'changed' | 'changed-meanwhile'>;
+  /** Entries of the SLA due index at or before `until`, earliest first; `after` continues a listing. */
+  listSlaDue(until: string, limit: number, after?: SlaDueEntry): Promise<Page<SlaDueEntry>>;
+  /** The tickets under `ids` as they are now (strongly consistent), in no order; missing ones are left out. */
+  readTicketsNow(ids: readonly string[]): Promise<Ticket[]>;
   /** Records an event (idempotent: its key is derived from its cause). */
   recordEvent(event: TicketEvent): Promise<void>;
   /** A ticket's events in time order. */

@@ -1,8 +1,27 @@
 import type { Classification, Language, Verdicts } from '../mail/types';
+import type { Category } from '../sla/categorize';
+import type { SlaPriority } from '../sla/policy';
+import type { SlaMarks } from '../sla/schedule';
+import type { SlaTrack } from '../sla/track';
 
 export type TicketStatus = 'open' | 'waiting-on-customer' | 'closed';
 export type Tier = 'standard' | 'vip';
-export type Priority = 'normal' | 'urgent';
+/** `urgent` is for security incidents, whatever the tier; the SLA policy has targets for each. */
+export type Priority = SlaPriority;
+export type { Category };
+
+/**
+ * A ticket's SLA as stored: the clocks folded so far (sla/track.ts), what the scan did about them
+ * (sla/schedule.ts), and `checkAt`, when the scan must look next (the due index's sort key; absent when
+ * nothing is left to watch). `version` counts the writes: each one is conditional on the version it read, so
+ * two writers never fold their events into the same state.
+ */
+export interface TicketSlaState {
+  track: SlaTrack;
+  marks: SlaMarks;
+  version: number;
+  checkAt?: string;
+}
 
 /**
  * Why a ticket needs a human's eye before anyone trusts it:
@@ -54,6 +73,10 @@ export interface Ticket {
   language: Language;
   tier: Tier;
   priority: Priority;
+  /** What the message is about (sla/categorize.ts); staff may change it, with the priority. */
+  category: Category;
+  /** Absent on tickets stored before the SLA engine. */
+  slaState?: TicketSlaState;
   /** The staff id the ticket is assigned to; unassigned when absent. */
   assignee?: string;
   assignedAt?: string;
@@ -84,11 +107,22 @@ export type MessageDirection = 'inbound' | 'outbound';
 /**
  * What a message the desk sends is: the acknowledgement of a new ticket, the assignee's notification of new
  * customer text, a staff member's answer relayed to the customer, or the explanation a staff member gets when
- * their emailed reply was not relayed.
+ * their emailed reply was not relayed, and the SLA scan's warning to an assignee and escalation of a breach.
  */
-export type OutboundPurpose = 'acknowledgement' | 'notification' | 'staff-reply' | 'reply-rejected-notice';
+export type OutboundPurpose = 'acknowledgement' | 'notification' | 'staff-reply' | 'reply-rejected-notice' | 'sla-warning' | 'sla-escalation';
 
-export type TicketEventType = 'assigned' | 'reassigned' | 'unassigned' | 'status-changed' | 'replied' | 'reply-rejected' | 'leads-notified';
+export type TicketEventType =
+  | 'assigned'
+  | 'reassigned'
+  | 'unassigned'
+  | 'status-changed'
+  | 'replied'
+  | 'reply-rejected'
+  | 'leads-notified'
+  | 'priority-changed'
+  | 'category-changed'
+  | 'sla-warning'
+  | 'sla-breach';
 
 /**
  * One thing that happened to a ticket, kept for good. `key` is derived from its cause (the delivery or request

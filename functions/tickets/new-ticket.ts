@@ -1,11 +1,11 @@
 /** How a ticket opened by a message looks: plain data in, plain data out, no I/O. */
-import type { FirstResponsePolicy } from '../commons/config';
 import { isOwnAddress } from '../mail/classify';
 import type { SenderTrust } from '../mail/trust';
 import type { InboundMail, Language } from '../mail/types';
-import { firstResponseDueAt } from './due-time';
+import { categorize } from '../sla/categorize';
+import type { SlaPolicy } from '../sla/policy';
 import type { OutboundSendRecord, Ticket, TicketFlag, Tier } from './model';
-import { priorityFor } from './priority';
+import { firstResponseDueAtOf, openingSlaState } from './sla-state';
 import type { ThreadDecision } from './threading';
 
 export const MAX_STORED_SUBJECT_CHARS = 998;
@@ -24,7 +24,8 @@ export interface NewTicketInput {
   trust: SenderTrust;
   /** The desk's own addresses: never a party, or the desk would write into its own tickets. */
   ownAddresses: readonly string[];
-  firstResponse: FirstResponsePolicy;
+  /** The SLA policy: the ticket's clocks start with its first message, on its tier's calendar. */
+  slaPolicy: SlaPolicy;
   openedBy: Ticket['openedBy'];
   ack: OutboundSendRecord;
   now: Date;
@@ -35,10 +36,10 @@ export interface NewTicketInput {
 /**
  * The ticket a person's message opens. Anything short of a From address proven by aligned authentication is
  * flagged `unverified-sender`; a message that referred to a ticket its sender is not a party to is flagged
- * `stranger-reference`; security incidents are urgent whatever the tier.
+ * `stranger-reference`; security incidents are urgent whatever the tier (sla/categorize.ts).
  */
 export function newTicket(input: NewTicketInput): Ticket {
-  const priority = priorityFor(input.mail.subject, input.visibleText);
+  const { category, priority } = categorize(input.mail.subject, input.visibleText);
   const flags: TicketFlag[] = [];
   if (input.trust !== 'aligned') flags.push('unverified-sender');
   if (input.decision.strangerReference) flags.push('stranger-reference');
@@ -46,6 +47,7 @@ export function newTicket(input: NewTicketInput): Ticket {
   for (const flag of input.routing?.flags ?? []) if (!flags.includes(flag)) flags.push(flag);
   const tier: Tier = input.routing?.tier ?? 'standard';
   const createdAt = input.now.toISOString();
+  const slaState = openingSlaState(tier, priority, createdAt, input.slaPolicy);
   // Only a proven sender chooses who else may write in; a forged From must not hand its Cc the ticket.
   const copied = input.trust !== 'aligned' ? [] : input.mail.cc
     .slice(0, MAX_TICKET_PARTIES)
@@ -63,10 +65,12 @@ export function newTicket(input: NewTicketInput): Ticket {
     language: input.language,
     tier,
     priority,
+    category,
+    slaState,
     ...(input.routing?.assignee ? { assignee: input.routing.assignee, assignedAt: createdAt } : {}),
     createdAt,
     updatedAt: createdAt,
-    firstResponseDueAt: firstResponseDueAt(input.firstResponse, tier, priority, input.now),
+    firstResponseDueAt: firstResponseDueAtOf(slaState, input.slaPolicy),
     messageCount: 1,
     openedBy: input.openedBy,
     ack: input.ack,

@@ -12,6 +12,8 @@ import type { SendOnceOutcome } from '../outbound/send-once';
 import type { MailSender } from '../ports/mail-sender';
 import type { RosterStore } from '../ports/roster-store';
 import type { TicketStore } from '../ports/ticket-store';
+import type { SlaPolicy } from '../sla/policy';
+import { advanceSla } from './sla-state';
 import type { Staff } from '../roster/model';
 import type { Ticket, TicketMessage } from './model';
 import { outboundMessage, sendOutboundMessage } from './outbound-messages';
@@ -27,6 +29,8 @@ export interface DeskSettings {
   supportDisplayName: string;
   replyTokenSecret: string;
   region: string;
+  /** An answer stops the running response clock (tickets/sla-state.ts). */
+  slaPolicy: SlaPolicy;
 }
 
 export interface StaffReplyDependencies {
@@ -158,7 +162,9 @@ async function markAnswered(ticketId: string, staff: Staff, request: StaffReplyR
     // again, or a redelivered answer would set back a ticket the customer has reopened since.
     if ((retried || attempt > 0) && (await deps.store.listEvents(ticketId)).some((earlier) => earlier.key === key)) return;
     const event = { ticketId, at: request.at, key, type: 'replied' as const, actor: staff.id, detail: { via: request.via, ...(ticket.status !== 'waiting-on-customer' ? { from: ticket.status, to: 'waiting-on-customer' } : {}) } };
-    const result = await deps.store.changeStatus(ticket, 'waiting-on-customer', event, { firstRespondedAt: request.at });
+    // The answer meets the running response target; waiting on the customer pauses resolution.
+    const sla = advanceSla(ticket, [{ type: 'staff-answer', at: request.at }, { type: 'status', at: request.at, status: 'waiting-on-customer' }], (deps.now ?? (() => new Date()))(), deps.settings.slaPolicy);
+    const result = await deps.store.changeStatus(ticket, 'waiting-on-customer', event, { firstRespondedAt: request.at, ...(sla ? { sla } : {}) });
     if (result === 'changed') return;
   }
   throw new Error(`ticket ${ticketId} kept changing while its answer was recorded`);

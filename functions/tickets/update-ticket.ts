@@ -6,14 +6,18 @@
 import { randomUUID } from 'node:crypto';
 import type { RosterStore } from '../ports/roster-store';
 import type { TicketStore } from '../ports/ticket-store';
-import type { Ticket, TicketStatus } from './model';
+import type { SlaPolicy } from '../sla/policy';
+import type { Category, Priority, Ticket, TicketEvent, TicketStatus } from './model';
+import { advanceSla } from './sla-state';
 
 export const TICKET_STATUSES = ['open', 'waiting-on-customer', 'closed'] as const satisfies readonly TicketStatus[];
 
-/** `assignee: null` unassigns. */
+/** `assignee: null` unassigns. A priority or category change recomputes the due times. */
 export interface TicketChange {
   status?: TicketStatus;
   assignee?: string | null;
+  priority?: Priority;
+  category?: Category;
 }
 
 /** A change the caller asked for that cannot be made; `field` names what was wrong. */
@@ -35,8 +39,9 @@ export class TicketNotFoundError extends Error {
 const MAX_RACE_RETRIES = 5;
 
 export interface UpdateTicketDependencies {
-  store: Pick<TicketStore, 'getTicket' | 'assignTicket' | 'changeStatus'>;
+  store: Pick<TicketStore, 'getTicket' | 'assignTicket' | 'changeStatus' | 'writeTicketSla'>;
   roster: Pick<RosterStore, 'getStaff'>;
+  slaPolicy: SlaPolicy;
   now?: () => Date;
 }
 
@@ -46,6 +51,9 @@ export async function updateTicket(ticketId: string, change: TicketChange, actor
   if (change.assignee) {
     const staff = await deps.roster.getStaff(change.assignee);
     if (!staff) throw new TicketChangeError('assignee', `no staff member ${change.assignee}`);
+  }
+  if (change.priority && change.priority !== 'urgent' && change.category === 'security') {
+    throw new TicketChangeError('priority', 'a security ticket is always urgent');
   }
   for (let attempt = 0; attempt <= MAX_RACE_RETRIES; attempt += 1) {
     const ticket = await deps.store.getTicket(ticketId);
@@ -58,16 +66,39 @@ export async function updateTicket(ticketId: string, change: TicketChange, actor
       const result = await deps.store.assignTicket(ticket, to, { ticketId: ticket.id, at, key: randomUUID(), type, actor, detail });
       if (result === 'unknown-staff') throw new TicketChangeError('assignee', `no staff member ${to}`);
       if (result === 'changed-meanwhile') continue;
-      // The status change, if any, reads the ticket again.
-      if (change.status !== undefined && change.status !== ticket.status) continue;
+      // The status, priority or category change, if any, reads the ticket again.
+      if ((change.status !== undefined && change.status !== ticket.status) || changesSlaFields(change, ticket)) continue;
       return (await deps.store.getTicket(ticketId))!;
     }
     if (change.status !== undefined && change.status !== ticket.status) {
-      const result = await deps.store.changeStatus(ticket, change.status, { ticketId: ticket.id, at, key: randomUUID(), type: 'status-changed', actor, detail: { from: ticket.status, to: change.status } });
+      // Waiting on the customer pauses resolution, closing stops every clock, reopening starts the next response.
+      const sla = advanceSla(ticket, [{ type: 'status', at, status: change.status }], now(), deps.slaPolicy);
+      const result = await deps.store.changeStatus(ticket, change.status, { ticketId: ticket.id, at, key: randomUUID(), type: 'status-changed', actor, detail: { from: ticket.status, to: change.status } }, sla ? { sla } : {});
       if (result !== 'changed') continue;
+      if (changesSlaFields(change, ticket)) continue;
+      return (await deps.store.getTicket(ticketId))!;
+    }
+    if (changesSlaFields(change, ticket)) {
+      const priority = change.category === 'security' ? 'urgent' : change.priority;
+      const fields = { ...(priority && priority !== ticket.priority ? { priority } : {}), ...(change.category && change.category !== ticket.category ? { category: change.category } : {}) };
+      const events: TicketEvent[] = [
+        ...(fields.priority ? [{ ticketId: ticket.id, at, key: randomUUID(), type: 'priority-changed' as const, actor, detail: { from: ticket.priority, to: fields.priority } }] : []),
+        ...(fields.category ? [{ ticketId: ticket.id, at, key: randomUUID(), type: 'category-changed' as const, actor, detail: { from: ticket.category ?? 'other', to: fields.category } }] : []),
+      ];
+      if (events.length === 0) return ticket;
+      // The new priority's targets apply from each clock's start: a raise can make a ticket due, or late, at once.
+      const sla = fields.priority ? advanceSla(ticket, [{ type: 'priority', at, priority: fields.priority }], now(), deps.slaPolicy) : advanceSla(ticket, [], now(), deps.slaPolicy);
+      const result = await deps.store.writeTicketSla(ticket, { ...fields, updatedAt: at }, sla, events);
+      if (result === 'changed-meanwhile') continue;
       return (await deps.store.getTicket(ticketId))!;
     }
     return ticket;
   }
   throw new Error(`ticket ${ticketId} kept changing under this update; try again`);
+}
+
+/** Whether `change` sets a priority or category the ticket does not have (a security category makes it urgent). */
+function changesSlaFields(change: TicketChange, ticket: Ticket): boolean {
+  const priority = change.category === 'security' ? 'urgent' : change.priority;
+  return (priority !== undefined && priority !== ticket.priority) || (change.category !== undefined && change.category !== ticket.category);
 }

@@ -22,6 +22,7 @@ export interface TableSchema {
   readonly customerIndex: TableIndexSchema;
   readonly recentIndex: TableIndexSchema;
   readonly assigneeIndex: TableIndexSchema;
+  readonly slaDueIndex: TableIndexSchema;
 }
 
 export interface TicketTableProps {
@@ -57,7 +58,7 @@ export class TicketTable extends ResourceGroup {
       timeToLiveAttribute: schema.ttlAttribute,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
-      globalSecondaryIndexes: [schema.customerIndex, schema.recentIndex, schema.assigneeIndex].map(indexProps),
+      globalSecondaryIndexes: [schema.customerIndex, schema.recentIndex, schema.assigneeIndex, schema.slaDueIndex].map(indexProps),
     });
   }
 
@@ -65,6 +66,6 @@ export class TicketTable extends ResourceGroup {
   grant(fn: ConciergeFunction, access: 'read' | 'read-write'): void {
     fn.bindTable(this.table, access);
     const tableId = Stack.of(this).getLogicalId(this.table.node.defaultChild as CfnElement);
-    acknowledgeWildcard(fn, `Resource::<${tableId}.Arn>/index/*`, 'Queries by customer and by month use the table’s own GSIs, and only those.');
+    acknowledgeWildcard(fn, `Resource::<${tableId}.Arn>/index/*`, 'Queries by customer, month, assignee and SLA due time use the table’s own GSIs, and only those.');
   }
 }

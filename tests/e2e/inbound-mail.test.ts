@@ -74,7 +74,8 @@ describe('a new message and the reply to its acknowledgement', () => {
     expect(ack.mail.inReplyTo).toBe(customerMessageId);
     expect(ack.mail.references).toContain(customerMessageId);
     expect(ack.mail.headers.get('auto-submitted')).toBe('auto-replied');
-    expect(ack.mail.text).toContain('24 hours');
+    // A withdrawal question is `high`: the standard tier's four hours, not the default day.
+    expect(ack.mail.text).toContain('4 hours');
     expect(ack.raw).not.toContain('attacker@elsewhere.example');
     // The SES stand-in replaced our Message-ID, as SES does; the ticket records the id SES assigned.
     const sesAssignedId = ack.mail.messageId!;
@@ -119,7 +120,8 @@ describe('a new message and the reply to its acknowledgement', () => {
     // Assess
     const [ack] = await acknowledgementsTo('li@customer.example');
     expect(ack?.mail.subject).toMatch(/^\[#[A-Z2-9]{6}\] 我们已收到您的邮件/);
-    expect(ack?.mail.text).toContain('24 小时');
+    // 提现 (withdrawal) is `high`: four hours on the standard tier.
+    expect(ack?.mail.text).toContain('4 小时');
   });
 
   it('promises one hour for a security incident', async () => {

@@ -90,7 +90,8 @@ describe('a VIP client and their manager', () => {
     const [ack] = await mailTo(customer);
     expect(ack?.text).toContain('BLUE_OWL_42');
     expect(ack?.text).toContain('Mia Manager');
-    expect(ack?.text).toContain('1 hour');
+    // A withdrawal on hold is `high`: a VIP's 30 minutes.
+    expect(ack?.text).toContain('30 minutes');
 
     // Act: the manager answers from her own mailbox, quoting the notification
     const answer = 'Hello Vera, the hold is a routine check and will be lifted within the hour.';

@@ -116,8 +116,8 @@ describe('ticket table from the table schema', () => {
     ]);
     expect(table.TimeToLiveSpecification).toEqual({ AttributeName: TABLE_SCHEMA.ttlAttribute, Enabled: true });
     const indexes = table.GlobalSecondaryIndexes as Array<{ IndexName: string; KeySchema: unknown; Projection: unknown }>;
-    expect(indexes.map((index) => index.IndexName)).toEqual([TABLE_SCHEMA.customerIndex.name, TABLE_SCHEMA.recentIndex.name, TABLE_SCHEMA.assigneeIndex.name]);
-    for (const [index, schema] of [[indexes[0], TABLE_SCHEMA.customerIndex], [indexes[1], TABLE_SCHEMA.recentIndex], [indexes[2], TABLE_SCHEMA.assigneeIndex]] as const) {
+    expect(indexes.map((index) => index.IndexName)).toEqual([TABLE_SCHEMA.customerIndex.name, TABLE_SCHEMA.recentIndex.name, TABLE_SCHEMA.assigneeIndex.name, TABLE_SCHEMA.slaDueIndex.name]);
+    for (const [index, schema] of [[indexes[0], TABLE_SCHEMA.customerIndex], [indexes[1], TABLE_SCHEMA.recentIndex], [indexes[2], TABLE_SCHEMA.assigneeIndex], [indexes[3], TABLE_SCHEMA.slaDueIndex]] as const) {
       expect(index?.KeySchema).toEqual([
         { AttributeName: schema.partitionKey, KeyType: 'HASH' },
         { AttributeName: schema.sortKey, KeyType: 'RANGE' },

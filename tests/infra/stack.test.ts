@@ -99,7 +99,7 @@ describe('raw-mail bucket', () => {
 });
 
 describe('ticket table', () => {
-  it('is on demand, encrypted, with point-in-time recovery, TTL and its three indexes', () => {
+  it('is on demand, encrypted, with point-in-time recovery, TTL and its four indexes', () => {
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       BillingMode: 'PAY_PER_REQUEST',
       SSESpecification: { SSEEnabled: true },
@@ -109,6 +109,7 @@ describe('ticket table', () => {
         Match.objectLike({ IndexName: 'gsi1', KeySchema: [{ AttributeName: 'gsi1pk', KeyType: 'HASH' }, { AttributeName: 'gsi1sk', KeyType: 'RANGE' }] }),
         Match.objectLike({ IndexName: 'gsi2', KeySchema: [{ AttributeName: 'gsi2pk', KeyType: 'HASH' }, { AttributeName: 'gsi2sk', KeyType: 'RANGE' }] }),
         Match.objectLike({ IndexName: 'gsi3', KeySchema: [{ AttributeName: 'gsi3pk', KeyType: 'HASH' }, { AttributeName: 'gsi3sk', KeyType: 'RANGE' }] }),
+        Match.objectLike({ IndexName: 'gsi4', KeySchema: [{ AttributeName: 'gsi4pk', KeyType: 'HASH' }, { AttributeName: 'gsi4sk', KeyType: 'RANGE' }] }),
       ],
     });
   });

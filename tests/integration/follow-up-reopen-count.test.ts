@@ -45,6 +45,7 @@ it('keeps the count exact when staff close the ticket between the follow-up’s 
     id,
     ref: id,
     subject: 'Withdrawal pending',
+    category: 'deposit-withdrawal',
     status: 'waiting-on-customer',
     customer: 'c@example.com',
     parties: ['c@example.com'],

@@ -48,6 +48,7 @@ async function putTicket(overrides: Partial<Ticket> = {}): Promise<Ticket> {
     id,
     ref: id,
     subject: 'Withdrawal pending',
+    category: 'deposit-withdrawal',
     status: 'open',
     customer: `c-${id.toLowerCase()}@example.com`,
     parties: [],

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { truncateText } from '../../functions/inbound/receive-message';
-import { firstResponseMinutes } from '../../functions/tickets/due-time';
-import { DEFAULT_FIRST_RESPONSE_MINUTES } from '../../functions/commons/config';
 import { buildAcknowledgement, describeDuration } from '../../functions/outbound/acknowledgement';
 
 describe('first-response promise', () => {
-  it('follows the policy per tier and priority', () => {
-    expect(firstResponseMinutes(DEFAULT_FIRST_RESPONSE_MINUTES, 'standard', 'normal')).toBe(1440);
-    expect(firstResponseMinutes(DEFAULT_FIRST_RESPONSE_MINUTES, 'standard', 'urgent')).toBe(60);
-    expect(firstResponseMinutes(DEFAULT_FIRST_RESPONSE_MINUTES, 'vip', 'normal')).toBe(60);
-    expect(firstResponseMinutes(DEFAULT_FIRST_RESPONSE_MINUTES, 'vip', 'urgent')).toBe(15);
-  });
-
   it('is said the way a person would say it, in both languages', () => {
     expect(describeDuration(1440, 'en')).toBe('24 hours');
     expect(describeDuration(60, 'en')).toBe('1 hour');

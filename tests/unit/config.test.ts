@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_FIRST_RESPONSE_MINUTES, loadApiConfig, loadInboundConfig } from '../../functions/commons/config';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadApiConfig, loadInboundConfig } from '../../functions/commons/config';
+import { DEFAULT_SLA_POLICY } from '../../functions/sla/policy';
 
 const base = { TABLE_NAME: 'tickets', RAW_MAIL_BUCKET: 'raw-mail', SUPPORT_ADDRESS: 'Support@Desk.Example', REPLY_TOKEN_SECRET: 's'.repeat(40) };
 
@@ -11,7 +15,7 @@ describe('inbound configuration', () => {
       ownAddresses: ['support@desk.example', 'staff@desk.example'],
       ackLimitPerSenderPerHour: 5,
       ackLimitPerHour: 200,
-      firstResponseMinutes: DEFAULT_FIRST_RESPONSE_MINUTES,
+      slaPolicy: DEFAULT_SLA_POLICY,
       replyTokenSecret: { value: 's'.repeat(40) },
       s3ForcePathStyle: false,
     });
@@ -23,12 +27,19 @@ describe('inbound configuration', () => {
     expect(attempt).toThrow(/ACK_LIMIT_PER_HOUR: .*MAX_MIME_DEPTH: .*MAX_MIME_PARTS: /);
   });
 
-  it('says what is wrong with an address, a secret or the first-response policy', () => {
+  it('says what is wrong with an address, a secret or the SLA policy, naming the path of the mistake', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'sla-policy-'));
+    const bad = join(folder, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ targets: { vip: { urgent: { firstResponse: 'soon' } } } }));
+    const good = join(folder, 'good.json');
+    writeFileSync(good, JSON.stringify({ targets: { vip: { urgent: { firstResponse: 'PT20S' } } } }));
     expect(() => loadInboundConfig({ ...base, SUPPORT_ADDRESS: 'not an address' })).toThrow(/SUPPORT_ADDRESS: Invalid email address/);
     expect(() => loadInboundConfig({ ...base, REPLY_TOKEN_SECRET: 'short' })).toThrow(/at least 32 characters/);
     expect(() => loadInboundConfig({ ...base, REPLY_TOKEN_SECRET: undefined })).toThrow(/set REPLY_TOKEN_SECRET or REPLY_TOKEN_SECRET_ARN/);
-    expect(() => loadInboundConfig({ ...base, FIRST_RESPONSE_MINUTES: '{"vip":0}' })).toThrow(/FIRST_RESPONSE_MINUTES must be JSON/);
-    expect(loadInboundConfig({ ...base, FIRST_RESPONSE_MINUTES: '{"vipUrgent":10,"vip":30,"standardUrgent":45,"standard":600}' }).firstResponseMinutes.vip).toBe(30);
+    expect(() => loadInboundConfig({ ...base, SLA_POLICY_FILE: bad })).toThrow(/invalid SLA policy: .*targets\.vip\.urgent\.firstResponse: expected an ISO-8601 duration.*got "soon"/);
+    expect(() => loadApiConfig({ ...base, SLA_POLICY_FILE: join(folder, 'missing.json') })).toThrow(/missing\.json: cannot be read \(ENOENT\)/);
+    expect(loadInboundConfig({ ...base, SLA_POLICY_FILE: good }).slaPolicy.targets.vip.urgent.firstResponse).toBe(20);
+    expect(loadApiConfig({ ...base, SLA_POLICY_FILE: good }).slaPolicy.targets.vip.urgent.firstResponse).toBe(20);
   });
 
   it('for the API, needs the table, and the desk address and reply secret that relayed answers are sent with', () => {
@@ -38,6 +49,7 @@ describe('inbound configuration', () => {
       supportDisplayName: 'Concierge Support',
       replyTokenSecret: { value: 's'.repeat(40) },
       region: 'us-east-1',
+      slaPolicy: DEFAULT_SLA_POLICY,
     });
     expect(() => loadApiConfig({})).toThrow(/TABLE_NAME/);
     expect(() => loadApiConfig({ TABLE_NAME: 'tickets', SUPPORT_ADDRESS: 'support@desk.example' })).toThrow(/REPLY_TOKEN_SECRET/);

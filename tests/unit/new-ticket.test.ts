@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FIRST_RESPONSE_MINUTES } from '../../functions/commons/config';
+import { DEFAULT_SLA_POLICY } from '../../functions/sla/policy';
 import { newTicket, type NewTicketInput } from '../../functions/tickets/new-ticket';
 
 function input(overrides: Partial<NewTicketInput> = {}): NewTicketInput {
@@ -12,7 +12,7 @@ function input(overrides: Partial<NewTicketInput> = {}): NewTicketInput {
     decision: { kind: 'new' },
     trust: 'aligned',
     ownAddresses: ['support@concierge.test'],
-    firstResponse: DEFAULT_FIRST_RESPONSE_MINUTES,
+    slaPolicy: DEFAULT_SLA_POLICY,
     openedBy: { sesMessageId: 'ses-1', origin: 'dana@customer.example\nid:1@x' },
     ack: { state: 'not-needed' },
     now: new Date('2026-11-21T10:00:00.000Z'),

@@ -24,6 +24,7 @@ function ticketFixture(overrides: Partial<Ticket> = {}): Ticket {
     id: 'K7Q3XM',
     ref: 'K7Q3XM',
     subject: 'Deposit',
+    category: 'deposit-withdrawal',
     status: 'open',
     customer: 'dana@customer.example',
     parties: ['dana@customer.example', 'cc@customer.example'],

@@ -5,7 +5,8 @@
  * transaction, with the event that records it.
  */
 import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Ticket, TicketEvent, TicketStatus } from '../../tickets/model';
+import type { Ticket, TicketEvent, TicketSlaState, TicketStatus } from '../../tickets/model';
+import { slaUpdateParts, updateExpression } from './sla';
 import { cancellationReasons, fromItem, retryOnConflict } from './items';
 import { assigneeIndexKey, EVENT_SK_PREFIX, eventKey, staffKey, ticketKey } from './keys';
 
@@ -67,17 +68,25 @@ export async function assignTicket(client: DynamoDBDocumentClient, tableName: st
 }
 
 /** Sets `ticket`'s status (as read) to `to`, moving its assignee's count in or out of `closed`. */
-export async function changeStatus(client: DynamoDBDocumentClient, tableName: string, ticket: Ticket, to: TicketStatus, event: TicketEvent, extra: { firstRespondedAt?: string } = {}): Promise<ChangeResult> {
+export async function changeStatus(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  ticket: Ticket,
+  to: TicketStatus,
+  event: TicketEvent,
+  extra: { firstRespondedAt?: string; sla?: TicketSlaState } = {},
+): Promise<ChangeResult> {
   const wasCounted = ticket.status !== 'closed';
   const counted = to !== 'closed';
   const setFirstResponse = extra.firstRespondedAt && !ticket.firstRespondedAt;
+  const sla = extra.sla && ticket.slaState ? slaUpdateParts(ticket.id, extra.sla, ticket.slaState.version) : undefined;
   const items: Record<string, unknown>[] = [
     {
       Update: {
         TableName: tableName,
         Key: ticketKey(ticket.id),
-        UpdateExpression: `SET #status = :to, updatedAt = :at${setFirstResponse ? ', firstRespondedAt = if_not_exists(firstRespondedAt, :responded)' : ''}`,
-        ConditionExpression: `#status = :from AND ${ticket.assignee ? 'assignee = :assignee' : 'attribute_not_exists(assignee)'}`,
+        UpdateExpression: updateExpression([`#status = :to, updatedAt = :at${setFirstResponse ? ', firstRespondedAt = if_not_exists(firstRespondedAt, :responded)' : ''}`, ...(sla?.set ?? [])], sla?.remove ?? []),
+        ConditionExpression: [`#status = :from AND ${ticket.assignee ? 'assignee = :assignee' : 'attribute_not_exists(assignee)'}`, ...(sla ? [sla.condition] : [])].join(' AND '),
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':to': to,
@@ -85,6 +94,7 @@ export async function changeStatus(client: DynamoDBDocumentClient, tableName: st
           ':at': event.at,
           ...(ticket.assignee ? { ':assignee': ticket.assignee } : {}),
           ...(setFirstResponse ? { ':responded': extra.firstRespondedAt } : {}),
+          ...(sla?.values ?? {}),
         },
       },
     },

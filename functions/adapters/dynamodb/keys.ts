@@ -75,6 +75,14 @@ export const assigneeIndexKey = (staffId: string, createdAt: string, ticketId: s
   gsi3sk: `${createdAt}#${ticketId}`,
 });
 
+/**
+ * When the SLA scan must look at a ticket next (GSI4): one partition, sorted by time, so the scan's query
+ * reads only the entries due. A ticket leaves it when nothing is left to watch. One partition takes about a
+ * thousand writes a second, far beyond the SLA changes of a support desk.
+ */
+export const SLA_DUE_PARTITION = 'SLADUE';
+export const slaDueIndexKey = (checkAt: string, ticketId: string) => ({ gsi4pk: SLA_DUE_PARTITION, gsi4sk: `${checkAt}#${ticketId}` });
+
 export const EVENT_SK_PREFIX = 'EVENT#';
 /** A ticket's events, in time order, beside its messages. */
 export const eventKey = (ticketId: string, at: string, key: string) => ({

@@ -1,11 +1,12 @@
 /** Message items (inbound and outbound) and the Message-ID index that threading reads. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchWriteCommand, TransactWriteCommand, type BatchWriteCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { FollowUpResult, IndexedMessageId, MessageIdClaim } from '../../ports/ticket-store';
+import type { FollowUpOptions, FollowUpResult, IndexedMessageId, MessageIdClaim } from '../../ports/ticket-store';
 import type { TicketMessage } from '../../tickets/model';
 import { batchGetItems, cancellationReasons, failedCondition, fromItem, isItemTooLarge, oldItemOf, retryOnConflict } from './items';
 import { messageIdIndexKey, messageKey, ticketKey } from './keys';
 import { openTicketCounterUpdate } from './assignment';
+import { slaUpdateParts, updateExpression } from './sla';
 
 /** BatchWriteItem writes at most 25 items per request. */
 const BATCH_WRITE_LIMIT = 25;
@@ -88,9 +89,10 @@ export async function appendFollowUp(
   tableName: string,
   message: TicketMessage,
   ownMessageId: MessageIdClaim | undefined,
-  options: { reopen: boolean; reopenFromClosedFor?: string },
+  options: FollowUpOptions,
 ): Promise<FollowUpResult> {
   const statusUpdate = options.reopen ? ', #status = :open, reopenedAt = :now' : '';
+  const sla = options.sla ? slaUpdateParts(message.ticketId, options.sla.next, options.sla.readVersion) : undefined;
   // A closed ticket that reopens counts against its assignee again; the condition keeps the count exact.
   const recount = options.reopen && options.reopenFromClosedFor;
   const items: Record<string, unknown>[] = [
@@ -99,20 +101,25 @@ export async function appendFollowUp(
       Update: {
         TableName: tableName,
         Key: ticketKey(message.ticketId),
-        UpdateExpression: `SET updatedAt = :now, messageCount = messageCount + :one${statusUpdate}`,
+        UpdateExpression: updateExpression([`updatedAt = :now, messageCount = messageCount + :one${statusUpdate}`, ...(sla?.set ?? [])], sla?.remove ?? []),
         // A reopen that needs no recount was read as not closed (or unassigned): if staff closed and it counts
-        // against someone since, the write fails and the retry of the delivery reads the ticket again.
-        ConditionExpression: recount
-          ? 'attribute_exists(pk) AND #status = :closed AND assignee = :assignee'
-          : options.reopen
-            ? 'attribute_exists(pk) AND (#status <> :closed OR attribute_not_exists(assignee))'
-            : 'attribute_exists(pk)',
+        // against someone since, the write fails and the caller reads the ticket again. So does a change of
+        // the SLA since it was read.
+        ConditionExpression: [
+          recount
+            ? 'attribute_exists(pk) AND #status = :closed AND assignee = :assignee'
+            : options.reopen
+              ? 'attribute_exists(pk) AND (#status <> :closed OR attribute_not_exists(assignee))'
+              : 'attribute_exists(pk)',
+          ...(sla ? [sla.condition] : []),
+        ].join(' AND '),
         ...(options.reopen ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
         ExpressionAttributeValues: {
           ':now': message.receivedAt,
           ':one': 1,
           ...(options.reopen ? { ':open': 'open', ':closed': 'closed' } : {}),
           ...(recount ? { ':assignee': options.reopenFromClosedFor } : {}),
+          ...(sla?.values ?? {}),
         },
       },
     },
@@ -139,6 +146,7 @@ export async function appendFollowUp(
     const reasons = cancellationReasons(error);
     if (!reasons) throw error;
     if (failedCondition(reasons, 0)) return { status: 'duplicate-delivery' };
+    if (failedCondition(reasons, 1)) return { status: 'changed-meanwhile' };
     if (ownMessageId && failedCondition(reasons, ownIndex)) {
       const indexed = oldItemOf(reasons[ownIndex]?.Item);
       // The index entry tells a redelivery (same SES id, whatever time its event carries) from the same mail

@@ -18,14 +18,23 @@ export const TABLE_SCHEMA = {
   recentIndex: { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projectedAttributes: IMMUTABLE_TICKET_ATTRIBUTES as readonly string[] },
   /** A staff member's tickets; only assigned tickets have its keys (a sparse index). */
   assigneeIndex: { name: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk', projectedAttributes: IMMUTABLE_TICKET_ATTRIBUTES as readonly string[] },
+  /**
+   * Tickets by when the SLA scan must next look at them (`<checkAt>#<ref>`); only tickets with something left
+   * to watch have its keys (a sparse index), so the scan's query reads what is due, not what is open.
+   */
+  slaDueIndex: { name: 'gsi4', partitionKey: 'gsi4pk', sortKey: 'gsi4sk', projectedAttributes: IMMUTABLE_TICKET_ATTRIBUTES as readonly string[] },
 } as const;
 
-export type IndexDefinition = (typeof TABLE_SCHEMA)['customerIndex'] | (typeof TABLE_SCHEMA)['recentIndex'] | (typeof TABLE_SCHEMA)['assigneeIndex'];
+export type IndexDefinition =
+  | (typeof TABLE_SCHEMA)['customerIndex']
+  | (typeof TABLE_SCHEMA)['recentIndex']
+  | (typeof TABLE_SCHEMA)['assigneeIndex']
+  | (typeof TABLE_SCHEMA)['slaDueIndex'];
 
 /** The CreateTable request for the local stack, in the SDK's shape but built without importing it. */
 export function createTableInput(tableName: string) {
-  const { customerIndex, recentIndex, assigneeIndex } = TABLE_SCHEMA;
-  const indexes = [customerIndex, recentIndex, assigneeIndex];
+  const { customerIndex, recentIndex, assigneeIndex, slaDueIndex } = TABLE_SCHEMA;
+  const indexes = [customerIndex, recentIndex, assigneeIndex, slaDueIndex];
   const attributes = ['pk', 'sk', ...indexes.flatMap((index) => [index.partitionKey, index.sortKey])];
   return {
     TableName: tableName,

@@ -1,7 +1,24 @@
 /** The TicketStore port on one DynamoDB table: each entity's reads and writes live in its own module. */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AckAllowance, AlongsideWrites, DeliveryLookup, AssignmentChangeResult, FollowUpResult, IndexedMessageId, MessageIdClaim, MessagePosition, OpenTicketResult, Page, SendOnceLedger, TicketPosition, TicketStore } from '../../ports/ticket-store';
-import type { InboundReceipt, Ticket, TicketEvent, TicketMessage, TicketStatus } from '../../tickets/model';
+import type {
+  AckAllowance,
+  AlongsideWrites,
+  AssignmentChangeResult,
+  DeliveryLookup,
+  FollowUpOptions,
+  FollowUpResult,
+  IndexedMessageId,
+  MessageIdClaim,
+  MessagePosition,
+  OpenTicketResult,
+  Page,
+  SendOnceLedger,
+  SlaDueEntry,
+  SlaFieldsChange,
+  TicketPosition,
+  TicketStore,
+} from '../../ports/ticket-store';
+import type { InboundReceipt, Ticket, TicketEvent, TicketMessage, TicketSlaState, TicketStatus } from '../../tickets/model';
 import { assignTicket, changeStatus, eventItem, listEvents } from './assignment';
 import { OutboundMessageLedger } from './outbound-ledger';
 import { returnAckAllowance, takeAckAllowance } from './ack-allowance';
@@ -9,6 +26,7 @@ import { lookupDelivery } from './delivery-lookup';
 import * as listings from './listings';
 import { appendFollowUp, lookupMessageIds, messageIdItem, messageItem, putItems } from './messages';
 import { getReceipt, recordReceipt } from './receipts';
+import { getTicketsConsistent, listSlaDue, writeTicketSla } from './sla';
 import { getTicket, openTicket, TicketAckLedger } from './tickets';
 
 export class DynamoTicketStore implements TicketStore {
@@ -38,7 +56,7 @@ export class DynamoTicketStore implements TicketStore {
     return putItems(this.client, this.tableName, [...messages.map(messageItem), ...messageIds.map(messageIdItem), ...events.map(eventItem)]);
   }
 
-  appendFollowUp(message: TicketMessage, ownMessageId: MessageIdClaim | undefined, options: { reopen: boolean; reopenFromClosedFor?: string }): Promise<FollowUpResult> {
+  appendFollowUp(message: TicketMessage, ownMessageId: MessageIdClaim | undefined, options: FollowUpOptions): Promise<FollowUpResult> {
     return appendFollowUp(this.client, this.tableName, message, ownMessageId, options);
   }
 
@@ -70,8 +88,20 @@ export class DynamoTicketStore implements TicketStore {
     return assignTicket(this.client, this.tableName, ticket, to, event);
   }
 
-  changeStatus(ticket: Ticket, to: TicketStatus, event: TicketEvent, extra?: { firstRespondedAt?: string }): Promise<AssignmentChangeResult> {
+  changeStatus(ticket: Ticket, to: TicketStatus, event: TicketEvent, extra?: { firstRespondedAt?: string; sla?: TicketSlaState }): Promise<AssignmentChangeResult> {
     return changeStatus(this.client, this.tableName, ticket, to, event, extra);
+  }
+
+  writeTicketSla(ticket: Ticket, change: SlaFieldsChange, next: TicketSlaState | undefined, events: readonly TicketEvent[]): Promise<'changed' | 'changed-meanwhile'> {
+    return writeTicketSla(this.client, this.tableName, ticket, change, next, events);
+  }
+
+  listSlaDue(until: string, limit: number, after?: SlaDueEntry): Promise<Page<SlaDueEntry>> {
+    return listSlaDue(this.client, this.tableName, until, limit, after);
+  }
+
+  readTicketsNow(ids: readonly string[]): Promise<Ticket[]> {
+    return getTicketsConsistent(this.client, this.tableName, ids);
   }
 
   async recordEvent(event: TicketEvent): Promise<void> {

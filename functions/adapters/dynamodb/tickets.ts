@@ -8,7 +8,7 @@ import { updateCountingAllowance, type CountedWriteResult } from './ack-allowanc
 import { eventItem, openTicketCounterUpdate } from './assignment';
 import { ClaimUpdates, TICKET_ACK_CLAIM } from './claim-updates';
 import { cancellationReasons, failedCondition, fromItem, isConditionFailure, isItemTooLarge, oldItemOf, retryOnConflict } from './items';
-import { assigneeIndexKey, customerIndexKey, messageKey, recentIndexKey, ticketKey } from './keys';
+import { assigneeIndexKey, customerIndexKey, messageKey, recentIndexKey, slaDueIndexKey, ticketKey } from './keys';
 
 export function ticketItem(ticket: Ticket): Record<string, unknown> {
   return {
@@ -16,6 +16,7 @@ export function ticketItem(ticket: Ticket): Record<string, unknown> {
     ...customerIndexKey(ticket.customer, ticket.createdAt, ticket.id),
     ...recentIndexKey(ticket.createdAt, ticket.id),
     ...(ticket.assignee ? assigneeIndexKey(ticket.assignee, ticket.createdAt, ticket.id) : {}),
+    ...(ticket.slaState?.checkAt ? slaDueIndexKey(ticket.slaState.checkAt, ticket.id) : {}),
     type: 'ticket',
     ...ticket,
   };
