@@ -129,8 +129,11 @@ export function messageIdKey(messageId: string): string {
 
 const OWN_ID_SIGNATURE_LENGTH = 12;
 
-/** What a Message-ID of the desk's own was written for: an acknowledgement, a staff notification, a relayed answer, a notice to staff. */
-export const OWN_MESSAGE_PURPOSES = ['ack', 'note', 'reply', 'notice'] as const;
+/**
+ * What a Message-ID of the desk's own was written for: an acknowledgement, a staff notification, a relayed
+ * answer, a notice to staff, an SLA warning or escalation.
+ */
+export const OWN_MESSAGE_PURPOSES = ['ack', 'note', 'reply', 'notice', 'sla'] as const;
 export type OwnMessagePurpose = (typeof OWN_MESSAGE_PURPOSES)[number];
 
 /**

@@ -1,0 +1,35 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { loadApiConfig } from '../commons/config';
+import { createDocumentClient } from '../commons/clients/dynamodb';
+import { readSecret } from '../commons/clients/secrets';
+import { createSesClient } from '../commons/clients/ses';
+import { logger } from '../commons/logger';
+import { emfToStdout } from '../commons/metrics';
+import { DynamoRosterStore } from '../adapters/dynamodb/roster';
+import { DynamoTicketStore } from '../adapters/dynamodb/ticket-store';
+import { SesMailSender } from '../outbound/ses-mail-sender';
+import { newScanHolder, runSlaScan, type SlaScanDependencies, type SlaScanSummary } from './scan';
+
+// The scan needs what the API's answers need (the desk's address, the reply secret, SES) and the SLA policy.
+const config = loadApiConfig();
+const replyTokenSecret = 'value' in config.replyTokenSecret ? config.replyTokenSecret.value : await readSecret(config.replyTokenSecret.secretArn);
+const documentClient = createDocumentClient();
+const dependencies: SlaScanDependencies = {
+  store: new DynamoTicketStore(documentClient, config.tableName),
+  roster: new DynamoRosterStore(documentClient, config.tableName),
+  mailSender: new SesMailSender(createSesClient(), config.sesConfigurationSet),
+  settings: { supportAddress: config.supportAddress, supportDisplayName: config.supportDisplayName, replyTokenSecret, region: config.region, slaPolicy: config.slaPolicy },
+  metrics: emfToStdout,
+  newClaimHolder: newScanHolder,
+  log: (message, fields) => logger.info(message, fields),
+};
+
+/** EventBridge schedule, every minute. Overlapping or repeated runs are safe (sla/scan.ts). */
+async function scan(): Promise<SlaScanSummary> {
+  const summary = await runSlaScan(dependencies);
+  logger.info('sla scan finished', { ...summary });
+  return summary;
+}
+
+export const handler = middy(scan).use(injectLambdaContext(logger, { resetKeys: true }));
