@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { loadSlaPolicyFile } from '../functions/sla/policy-file';
 import { sendRawMessage } from './cli/smtp-send';
 import { startLocalStack, type LocalStack } from './local/stack';
 
@@ -16,6 +17,9 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('.local'),
   SUPPORT_ADDRESS: z.email().default('support@concierge.test'),
   LOCAL_DEMO: z.enum(['0', '1']).default('1'),
+  /** Seconds between SLA scans (EventBridge runs it every minute on AWS). */
+  SLA_SCAN_INTERVAL: z.coerce.number().int().min(1).max(86_400).default(60),
+  SLA_POLICY_FILE: z.string().min(1).optional(),
 });
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -57,7 +61,7 @@ async function runDemo(stack: LocalStack): Promise<void> {
   }
 }
 
-function banner(stack: LocalStack, dataDir: string): string {
+function banner(stack: LocalStack, dataDir: string, sla: { intervalSeconds: number; policyFile?: string }): string {
   // The CLI finds a stack on the default ports by itself; on other ports it needs to be told.
   const cliEnv = [
     ...(stack.apiUrl !== DEFAULT_API_URL ? [`CONCIERGE_API_URL=${stack.apiUrl}`] : []),
@@ -72,6 +76,7 @@ Concierge is running on 127.0.0.1
   S3 server                            ${stack.s3Endpoint}   bucket ${stack.rawMailBucket}
   DynamoDB Local                       ${stack.dynamoEndpoint}   table ${stack.tableName}
   Data directory                       ${dataDir}
+  SLA scan                             every ${sla.intervalSeconds} s, policy ${sla.policyFile ?? 'built-in defaults (set SLA_POLICY_FILE)'}
 ${cliSetup}
 Read the demo ticket, then reply to it as its customer:
   npx concierge tickets list
@@ -88,6 +93,15 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const env = parsed.data;
+  // A bad policy stops start-up before anything is started, naming the path of the mistake.
+  if (env.SLA_POLICY_FILE) {
+    try {
+      loadSlaPolicyFile(env.SLA_POLICY_FILE);
+    } catch (error) {
+      process.stderr.write(`concierge: invalid SLA policy: ${(error as Error).message}\n`);
+      process.exit(2);
+    }
+  }
 
   // Every way of stopping stops everything: the handlers are in place before anything starts, so a signal
   // during start-up waits for it and then stops what was started.
@@ -117,6 +131,7 @@ async function main(): Promise<void> {
     apiPort: env.API_PORT,
     sesPort: env.MAILBOX_PORT,
     supportAddress: env.SUPPORT_ADDRESS,
+    slaScanIntervalSeconds: env.SLA_SCAN_INTERVAL,
     log: (line) => log(`  ${line}`),
     onFatal: (error) => {
       process.stderr.write(`concierge: ${error.message}\n`);
@@ -131,7 +146,7 @@ async function main(): Promise<void> {
   }
   if (stopping || !stack) return;
 
-  log(banner(stack, env.DATA_DIR));
+  log(banner(stack, env.DATA_DIR, { intervalSeconds: env.SLA_SCAN_INTERVAL, ...(env.SLA_POLICY_FILE ? { policyFile: env.SLA_POLICY_FILE } : {}) }));
   if (env.LOCAL_DEMO === '1') {
     await runDemo(stack).catch((error: unknown) => log(`\nThe demo message could not be sent: ${error instanceof Error ? error.message : String(error)}`));
   }

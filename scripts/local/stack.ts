@@ -30,6 +30,11 @@ export interface LocalStackOptions {
   handlerEnv?: Record<string, string>;
   /** Lambda async invocations are retried twice; the local stack does the same. */
   retryDelaysMs?: number[];
+  /**
+   * Seconds between SLA scans (EventBridge runs it every minute on AWS; `npm start` reads SLA_SCAN_INTERVAL,
+   * default 60). Without it the stack runs no scan by itself: `scanSla()` runs one.
+   */
+  slaScanIntervalSeconds?: number;
   /** A DynamoDB already running (one shared by many test stacks) instead of starting DynamoDB Local. */
   dynamoEndpoint?: string;
   /** An S3 server already running instead of starting one; the raw-mail bucket is created there. */
@@ -59,6 +64,8 @@ export interface LocalStack {
   invokeInbound(event: SesReceiptEvent): Promise<unknown>;
   /** Resolves once every invocation in flight has finished. */
   idle(): Promise<void>;
+  /** Runs the SLA scan handler once, as the schedule does. */
+  scanSla(): Promise<unknown>;
   /** Asks each stand-in whether it answers; the local `/health` serves this. */
   health(): Promise<HealthReport>;
   /** DynamoDB Local's Java process, when this stack started it. */
@@ -246,6 +253,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       context: Context,
     ) => Promise<APIGatewayProxyResult>;
 
+    const slaScan = (await import('../../functions/sla/scan-handler')).handler as unknown as (event: unknown, context: Context) => Promise<unknown>;
+
     const rawMailPrefix = process.env.RAW_MAIL_PREFIX ?? 'inbound/';
     const inFlight = new Set<Promise<unknown>>();
     const retryDelays = options.retryDelaysMs ?? [1_000, 2_000];
@@ -317,6 +326,39 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stoppers.push(() => smtp.stop());
     smtpPort = smtp.port;
 
+    const scanSla = async (): Promise<unknown> => {
+      await dynamoBack.catch(() => undefined);
+      const summary = await slaScan({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext('concierge-sla-scan'));
+      const acted = summary as { warnings?: number; breaches?: number; deferred?: number } | undefined;
+      if (acted && ((acted.warnings ?? 0) > 0 || (acted.breaches ?? 0) > 0 || (acted.deferred ?? 0) > 0)) {
+        log(`sla scan: ${acted.warnings ?? 0} warning(s), ${acted.breaches ?? 0} breach(es) escalated, ${acted.deferred ?? 0} ticket(s) left for the next scan`);
+      }
+      return summary;
+    };
+    if (options.slaScanIntervalSeconds !== undefined) {
+      // One run after another (the next starts when the last has ended), as often as asked; a failed run is
+      // logged and the next one tries again, like the next minute's run on AWS.
+      let timer: NodeJS.Timeout | undefined;
+      let scanStopped = false;
+      let running: Promise<unknown> = Promise.resolve();
+      const schedule = () => {
+        timer = setTimeout(() => {
+          running = scanSla()
+            .catch((error: unknown) => log(`sla scan failed: ${String(error)}`))
+            .finally(() => {
+              if (!scanStopped) schedule();
+            });
+        }, options.slaScanIntervalSeconds! * 1000);
+        timer.unref();
+      };
+      schedule();
+      stoppers.push(async () => {
+        scanStopped = true;
+        if (timer) clearTimeout(timer);
+        await running;
+      });
+    }
+
     return {
       smtpPort: smtp.port,
       apiUrl: `http://127.0.0.1:${apiServer.port}`,
@@ -333,6 +375,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       async idle() {
         while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
       },
+      scanSla,
       health,
       dynamoPid: () => dynamo?.process.pid,
       stop: stopAll,
