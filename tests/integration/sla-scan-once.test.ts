@@ -1,0 +1,137 @@
+/**
+ * The SLA scan against DynamoDB Local and the local SES endpoint, its clock moved by hand: each warning and
+ * each escalation goes out once per ticket and target, whether scans overlap, repeat, or die halfway.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ParsedMail } from 'mailparser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoRosterStore } from '../../functions/adapters/dynamodb/roster';
+import { DynamoTicketStore } from '../../functions/adapters/dynamodb/ticket-store';
+import { createDocumentClient } from '../../functions/commons/clients/dynamodb';
+import { createSesClient } from '../../functions/commons/clients/ses';
+import type { MetricPoint } from '../../functions/commons/metrics';
+import { SesMailSender } from '../../functions/outbound/ses-mail-sender';
+import { DEFAULT_SLA_POLICY } from '../../functions/sla/policy';
+import { runSlaScan, type SlaScanDependencies } from '../../functions/sla/scan';
+import type { Ticket } from '../../functions/tickets/model';
+import { composeMessage, startTestStack, type TestStack } from '../helpers/local-stack';
+
+let stack: TestStack;
+const staff: Record<string, { id: string; email: string }> = {};
+
+async function api<T>(path: string, method = 'GET', body?: unknown): Promise<T> {
+  const response = await stack.api<T>(path, { method, ...(body !== undefined ? { body } : {}) });
+  if (response.status >= 300) throw new Error(`${method} ${path} → ${response.status}: ${JSON.stringify(response.body)}`);
+  return response.body;
+}
+
+const addressesOf = (field: ParsedMail['to']) => (field ? (Array.isArray(field) ? field : [field]).flatMap((f) => f.value.map((a) => a.address?.toLowerCase() ?? '')) : []);
+
+async function slaMailAbout(ref: string): Promise<string[]> {
+  return (await stack.outbox()).filter(({ mail }) => mail.subject?.startsWith(`[#${ref}] SLA`)).flatMap(({ mail }) => addressesOf(mail.to).map((to) => `${to}: ${mail.subject?.replace(/(first response|next response|resolution) .*$/, '$1')}`)).sort();
+}
+
+/** Opens an unanswered VIP security ticket assigned to Mia; returns it as stored. */
+async function openIncident(store: DynamoTicketStore): Promise<Ticket> {
+  const customer = `vip-${randomBytes(3).toString('hex')}@client.example`;
+  await api('/customers', 'POST', { email: customer, tier: 'vip', managerId: staff.mia!.id, language: 'en' });
+  await stack.sendSmtp(composeMessage({ from: customer, subject: 'Account hacked', text: 'Someone made an unauthorized withdrawal from my account.' }));
+  const { tickets } = await api<{ tickets: Array<{ id: string }> }>(`/tickets?customer=${encodeURIComponent(customer)}`);
+  return (await store.getTicket(tickets[0]!.id))!;
+}
+
+function scanDependencies(at: Date, overrides: Partial<SlaScanDependencies> = {}): SlaScanDependencies & { points: MetricPoint[] } {
+  const client = createDocumentClient();
+  const points: MetricPoint[] = [];
+  return {
+    store: new DynamoTicketStore(client, stack.tableName),
+    roster: new DynamoRosterStore(client, stack.tableName),
+    mailSender: new SesMailSender(createSesClient(), undefined),
+    settings: { supportAddress: stack.supportAddress, supportDisplayName: 'Support', replyTokenSecret: process.env.REPLY_TOKEN_SECRET!, region: 'us-east-1', slaPolicy: DEFAULT_SLA_POLICY },
+    metrics: (point) => points.push(point),
+    now: () => at,
+    points,
+    ...overrides,
+  };
+}
+
+const minutesAfter = (iso: string, minutes: number) => new Date(Date.parse(iso) + minutes * 60_000);
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  const add = async (key: string, fields: Record<string, unknown>) => {
+    staff[key] = await api('/staff', 'POST', { status: 'active', ...fields });
+  };
+  await add('ben', { name: 'Ben Backup', email: 'ben@staff.example', role: 'manager', capacity: 50 });
+  await add('mia', { name: 'Mia Manager', email: 'mia@staff.example', role: 'manager', capacity: 50, backupId: staff.ben!.id });
+  await add('lea', { name: 'Lea Lead', email: 'lea@staff.example', role: 'lead' });
+});
+
+afterAll(async () => {
+  await stack?.teardown();
+});
+
+describe('the SLA scan', () => {
+  it('sends each warning and escalation once when five scans run at the same moment, and counts each once', async () => {
+    // Prepare: VIP urgent, first response due 15 minutes after opening
+    const store = new DynamoTicketStore(createDocumentClient(), stack.tableName);
+    const ticket = await openIncident(store);
+    const atWarning = scanDependencies(minutesAfter(ticket.createdAt, 12));
+    const atBreach = scanDependencies(minutesAfter(ticket.createdAt, 16));
+
+    // Act
+    const warned = await Promise.all(Array.from({ length: 5 }, () => runSlaScan(atWarning)));
+    const breached = await Promise.all(Array.from({ length: 5 }, () => runSlaScan(atBreach)));
+    await runSlaScan(scanDependencies(minutesAfter(ticket.createdAt, 60)));
+
+    // Assess
+    expect(await slaMailAbout(ticket.ref)).toEqual([
+      `ben@staff.example: [#${ticket.ref}] SLA breached: first response`,
+      `lea@staff.example: [#${ticket.ref}] SLA breached: first response`,
+      `mia@staff.example: [#${ticket.ref}] SLA warning: first response`,
+    ]);
+    expect(warned.reduce((sum, run) => sum + run.warnings, 0)).toBe(1);
+    expect(breached.reduce((sum, run) => sum + run.breaches, 0)).toBe(1);
+    expect(atBreach.points.filter((point) => point.name === 'SlaBreaches')).toEqual([
+      expect.objectContaining({ value: 1, dimensions: { Tier: 'vip', Priority: 'urgent' }, properties: expect.objectContaining({ target: 'firstResponse', ticketId: ticket.id }) }),
+    ]);
+    const events = await store.listEvents(ticket.id);
+    expect(events.filter((event) => event.type.startsWith('sla-')).map((event) => `${event.type}:${event.detail.target}`)).toEqual(['sla-warning:firstResponse', 'sla-breach:firstResponse']);
+    // Nothing left to watch until resolution's warning (3 of its 4 hours).
+    const after = await store.getTicket(ticket.id);
+    expect(after?.slaState?.checkAt).toBe(minutesAfter(ticket.createdAt, 180).toISOString());
+  });
+
+  it('finishes what a scan that died halfway began, without sending anything twice', async () => {
+    // Prepare
+    const store = new DynamoTicketStore(createDocumentClient(), stack.tableName);
+    const ticket = await openIncident(store);
+    const at = minutesAfter(ticket.createdAt, 16);
+    // A scan whose mail to the lead fails as if no connection was made, and which dies before writing its mark
+    const failing = scanDependencies(at);
+    const realSender = failing.mailSender;
+    const dying = scanDependencies(at, {
+      mailSender: {
+        send: (mail) => (mail.to === 'lea@staff.example' ? Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { name: 'Error', code: 'ECONNREFUSED' })) : realSender.send(mail)),
+      },
+    });
+    const crashingStore = scanDependencies(at);
+    const baseStore = crashingStore.store;
+    crashingStore.store = { ...baseStore, listSlaDue: baseStore.listSlaDue.bind(baseStore), readTicketsNow: baseStore.readTicketsNow.bind(baseStore), outboundLedger: baseStore.outboundLedger.bind(baseStore), writeTicketSla: () => Promise.reject(new Error('the process died here')) };
+
+    // Act: the first scan sends to the backup but not to the lead, so marks nothing; the second sends to the
+    // lead and dies before its mark; the third finds both mails sent and writes the mark.
+    const first = await runSlaScan(dying);
+    await expect(runSlaScan(crashingStore)).rejects.toThrow('the process died here');
+    const third = await runSlaScan(scanDependencies(at));
+    const fourth = await runSlaScan(scanDependencies(minutesAfter(ticket.createdAt, 20)));
+
+    // Assess
+    expect(first).toMatchObject({ breaches: 0, deferred: 1 });
+    expect(third).toMatchObject({ breaches: 1, mailsSent: 0, deferred: 0 });
+    expect(fourth).toMatchObject({ due: 0 });
+    expect(await slaMailAbout(ticket.ref)).toEqual([`ben@staff.example: [#${ticket.ref}] SLA breached: first response`, `lea@staff.example: [#${ticket.ref}] SLA breached: first response`]);
+    const events = await store.listEvents(ticket.id);
+    expect(events.filter((event) => event.type === 'sla-breach')).toHaveLength(1);
+  });
+});
