@@ -6,6 +6,7 @@ import { readSecret } from '../commons/clients/secrets';
 import type { StaffReplyDependencies } from '../tickets/staff-replies';
 import { createDocumentClient } from '../commons/clients/dynamodb';
 import { logger } from '../commons/logger';
+import { emfToStdout } from '../commons/metrics';
 import { DynamoRosterStore } from '../adapters/dynamodb/roster';
 import { DynamoTicketStore } from '../adapters/dynamodb/ticket-store';
 import { RosterConflictError } from '../roster/errors';
@@ -34,6 +35,7 @@ async function replies(): Promise<StaffReplyDependencies> {
       mailSender: new SesMailSender(createSesClient(), config.sesConfigurationSet),
       settings: { supportAddress: config.supportAddress, supportDisplayName: config.supportDisplayName, replyTokenSecret, region: config.region, slaPolicy: config.slaPolicy },
       log: (message, fields) => logger.info(message, fields),
+      metrics: emfToStdout,
     };
   }
   return replyDependencies;

@@ -42,7 +42,11 @@ export function emfDocument(point: MetricPoint, nowMs: number): Record<string, u
   };
 }
 
-/** Writes each point as one EMF line (Lambda sends standard output to CloudWatch Logs). */
+/**
+ * Writes each point as one EMF line in Lambda (which sends standard output to CloudWatch Logs); elsewhere
+ * (the local stack, where the same handlers run) there is no CloudWatch to read it, and the line is dropped.
+ */
 export const emfToStdout: MetricSink = (point) => {
+  if (!process.env.AWS_LAMBDA_FUNCTION_NAME) return;
   process.stdout.write(`${JSON.stringify(emfDocument(point, Date.now()))}\n`);
 };

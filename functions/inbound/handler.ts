@@ -6,6 +6,7 @@ import { createS3Client } from '../commons/clients/s3';
 import { readSecret } from '../commons/clients/secrets';
 import { createSesClient } from '../commons/clients/ses';
 import { logger } from '../commons/logger';
+import { emfToStdout } from '../commons/metrics';
 import { SesMailSender } from '../outbound/ses-mail-sender';
 import { DynamoRosterStore } from '../adapters/dynamodb/roster';
 import { DynamoTicketStore } from '../adapters/dynamodb/ticket-store';
@@ -24,6 +25,7 @@ const dependencies: InboundDependencies = {
   mailSender: new SesMailSender(createSesClient(), config.sesConfigurationSet),
   settings: { ...config, replyTokenSecret },
   log: (message, fields) => logger.info(message, fields),
+  metrics: emfToStdout,
 };
 
 /**

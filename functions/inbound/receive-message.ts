@@ -9,6 +9,7 @@ import { extractVisibleText } from '../mail/visible-text';
 import { buildAcknowledgement, type AcknowledgementInput, type OutboundMail } from '../outbound/acknowledgement';
 import { sendClaimed } from '../outbound/send-once';
 import type { InboundConfig } from '../commons/config';
+import type { MetricSink } from '../commons/metrics';
 import type { MailSender } from '../ports/mail-sender';
 import type { RawMailStore } from '../ports/raw-mail-store';
 import type { RosterStore } from '../ports/roster-store';
@@ -54,6 +55,8 @@ export interface InboundDependencies {
   log?: (message: string, fields: Record<string, unknown>) => void;
   /** Names the holder of a send-once claim; unique per invocation. */
   newClaimHolder?: () => string;
+  /** Response times of answers by email (CloudWatch EMF in Lambda). */
+  metrics?: MetricSink;
 }
 
 export type InboundResult =

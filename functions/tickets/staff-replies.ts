@@ -13,6 +13,7 @@ import type { MailSender } from '../ports/mail-sender';
 import type { RosterStore } from '../ports/roster-store';
 import type { TicketStore } from '../ports/ticket-store';
 import type { SlaPolicy } from '../sla/policy';
+import { SLA_METRICS, type MetricSink } from '../commons/metrics';
 import { advanceSla } from './sla-state';
 import type { Staff } from '../roster/model';
 import type { Ticket, TicketMessage } from './model';
@@ -41,6 +42,8 @@ export interface StaffReplyDependencies {
   now?: () => Date;
   newClaimHolder?: () => string;
   log?: (message: string, fields: Record<string, unknown>) => void;
+  /** Response times (CloudWatch EMF in Lambda). */
+  metrics?: MetricSink;
 }
 
 export interface StaffReplyRequest {
@@ -165,7 +168,19 @@ async function markAnswered(ticketId: string, staff: Staff, request: StaffReplyR
     // The answer meets the running response target; waiting on the customer pauses resolution.
     const sla = advanceSla(ticket, [{ type: 'staff-answer', at: request.at }, { type: 'status', at: request.at, status: 'waiting-on-customer' }], (deps.now ?? (() => new Date()))(), deps.settings.slaPolicy);
     const result = await deps.store.changeStatus(ticket, 'waiting-on-customer', event, { firstRespondedAt: request.at, ...(sla ? { sla } : {}) });
-    if (result === 'changed') return;
+    if (result === 'changed') {
+      // The write that set the first response is the one that counts it.
+      if (!ticket.firstRespondedAt) {
+        deps.metrics?.({
+          name: SLA_METRICS.firstResponseSeconds,
+          unit: 'Seconds',
+          value: Math.max(0, (Date.parse(request.at) - Date.parse(ticket.createdAt)) / 1000),
+          dimensions: { Tier: ticket.tier, Priority: ticket.priority },
+          properties: { ticketId },
+        });
+      }
+      return;
+    }
   }
   throw new Error(`ticket ${ticketId} kept changing while its answer was recorded`);
 }

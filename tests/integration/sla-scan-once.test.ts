@@ -13,6 +13,8 @@ import type { MetricPoint } from '../../functions/commons/metrics';
 import { SesMailSender } from '../../functions/outbound/ses-mail-sender';
 import { DEFAULT_SLA_POLICY } from '../../functions/sla/policy';
 import { runSlaScan, type SlaScanDependencies } from '../../functions/sla/scan';
+import { relayStaffReply } from '../../functions/tickets/staff-replies';
+import { emfDocument } from '../../functions/commons/metrics';
 import type { Ticket } from '../../functions/tickets/model';
 import { composeMessage, startTestStack, type TestStack } from '../helpers/local-stack';
 
@@ -133,5 +135,34 @@ describe('the SLA scan', () => {
     expect(await slaMailAbout(ticket.ref)).toEqual([`ben@staff.example: [#${ticket.ref}] SLA breached: first response`, `lea@staff.example: [#${ticket.ref}] SLA breached: first response`]);
     const events = await store.listEvents(ticket.id);
     expect(events.filter((event) => event.type === 'sla-breach')).toHaveLength(1);
+  });
+
+  it('is told by an answer that the first response is met, and the answer counts its response time once', async () => {
+    // Prepare
+    const store = new DynamoTicketStore(createDocumentClient(), stack.tableName);
+    const ticket = await openIncident(store);
+    const deps = scanDependencies(minutesAfter(ticket.createdAt, 5));
+    const answerAt = minutesAfter(ticket.createdAt, 5).toISOString();
+    const answer = { ticketId: ticket.id, staffId: staff.mia!.id, text: 'We have frozen the account and are on it.', at: answerAt, via: 'api' as const };
+
+    // Act: the same answer twice (a retried request), then scans long after every first-response time
+    const replyDeps = { ...deps, store, roster: new DynamoRosterStore(createDocumentClient(), stack.tableName) };
+    await relayStaffReply({ ...answer, cause: 'api:first-response-metric' }, replyDeps);
+    await relayStaffReply({ ...answer, cause: 'api:first-response-metric' }, replyDeps);
+    const later = await runSlaScan(scanDependencies(minutesAfter(ticket.createdAt, 30)));
+
+    // Assess
+    expect(deps.points.filter((point) => point.name === 'FirstResponseSeconds')).toEqual([expect.objectContaining({ unit: 'Seconds', value: 300, dimensions: { Tier: 'vip', Priority: 'urgent' } })]);
+    expect(emfDocument(deps.points[0]!, 0)).toMatchObject({
+      _aws: { CloudWatchMetrics: [{ Namespace: 'Concierge', Dimensions: [['Tier', 'Priority']], Metrics: [{ Name: 'FirstResponseSeconds', Unit: 'Seconds' }] }] },
+      Tier: 'vip',
+      Priority: 'urgent',
+      FirstResponseSeconds: 300,
+    });
+    expect(later.warnings + later.breaches).toBe(0);
+    expect(await slaMailAbout(ticket.ref)).toEqual([]);
+    const answered = await store.getTicket(ticket.id);
+    // Waiting on the customer: resolution is paused, so the due index holds nothing for this ticket.
+    expect(answered?.slaState?.checkAt).toBeUndefined();
   });
 });
