@@ -9,11 +9,13 @@
  *      concurrently and over SMTP;
  *   4. cost per message kind: AWS requests, and DynamoDB request units billed by AWS's rules;
  *   5. every headline figure against its goal;
- *   6. importing a generated roster through `npx concierge customers import` (lines per second).
+ *   6. importing a generated roster through `npx concierge customers import` (lines per second);
+ *   7. the classifier's category and priority on the labelled set;
+ *   8. the read units of one SLA scan with 10,000 open tickets and with 100, the same tickets due in both.
  *
  * Options: --cold-runs N (15), --messages N per throughput phase (300), --concurrency N (4),
  * --smtp-messages N (60), --cost-samples N (20), --roster-lines N (10000), --only with a comma-separated list
- * of phases (all of bundle, cold-start, memory, cpu, throughput, cost, roster-import, classifier), --json FILE (the headline figures as JSON, see
+ * of phases (all of bundle, cold-start, memory, cpu, throughput, cost, roster-import, classifier, sla-scan), --json FILE (the headline figures as JSON, see
  * `BenchFigures` in scripts/bench/figures.ts). The report goes to stdout, progress to stderr. A run whose
  * phases leave one of their figures out fails.
  */
@@ -35,6 +37,7 @@ import { stopOwnProcesses } from './bench/own-process';
 import { runPerformancePhase } from './bench/performance';
 import { benchRosterImport, WARM_UP_LINES } from './bench/roster-import';
 import { labelledSetAccuracy, type LabelledMessage } from './bench/categorize-accuracy';
+import { measureSlaScans, SLA_SCAN_DUE_TICKETS, SLA_SCAN_OPEN_TICKETS, type SlaScanRun } from './bench/sla-scan';
 import { clearAcknowledgementQuotas, deliverAll, openTicketsForFollowUps, sendAllSmtp, type RunResult } from './bench/throughput';
 import { fixed, kib, progress, table, thousands } from './bench/stats';
 
@@ -60,7 +63,7 @@ const { values: args } = parseArgs({
   },
   strict: true,
 });
-const PHASES = ['bundle', 'cold-start', 'memory', 'cpu', 'throughput', 'cost', 'roster-import', 'classifier'] as const;
+const PHASES = ['bundle', 'cold-start', 'memory', 'cpu', 'throughput', 'cost', 'roster-import', 'classifier', 'sla-scan'] as const;
 type Phase = (typeof PHASES)[number];
 function phases(value: string | undefined): Set<Phase> {
   if (value === undefined) return new Set(PHASES);
@@ -371,6 +374,53 @@ async function benchRoster(stack: TestStack, workDir: string): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// 8. SLA scan
+
+async function benchSlaScan(stack: TestStack): Promise<void> {
+  const [many, few] = SLA_SCAN_OPEN_TICKETS;
+  const runs = await measureSlaScans({ dynamoEndpoint: stack.dynamoEndpoint, openTickets: SLA_SCAN_OPEN_TICKETS, dueTickets: SLA_SCAN_DUE_TICKETS, progress });
+  const large = runs[0]!;
+  const small = runs[1]!;
+  print(`8. SLA scan (functions/sla/scan.ts runSlaScan): one scan with ${thousands(many)} open tickets and one with ${thousands(few)}, ${SLA_SCAN_DUE_TICKETS} due in each`);
+  print('  Each on a table of its own on DynamoDB Local, seeded unmetered in BatchWriteItem requests with tickets built by');
+  print('  newTicket at their opening time (standard tier, default SLA policy, several categories and priorities) and');
+  print('  stored by ticketItem. The due tickets are the same in both tables: opened long enough ago that a warning or a');
+  print('  breach of their first response is owed; the others were opened recently, their first check still ahead.');
+  print('  Nobody is assigned and a lead is on the roster, so every action is mailed (to a sender that accepts all).');
+  print('  The scan runs with the stores the scan handler builds, their document client metered and billed by AWS\'s rules');
+  print('  (scripts/bench/billing.ts): Query per 4 KB of the items read, eventually consistent; BatchGetItem per item,');
+  print('  strongly consistent. The meter sizes a Query from the table items, not from the smaller index entries (gsi4');
+  print('  projects id, customer, createdAt), so the Query figure is an upper bound.');
+  print();
+  const runRow = (run: SlaScanRun) => [
+    thousands(run.openTickets),
+    String(run.dueTickets),
+    String(run.summary.due),
+    String(run.actedOn),
+    `${run.summary.warnings} / ${run.summary.breaches}`,
+    String(run.mailsAccepted),
+    String(run.dueAfter),
+    String(run.requests),
+    fixed(run.readUnits, 1),
+    fixed(run.writeUnits, 0),
+    `${fixed(run.seedMs / 1000, 1)} s`,
+  ];
+  print(table([['open tickets', 'due', 'scan read due', 'acted on', 'warnings / breaches', 'mails', 'due after', 'requests', 'read units', 'write units', 'seeding'], runRow(large), runRow(small)]));
+  for (const run of runs) {
+    print(`  ${thousands(run.openTickets)} open, by request: ${run.operations.map((operation) => `${operation.name} ×${operation.calls} (R ${fixed(operation.readUnits, 1)}, W ${fixed(operation.writeUnits, 0)})`).join('; ')}`);
+  }
+  const ratio = large.readUnits / small.readUnits;
+  print(`  read units, ${thousands(many)} open / ${thousands(few)} open: ${againstGoal(ratio, GOALS.slaScanReadUnitRatio, 2, '×')}`);
+  if (large.summary.due !== small.summary.due || large.actedOn !== small.actedOn || large.actedOn !== SLA_SCAN_DUE_TICKETS) {
+    throw new Error(`the SLA scans did different work: due ${large.summary.due} and ${small.summary.due}, acted on ${large.actedOn} and ${small.actedOn} of ${SLA_SCAN_DUE_TICKETS}`);
+  }
+  figures.slaScanReadUnits10000 = round(large.readUnits);
+  figures.slaScanReadUnits100 = round(small.readUnits);
+  figures.slaScanReadUnitRatio = round(ratio);
+  print();
+}
+
+// ---------------------------------------------------------------------------------------------
 // 5. Against the goals
 
 function printGoals(): void {
@@ -426,7 +476,7 @@ async function main(): Promise<void> {
     if (options.phases.has('bundle')) await benchBundles(workDir);
     await benchPerformance();
 
-    if (options.phases.has('throughput') || options.phases.has('cost') || options.phases.has('roster-import')) {
+    if ((['throughput', 'cost', 'roster-import', 'sla-scan'] as const).some((phase) => options.phases.has(phase))) {
       progress('starting the local stack (DynamoDB Local in memory, s3rver, SES stand-in, SMTP receiver, API)');
       // The stack's log names the error of a delivery that failed every attempt; the rest is one line per message.
       stack = await startTestStack({ log: (line) => (line.startsWith('inbound failed') ? progress(`local stack: ${line}`) : undefined) });
@@ -434,6 +484,7 @@ async function main(): Promise<void> {
       if (cost && options.phases.has('throughput')) await benchThroughput(stack, cost);
       if (cost && options.phases.has('cost')) await benchCost(cost);
       if (options.phases.has('roster-import')) await benchRoster(stack, workDir);
+      if (options.phases.has('sla-scan')) await benchSlaScan(stack);
     }
   } finally {
     progress('stopping the local stack');

@@ -19,9 +19,13 @@ export interface BenchFigures {
   /** Share of the labelled set whose category is right, and whether every security incident came out urgent. */
   classifierCategoryAccuracy?: number;
   classifierSecurityUrgent?: boolean;
+  /** Read units billed for one SLA scan with 10,000 and with 100 open tickets, the same ones due, and their ratio. */
+  slaScanReadUnits10000?: number;
+  slaScanReadUnits100?: number;
+  slaScanReadUnitRatio?: number;
 }
 
-export type FigurePhase = 'cold-start' | 'memory' | 'cpu' | 'cost' | 'roster-import' | 'classifier';
+export type FigurePhase = 'cold-start' | 'memory' | 'cpu' | 'cost' | 'roster-import' | 'classifier' | 'sla-scan';
 
 /** Every key a run writes, as a dotted path, by the phase that measures it. */
 export const FIGURE_KEYS: Readonly<Record<FigurePhase, readonly string[]>> = {
@@ -43,6 +47,7 @@ export const FIGURE_KEYS: Readonly<Record<FigurePhase, readonly string[]>> = {
   cpu: ['handlerCpuMsPerMessage', 'parseOnlyCpuMsPerMessage'],
   'roster-import': ['rosterImportLinesPerSecond'],
   classifier: ['classifierCategoryAccuracy'],
+  'sla-scan': ['slaScanReadUnits10000', 'slaScanReadUnits100', 'slaScanReadUnitRatio'],
 };
 
 /**
@@ -57,6 +62,8 @@ export const GOALS = {
   handlerToParseOnlyCpu: 4,
   rosterImportLinesPerSecond: 500,
   classifierCategoryAccuracy: 0.9,
+  /** A scan's cost follows what is due, not what is open. */
+  slaScanReadUnitRatio: 1.1,
 } as const;
 
 /** The number at `path` in `figures`, if it is there and finite. */
@@ -111,6 +118,7 @@ export function goalRows(figures: BenchFigures): GoalRow[] {
   if (handler !== undefined && parseOnly !== undefined && parseOnly > 0) {
     add('handlerCpuMsPerMessage / parseOnlyCpuMsPerMessage', handler / parseOnly, GOALS.handlerToParseOnlyCpu, 2, '×');
   }
+  add('slaScanReadUnitRatio', figureAt(figures, 'slaScanReadUnitRatio'), GOALS.slaScanReadUnitRatio, 2, '×');
   const importRate = figureAt(figures, 'rosterImportLinesPerSecond');
   if (importRate !== undefined) {
     rows.push({ figure: 'rosterImportLinesPerSecond', measured: importRate, goal: GOALS.rosterImportLinesPerSecond, met: importRate >= GOALS.rosterImportLinesPerSecond, digits: 0, prefix: '', atLeast: true });

@@ -69,6 +69,14 @@ describe('bench figures', () => {
     ]);
   });
 
+  it('holds the SLA scan to its read-unit ratio, and asks the sla-scan phase for all three of its figures', () => {
+    const scan = { generatedAt: COMPLETE.generatedAt, slaScanReadUnits10000: 25, slaScanReadUnits100: 23.5, slaScanReadUnitRatio: 1.06 };
+    expect(goalRows(scan)).toEqual([{ figure: 'slaScanReadUnitRatio', measured: 1.06, goal: 1.1, met: true, digits: 2, prefix: '×' }]);
+    expect(goalRows({ ...scan, slaScanReadUnitRatio: 1.2 })[0]?.met).toBe(false);
+    const { slaScanReadUnits100: _small, ...withoutSmall } = scan;
+    expect(missingFigureKeys(withoutSmall, new Set(['sla-scan']))).toEqual(['slaScanReadUnits100']);
+  });
+
   it('prints a figure with its goal and verdict', () => {
     expect(againstGoal(1.254, 1.3, 2, '×')).toBe('1.25× (goal ≤ 1.3×: met)');
     expect(againstGoal(8.8, 2, 2, '×')).toBe('8.80× (goal ≤ 2×: OVER)');
