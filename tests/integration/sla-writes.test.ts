@@ -21,7 +21,7 @@ afterAll(async () => {
 
 async function openTicket(customer: string): Promise<string> {
   const result = await stack.deliver(composeMessage({ from: customer, subject: 'Deposit missing', text: 'My USDT deposit has not arrived.' }));
-  if (!('ticketId' in result)) throw new Error(`no ticket: ${JSON.stringify(result)}`);
+  if (!('ticketId' in result) || !result.ticketId) throw new Error(`no ticket: ${JSON.stringify(result)}`);
   return result.ticketId;
 }
 
