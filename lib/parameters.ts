@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { loadSlaPolicyFile } from '../functions/sla/policy-file';
 
 /** Where `cdk.json` lives and CDK runs the app: relative parameter paths start here. */
-export const PROJECT_ROOT = join(import.meta.dirname, '..');
+const PROJECT_ROOT = join(import.meta.dirname, '..');
 
 /** What an engineer sets in cdk.json's context or with `-c key=value` on the command line. */
 export const parametersSchema = z.object({
