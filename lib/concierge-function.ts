@@ -5,10 +5,13 @@ import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-l
 import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { BUNDLED_SLA_POLICY_DEFINE } from '../functions/sla/policy-file';
 
-export interface ConciergeFunctionProps extends Pick<NodejsFunctionProps, 'entry' | 'description' | 'environment' | 'deadLetterQueue' | 'retryAttempts' | 'reservedConcurrentExecutions'> {
+export interface ConciergeFunctionProps extends Pick<NodejsFunctionProps, 'entry' | 'description' | 'environment' | 'deadLetterQueue' | 'retryAttempts' | 'maxEventAge' | 'reservedConcurrentExecutions'> {
   /** Modules this function defers besides DEFERRED_MODULES (FUNCTION_DEFERRED_MODULES). */
   readonly extraDeferredModules?: Readonly<Record<string, string>>;
+  /** The SLA policy file's text, compiled into the bundle (functions/sla/policy-file.ts); absent, the defaults. */
+  readonly slaPolicyText?: string;
   /** Chosen from measurement; see README "Sizing". */
   memorySize: number;
   timeout: Duration;
@@ -88,6 +91,14 @@ export const DEPLOYED_BUNDLING = {
   esbuildArgs: { '--alias': deferredAliases() },
 } as const satisfies NodejsFunctionProps['bundling'];
 
+/**
+ * The esbuild `define` that compiles an SLA policy's text into a bundle: `loadConfiguredSlaPolicy` reads
+ * BUNDLED_SLA_POLICY_DEFINE, which esbuild replaces with this string literal.
+ */
+export function slaPolicyDefine(slaPolicyText: string | undefined): Record<string, string> {
+  return slaPolicyText === undefined ? {} : { [BUNDLED_SLA_POLICY_DEFINE]: JSON.stringify(slaPolicyText) };
+}
+
 /** NODE_OPTIONS every function starts with; empty since source maps are off (see sourceMap above). */
 export const DEPLOYED_NODE_OPTIONS: string = '';
 
@@ -96,9 +107,13 @@ export const DEPLOYED_NODE_OPTIONS: string = '';
  * its own log group with retention, JSON logs, X-Ray tracing.
  */
 export class ConciergeFunction extends NodejsFunction {
+  /** What esbuild replaces in this function's bundle (empty unless an SLA policy is bundled). */
+  readonly bundlingDefine: Readonly<Record<string, string>>;
+
   constructor(scope: Construct, id: string, props: ConciergeFunctionProps) {
-    const { logRetention, extraDeferredModules, ...functionProps } = props;
+    const { logRetention, extraDeferredModules, slaPolicyText, ...functionProps } = props;
     const deferred = deferredModulesWith(extraDeferredModules);
+    const define = slaPolicyDefine(slaPolicyText);
     const logGroup = new LogGroup(scope, `${id}Logs`, { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
     super(scope, id, {
       ...functionProps,
@@ -118,6 +133,8 @@ export class ConciergeFunction extends NodejsFunction {
         ...DEPLOYED_BUNDLING,
         mainFields: [...DEPLOYED_BUNDLING.mainFields],
         esbuildArgs: { '--alias': deferredAliases(deferred) },
+        // Only the main bundle reads the policy; the deferred modules are built without it.
+        define,
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
@@ -125,6 +142,7 @@ export class ConciergeFunction extends NodejsFunction {
         },
       },
     });
+    this.bundlingDefine = define;
   }
 
   /** Sets TABLE_NAME and grants exactly the table actions this function needs, indexes included. */

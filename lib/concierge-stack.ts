@@ -9,6 +9,7 @@ import { RawMailStorage } from './constructs/raw-mail';
 import { Receiving } from './constructs/receiving';
 import { logicalIdOutsideGroups } from './constructs/resource-group';
 import { Sending } from './constructs/sending';
+import { SlaScanner } from './constructs/sla-scanner';
 import { TicketTable } from './constructs/table';
 import type { ConciergeParameters } from './parameters';
 
@@ -18,7 +19,8 @@ export interface ConciergeStackProps extends StackProps {
 
 /**
  * The whole desk: SES receiving into S3 and `inbound`, the ticket table, SES sending with a configuration
- * set whose bounces and complaints go to SNS, the IAM-authorised API, dead letters and alarms. Each part is a
+ * set whose bounces and complaints go to SNS, the IAM-authorised API, the SLA scan every minute, dead letters
+ * and alarms. Each part is a
  * construct in `lib/constructs/` that owns its grants and its cdk-nag acknowledgements.
  */
 export class ConciergeStack extends Stack {
@@ -41,6 +43,8 @@ export class ConciergeStack extends Stack {
       topicKey,
     });
     const alarms = new Alarms(this, 'Alarms', { email: p.alarmEmail, topicKey });
+    // Every function that keeps the SLA clock carries the same policy, checked at synth (lib/parameters.ts).
+    const slaPolicy = p.slaPolicy ? { slaPolicyText: p.slaPolicy.text } : {};
     const inbound = new Inbound(this, 'Inbound', {
       table,
       rawMail,
@@ -50,13 +54,17 @@ export class ConciergeStack extends Stack {
       ackLimitPerHour: p.ackLimitPerHour,
       ackLimitPerSenderPerHour: p.ackLimitPerSenderPerHour,
       logRetention,
+      ...slaPolicy,
     });
     const receiving = new Receiving(this, 'Receiving', { recipients: p.supportAddresses, rawMail, inbound: inbound.fn });
-    const api = new StaffApi(this, 'Api', { table, sending, supportAddress: p.supportAddresses[0]!, logRetention });
+    const api = new StaffApi(this, 'Api', { table, sending, supportAddress: p.supportAddresses[0]!, logRetention, ...slaPolicy });
+    const slaScanner = new SlaScanner(this, 'SlaScanner', { table, sending, supportAddress: p.supportAddresses[0]!, logRetention, ...slaPolicy });
 
     alarms.onDeadLetters(inbound.deadLetters);
     alarms.onFunctionFailures('Inbound', inbound.fn);
     alarms.onFunctionFailures('Api', api.fn);
+    alarms.onFunctionFailures('SlaScan', slaScanner.fn);
+    alarms.onVipUrgentBreaches();
 
     sending.dkimRecords.forEach((record, index) => {
       new CfnOutput(this, `DkimCname${index + 1}`, { value: `${record.name} ${record.type} ${record.value}`, description: `DKIM record ${index + 1} for ${p.mailDomain}` });
@@ -69,6 +77,7 @@ export class ConciergeStack extends Stack {
     new CfnOutput(this, 'InboundFunctionName', { value: inbound.fn.functionName });
     new CfnOutput(this, 'InboundLogGroupName', { value: inbound.fn.logGroup.logGroupName });
     new CfnOutput(this, 'ApiLogGroupName', { value: api.fn.logGroup.logGroupName });
+    new CfnOutput(this, 'SlaScanLogGroupName', { value: slaScanner.fn.logGroup.logGroupName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: inbound.deadLetters.queueUrl });
     new CfnOutput(this, 'SendingFeedbackTopicArn', { value: sending.feedbackTopic.topicArn });
   }

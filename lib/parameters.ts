@@ -1,4 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { loadSlaPolicyFile } from '../functions/sla/policy-file';
+
+/** Where `cdk.json` lives and CDK runs the app: relative parameter paths start here. */
+const PROJECT_ROOT = join(import.meta.dirname, '..');
 
 /** What an engineer sets in cdk.json's context or with `-c key=value` on the command line. */
 export const parametersSchema = z.object({
@@ -30,9 +36,24 @@ export const parametersSchema = z.object({
     .union([z.boolean(), z.enum(['true', 'false'])])
     .transform((value) => value === true || value === 'true')
     .default(true),
+  /**
+   * The SLA policy file (JSON, see docs/sla-policy.example.json), relative to the project or absolute; absent,
+   * the functions use the built-in defaults.
+   */
+  slaPolicyFile: z.string().trim().min(1).optional(),
 });
 
-export type ConciergeParameters = z.output<typeof parametersSchema>;
+/** An SLA policy file checked at synth, its text as written (bundled into the functions that keep the SLA clock). */
+export interface BundledSlaPolicy {
+  /** Absolute path of the file. */
+  readonly file: string;
+  readonly text: string;
+}
+
+export type ConciergeParameters = z.output<typeof parametersSchema> & {
+  /** The policy `slaPolicyFile` names, checked; absent when the parameter is not set. */
+  readonly slaPolicy?: BundledSlaPolicy;
+};
 
 /** Parses the context; every problem is named so `cdk synth` fails with a message, not a stack trace. */
 export function readParameters(context: (key: string) => unknown): ConciergeParameters {
@@ -52,5 +73,20 @@ export function readParameters(context: (key: string) => unknown): ConciergePara
       `Concierge parameters: ackLimitPerSenderPerHour (${parsed.data.ackLimitPerSenderPerHour}) is above ackLimitPerHour (${parsed.data.ackLimitPerHour}), the cap for the whole desk`,
     );
   }
-  return parsed.data;
+  const slaPolicy = parsed.data.slaPolicyFile === undefined ? undefined : readSlaPolicy(parsed.data.slaPolicyFile);
+  return { ...parsed.data, ...(slaPolicy ? { slaPolicy } : {}) };
+}
+
+/**
+ * Checks the policy file as the functions will (loadSlaPolicyFile), so a bad one fails `cdk synth` with the
+ * path of each mistake instead of every cold start on AWS.
+ */
+function readSlaPolicy(path: string): BundledSlaPolicy {
+  const file = isAbsolute(path) ? path : resolve(PROJECT_ROOT, path);
+  try {
+    loadSlaPolicyFile(file);
+  } catch (error) {
+    throw new Error(`Concierge parameters: slaPolicyFile: ${(error as Error).message}`);
+  }
+  return { file, text: readFileSync(file, 'utf8') };
 }

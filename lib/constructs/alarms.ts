@@ -1,5 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, Metric, Stats, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -8,6 +8,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SLA_METRICS, type MetricPoint } from '../../functions/commons/metrics';
 import { ResourceGroup } from './resource-group';
 
 export interface AlarmsProps {
@@ -18,6 +19,9 @@ export interface AlarmsProps {
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
+
+/** The tickets whose breaches page: a VIP's urgent ticket (security incidents among them) promised in minutes. */
+export const VIP_URGENT: MetricPoint['dimensions'] = { Tier: 'vip', Priority: 'urgent' };
 
 /** An encrypted SNS topic that e-mails the on-call address, and alarms that fire on the first bad datapoint. */
 export class Alarms extends ResourceGroup {
@@ -66,11 +70,35 @@ export class Alarms extends ResourceGroup {
     this.alarm(`${name}ThrottlesAlarm`, fn.metricThrottles({ period: FIVE_MINUTES }), `${name} function throttles`);
   }
 
-  private alarm(id: string, metric: IMetric, description: string): void {
+  /**
+   * Alarms in the minute a VIP urgent ticket breaches a target: the scan runs every minute and publishes one
+   * `SlaBreaches` point per breach (EMF), so a one-minute period tells on-call within about two minutes, where
+   * five would let a fifteen-minute promise lie broken five minutes more. No breach publishes nothing: missing
+   * data is not breaching.
+   */
+  onVipUrgentBreaches(): void {
+    const breaches = new Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: SLA_METRICS.breaches,
+      dimensionsMap: { ...VIP_URGENT },
+      statistic: Stats.SUM,
+      period: Duration.minutes(1),
+    });
+    this.alarm('VipUrgentSlaBreachesAlarm', breaches, 'A VIP urgent ticket breached its SLA (escalated by mail to the backup and the leads); see README "When it fails".', {
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+  }
+
+  private alarm(
+    id: string,
+    metric: IMetric,
+    description: string,
+    trigger: { threshold: number; comparisonOperator: ComparisonOperator } = { threshold: 0, comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD },
+  ): void {
     new Alarm(this, id, {
       metric,
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      ...trigger,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
       alarmDescription: description,

@@ -26,6 +26,8 @@ export interface StaffApiProps {
   readonly sending: Sending;
   /** The address answers come from (the first support address). */
   readonly supportAddress: string;
+  /** The SLA policy file's text, bundled into the function (staff changes recompute due times); absent, the defaults. */
+  readonly slaPolicyText?: string;
   readonly logRetention: RetentionDays;
 }
 
@@ -49,6 +51,7 @@ export class StaffApi extends ResourceGroup {
       logRetention: props.logRetention,
       environment: { SUPPORT_ADDRESS: props.supportAddress },
       extraDeferredModules: FUNCTION_DEFERRED_MODULES.api,
+      ...(props.slaPolicyText === undefined ? {} : { slaPolicyText: props.slaPolicyText }),
     });
     acknowledgeFunctionBaseline(this.fn);
     props.table.grant(this.fn, 'read-write');

@@ -22,6 +22,8 @@ export interface InboundProps {
   readonly ackLimitPerHour: number;
   /** Acknowledgements one sender receives per clock hour (UTC). */
   readonly ackLimitPerSenderPerHour: number;
+  /** The SLA policy file's text, bundled into the function (it starts each new ticket's clock); absent, the defaults. */
+  readonly slaPolicyText?: string;
   readonly logRetention: RetentionDays;
 }
 
@@ -60,6 +62,7 @@ export class Inbound extends ResourceGroup {
         ACK_LIMIT_PER_HOUR: String(props.ackLimitPerHour),
         ACK_LIMIT_PER_SENDER_PER_HOUR: String(props.ackLimitPerSenderPerHour),
       },
+      ...(props.slaPolicyText === undefined ? {} : { slaPolicyText: props.slaPolicyText }),
     });
     acknowledgeFunctionBaseline(this.fn);
     props.table.grant(this.fn, 'read-write');

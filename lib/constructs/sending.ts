@@ -92,9 +92,16 @@ export class Sending extends ResourceGroup {
     fn.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.replyTokenSecret.secretArn] }));
   }
 
-  /** Lets `fn` send raw mail through the configuration set, From the desk's own addresses only. */
-  grantSend(fn: ConciergeFunction): void {
+  /**
+   * Lets `fn` send raw mail through the configuration set, From the desk's own addresses only, or from those of
+   * them `fromAddresses` names.
+   */
+  grantSend(fn: ConciergeFunction, fromAddresses: readonly string[] = this.fromAddresses): void {
     const stack = Stack.of(this);
+    const notTheDesks = fromAddresses.filter((address) => !this.fromAddresses.includes(address));
+    if (fromAddresses.length === 0 || notTheDesks.length > 0) {
+      throw new Error(`${fn.node.id} may send only From the desk's own addresses (${this.fromAddresses.join(', ')}), not ${notTheDesks.join(', ') || 'none'}`);
+    }
     fn.addEnvironment('SES_CONFIGURATION_SET', this.configurationSet.configurationSetName);
     // SES authorises a send against the sender's identity and, in the sandbox, each recipient's identity too,
     // so the grant names every identity but only for mail From the desk's own addresses.
@@ -105,7 +112,7 @@ export class Sending extends ResourceGroup {
           `arn:${stack.partition}:ses:${stack.region}:${stack.account}:identity/*`,
           `arn:${stack.partition}:ses:${stack.region}:${stack.account}:configuration-set/${this.configurationSet.configurationSetName}`,
         ],
-        conditions: { StringEquals: { 'ses:FromAddress': [...this.fromAddresses] } },
+        conditions: { StringEquals: { 'ses:FromAddress': [...fromAddresses] } },
       }),
     );
     const { region, account } = nagEnvironment(this);

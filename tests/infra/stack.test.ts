@@ -179,11 +179,16 @@ describe('SES sending and alarms', () => {
     expect(statements.some((st) => st.Effect === 'Allow' && st.Principal?.Service === 'cloudwatch.amazonaws.com' && st.Action === 'sns:Publish')).toBe(true);
   });
 
-  it('lets inbound and the API (relayed answers) send only From the desk’s own addresses, through its configuration set', () => {
-    const statements = ofType('AWS::IAM::Policy').flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement);
-    const send = statements.filter((statement) => statement.Action === 'ses:SendRawEmail');
-    expect(send).toHaveLength(2);
-    for (const statement of send) expect(statement.Condition).toEqual({ StringEquals: { 'ses:FromAddress': ['support@support-example.com', 'desk@support-example.com'] } });
+  it('lets inbound and the API (relayed answers) send only From the desk’s own addresses, the SLA scan only From the support address, through its configuration set', () => {
+    const senders = ofType('AWS::IAM::Policy').flatMap(([id, p]) =>
+      (p.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement.filter((statement) => statement.Action === 'ses:SendRawEmail').map((statement) => [id.replace(/ServiceRole.*/, ''), statement] as const),
+    );
+    expect(senders.map(([role]) => role).sort()).toEqual(['Api', 'Inbound', 'SlaScan']);
+    for (const [role, statement] of senders) {
+      const from = role === 'SlaScan' ? ['support@support-example.com'] : ['support@support-example.com', 'desk@support-example.com'];
+      expect(statement.Condition, role).toEqual({ StringEquals: { 'ses:FromAddress': from } });
+      expect(JSON.stringify(statement.Resource), role).toContain(':configuration-set/');
+    }
   });
 });
 
