@@ -80,11 +80,16 @@ describe('the SLA scan', () => {
     const ticket = await openIncident(store);
     const atWarning = scanDependencies(minutesAfter(ticket.createdAt, 12));
     const atBreach = scanDependencies(minutesAfter(ticket.createdAt, 16));
+    const muchLater = scanDependencies(minutesAfter(ticket.createdAt, 60));
 
-    // Act
-    const warned = await Promise.all(Array.from({ length: 5 }, () => runSlaScan(atWarning)));
-    const breached = await Promise.all(Array.from({ length: 5 }, () => runSlaScan(atBreach)));
-    await runSlaScan(scanDependencies(minutesAfter(ticket.createdAt, 60)));
+    // Act: five at the warning, five at the breach, one long after. Which of the five sends which mail, and
+    // which marks the action, is up to the race (a run that found any mail of an action claimed by another
+    // leaves the mark to a later run); what is sent and counted is not.
+    const runs = [
+      ...(await Promise.all(Array.from({ length: 5 }, () => runSlaScan(atWarning)))),
+      ...(await Promise.all(Array.from({ length: 5 }, () => runSlaScan(atBreach)))),
+      await runSlaScan(muchLater),
+    ];
 
     // Assess
     expect(await slaMailAbout(ticket.ref)).toEqual([
@@ -92,9 +97,11 @@ describe('the SLA scan', () => {
       `lea@staff.example: [#${ticket.ref}] SLA breached: first response`,
       `mia@staff.example: [#${ticket.ref}] SLA warning: first response`,
     ]);
-    expect(warned.reduce((sum, run) => sum + run.warnings, 0)).toBe(1);
-    expect(breached.reduce((sum, run) => sum + run.breaches, 0)).toBe(1);
-    expect(atBreach.points.filter((point) => point.name === 'SlaBreaches')).toEqual([
+    expect(runs.reduce((sum, run) => sum + run.warnings, 0)).toBe(1);
+    expect(runs.reduce((sum, run) => sum + run.breaches, 0)).toBe(1);
+    expect(runs.reduce((sum, run) => sum + run.mailsSent, 0)).toBe(3);
+    const breachPoints = [...atWarning.points, ...atBreach.points, ...muchLater.points].filter((point) => point.name === 'SlaBreaches');
+    expect(breachPoints).toEqual([
       expect.objectContaining({ value: 1, dimensions: { Tier: 'vip', Priority: 'urgent' }, properties: expect.objectContaining({ target: 'firstResponse', ticketId: ticket.id }) }),
     ]);
     const events = await store.listEvents(ticket.id);

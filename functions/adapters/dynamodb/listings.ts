@@ -9,6 +9,7 @@ import type { MessagePosition, Page, TicketPosition } from '../../ports/ticket-s
 import type { InboundReceipt, Ticket, TicketMessage } from '../../tickets/model';
 import { batchGetItems, fromItem } from './items';
 import { messageFromItem } from './messages';
+import { ticketFromItem } from './tickets';
 import { assigneeIndexKey, customerIndexKey, customerPartition, MESSAGE_SK_PREFIX, messageKey, quarantineMonthPartition, recentIndexKey, ticketKey, ticketMonthPartition } from './keys';
 import { TABLE_SCHEMA } from './table-schema';
 
@@ -49,12 +50,12 @@ async function queryPartition(
 }
 
 /** The items under `keys`, in the order of `keys` (one batch read per 100). */
-async function readByKeys<T>(client: DynamoDBDocumentClient, tableName: string, keys: Key[]): Promise<T[]> {
+async function readByKeys<T>(client: DynamoDBDocumentClient, tableName: string, keys: Key[], decode: (item: Record<string, unknown>) => T = fromItem<T>): Promise<T[]> {
   const byKey = new Map<string, Record<string, unknown>>();
   for (const item of await batchGetItems(client, tableName, keys)) byKey.set(`${String(item.pk)}\n${String(item.sk)}`, item);
   return keys.flatMap((key) => {
     const item = byKey.get(`${key.pk}\n${key.sk}`);
-    return item ? [fromItem<T>(item)] : [];
+    return item ? [decode(item)] : [];
   });
 }
 
@@ -73,7 +74,7 @@ export async function listTicketsByCustomer(client: DynamoDBDocumentClient, tabl
     ...(startKey ? { startKey } : {}),
   });
   const page = pageOf(entries, limit);
-  return { items: await readByKeys<Ticket>(client, tableName, page.items.map(baseKeyOf)), more: page.more };
+  return { items: await readByKeys(client, tableName, page.items.map(baseKeyOf), ticketFromItem), more: page.more };
 }
 
 /** A staff member's tickets (open and closed), newest first. */
@@ -85,7 +86,7 @@ export async function listTicketsByAssignee(client: DynamoDBDocumentClient, tabl
     ...(startKey ? { startKey } : {}),
   });
   const page = pageOf(entries, limit);
-  return { items: await readByKeys<Ticket>(client, tableName, page.items.map(baseKeyOf)), more: page.more };
+  return { items: await readByKeys(client, tableName, page.items.map(baseKeyOf), ticketFromItem), more: page.more };
 }
 
 export async function listRecentTickets(
@@ -113,7 +114,7 @@ export async function listRecentTickets(
     month.setUTCMonth(month.getUTCMonth() - 1);
   }
   const page = pageOf(entries, limit);
-  return { items: await readByKeys<Ticket>(client, tableName, page.items.map(baseKeyOf)), more: page.more };
+  return { items: await readByKeys(client, tableName, page.items.map(baseKeyOf), ticketFromItem), more: page.more };
 }
 
 export async function listMessagesPage(client: DynamoDBDocumentClient, tableName: string, ticketId: string, limit: number, after?: MessagePosition): Promise<Page<TicketMessage>> {

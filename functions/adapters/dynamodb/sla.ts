@@ -7,7 +7,9 @@ import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from 
 import type { Page, SlaDueEntry, SlaFieldsChange } from '../../ports/ticket-store';
 import type { Ticket, TicketEvent, TicketSlaState } from '../../tickets/model';
 import { eventItem } from './assignment';
-import { batchGetItems, cancellationReasons, fromItem, retryOnConflict } from './items';
+import { batchGetItems, cancellationReasons, retryOnConflict } from './items';
+import { encodeSlaState } from './sla-codec';
+import { ticketFromItem } from './tickets';
 import { SLA_DUE_PARTITION, slaDueIndexKey, ticketKey } from './keys';
 import { TABLE_SCHEMA } from './table-schema';
 
@@ -27,11 +29,11 @@ export interface SlaUpdateParts {
 export function slaUpdateParts(ticketId: string, next: TicketSlaState, readVersion: number): SlaUpdateParts {
   const due = next.checkAt ? slaDueIndexKey(next.checkAt, ticketId) : undefined;
   return {
-    set: ['slaState = :slaState', ...(due ? ['gsi4pk = :gsi4pk', 'gsi4sk = :gsi4sk'] : [])],
+    set: ['sla = :sla', 'slaVersion = :slaVersion', ...(due ? ['gsi4pk = :gsi4pk', 'gsi4sk = :gsi4sk'] : [])],
     remove: due ? [] : ['gsi4pk', 'gsi4sk'],
-    condition: 'slaState.version = :slaReadVersion',
+    condition: 'slaVersion = :slaReadVersion',
     names: {},
-    values: { ':slaState': next, ':slaReadVersion': readVersion, ...(due ? { ':gsi4pk': due.gsi4pk, ':gsi4sk': due.gsi4sk } : {}) },
+    values: { ':sla': encodeSlaState(next), ':slaVersion': next.version, ':slaReadVersion': readVersion, ...(due ? { ':gsi4pk': due.gsi4pk, ':gsi4sk': due.gsi4sk } : {}) },
   };
 }
 
@@ -61,7 +63,7 @@ export async function writeTicketSla(
     ...(change.updatedAt ? { ':updatedAt': change.updatedAt } : {}),
   };
   // A ticket stored before the SLA engine has no clocks to fold: its fields change on the fields as read.
-  const condition = sla ? `attribute_exists(pk) AND ${sla.condition}` : 'attribute_exists(pk) AND attribute_not_exists(slaState) AND priority = :readPriority';
+  const condition = sla ? `attribute_exists(pk) AND ${sla.condition}` : 'attribute_exists(pk) AND attribute_not_exists(slaVersion) AND priority = :readPriority';
   const items: Record<string, unknown>[] = [
     {
       Update: {
@@ -124,5 +126,5 @@ export async function listSlaDue(client: DynamoDBDocumentClient, tableName: stri
 /** The tickets under `ids`, read strongly consistent (the scan acts on what they are now), in no order. */
 export async function getTicketsConsistent(client: DynamoDBDocumentClient, tableName: string, ids: readonly string[]): Promise<Ticket[]> {
   const items = await batchGetItems(client, tableName, ids.map(ticketKey), { consistent: true });
-  return items.map((item) => fromItem<Ticket>(item));
+  return items.map(ticketFromItem);
 }

@@ -3,7 +3,8 @@ import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type Dynam
 import { messageIdKey } from '../../tickets/references';
 import { messageIdItem, messageItem, putItems } from './messages';
 import type { AckAllowance, AlongsideWrites, ClaimResult, OpenTicketResult, RecordedSend, SendOnceLedger } from '../../ports/ticket-store';
-import type { OutboundSendRecord, Ticket, TicketMessage } from '../../tickets/model';
+import type { OutboundSendRecord, Ticket, TicketMessage, TicketSlaState } from '../../tickets/model';
+import { decodeSlaState, encodeSlaState } from './sla-codec';
 import { updateCountingAllowance, type CountedWriteResult } from './ack-allowance';
 import { eventItem, openTicketCounterUpdate } from './assignment';
 import { ClaimUpdates, TICKET_ACK_CLAIM } from './claim-updates';
@@ -11,20 +12,33 @@ import { cancellationReasons, failedCondition, fromItem, isConditionFailure, isI
 import { assigneeIndexKey, customerIndexKey, messageKey, recentIndexKey, slaDueIndexKey, ticketKey } from './keys';
 
 export function ticketItem(ticket: Ticket): Record<string, unknown> {
+  const { slaState, ...rest } = ticket;
   return {
     ...ticketKey(ticket.id),
     ...customerIndexKey(ticket.customer, ticket.createdAt, ticket.id),
     ...recentIndexKey(ticket.createdAt, ticket.id),
     ...(ticket.assignee ? assigneeIndexKey(ticket.assignee, ticket.createdAt, ticket.id) : {}),
-    ...(ticket.slaState?.checkAt ? slaDueIndexKey(ticket.slaState.checkAt, ticket.id) : {}),
+    ...(slaState?.checkAt ? slaDueIndexKey(slaState.checkAt, ticket.id) : {}),
     type: 'ticket',
-    ...ticket,
+    ...rest,
+    ...(slaState ? slaAttributes(slaState) : {}),
   };
+}
+
+/** The stored SLA's attributes: the compact state and the version the writes' conditions compare. */
+export function slaAttributes(state: TicketSlaState): { sla: string; slaVersion: number } {
+  return { sla: encodeSlaState(state), slaVersion: state.version };
+}
+
+/** A ticket as the store returns it, from its item (the SLA state decoded). */
+export function ticketFromItem(item: Record<string, unknown>): Ticket {
+  const { sla, slaVersion, ...rest } = fromItem<Ticket & { sla?: string; slaVersion?: number }>(item);
+  return { ...rest, ...(typeof sla === 'string' ? { slaState: decodeSlaState(sla, Number(slaVersion)) } : {}) };
 }
 
 export async function getTicket(client: DynamoDBDocumentClient, tableName: string, ticketId: string, consistent = false): Promise<Ticket | undefined> {
   const result = await client.send(new GetCommand({ TableName: tableName, Key: ticketKey(ticketId), ...(consistent ? { ConsistentRead: true } : {}) }));
-  return result.Item ? fromItem<Ticket>(result.Item) : undefined;
+  return result.Item ? ticketFromItem(result.Item) : undefined;
 }
 
 /**
@@ -51,7 +65,7 @@ export async function openTicket(client: DynamoDBDocumentClient, tableName: stri
     if (!reasons && !isConditionFailure(error)) throw error;
     const old = oldItemOf(reasons ? reasons[0]?.Item : (error as { Item?: unknown }).Item);
     if (!old) throw new Error('a ticket with this reference exists but DynamoDB returned no item');
-    return { status: 'exists', existing: fromItem<Ticket>(old) };
+    return { status: 'exists', existing: ticketFromItem(old) };
   }
 }
 
