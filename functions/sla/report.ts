@@ -80,8 +80,10 @@ function outcomeOf(ticket: ReportTicket, now: Date, policy: SlaPolicy): TicketOu
     if (state.marks[target]?.breachedAt) breached = true;
     if (!run || !clock) continue;
     if (clock.state === 'breached') breached = true;
-    const running = !run.stopped && (clock.state === 'running' || clock.state === 'breached');
-    if (running && ticket.status !== 'closed' && (clock.state === 'breached' || (clock.warnAt !== undefined && Date.parse(clock.warnAt) <= now.getTime()))) atRisk = true;
+    // A stopped clock is settled, and a paused one waits on the customer: neither is at risk.
+    if (run.stopped || ticket.status === 'closed') continue;
+    const pastWarning = clock.warnAt !== undefined && Date.parse(clock.warnAt) <= now.getTime();
+    if (clock.state === 'breached' || (clock.state === 'running' && pastWarning)) atRisk = true;
   }
   return { breached, atRisk, ...(firstResponseSeconds !== undefined ? { firstResponseSeconds } : {}) };
 }
