@@ -14,6 +14,7 @@ import { BadRequestError, HttpError, MethodNotAllowedError, NotFoundError } from
 import { routeForPath, routeForResource, type ApiRoute } from './routes';
 import { Answer, createStaff, importCustomers, listStaff, putCustomer, showCustomer, showStaff, updateCustomer, updateStaff } from './roster-api';
 import { listTickets, patchTicket, replyToTicket, showTicket } from './tickets-api';
+import { slaReport } from './reports-api';
 
 const config = loadApiConfig();
 const documentClient = createDocumentClient();
@@ -59,6 +60,7 @@ const actions: Record<RouteKey, Action> = {
   'POST /customers/import': (_query, _path, body) => importCustomers(roster, body),
   'GET /customers/{email}': (_query, path) => showCustomer(roster, path.email),
   'PATCH /customers/{email}': (_query, path, body) => updateCustomer(roster, path.email, body),
+  'GET /reports/sla': (query) => slaReport(store, query, config),
 };
 
 /** The JSON body of a request that carries one; none for GET. */

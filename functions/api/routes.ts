@@ -17,6 +17,7 @@ export const API_ROUTES = [
   { method: 'POST', resource: '/customers/import', query: [] },
   { method: 'GET', resource: '/customers/{email}', query: [] },
   { method: 'PATCH', resource: '/customers/{email}', query: [] },
+  { method: 'GET', resource: '/reports/sla', query: ['from', 'to'] },
 ] as const;
 
 export type ApiRoute = (typeof API_ROUTES)[number];

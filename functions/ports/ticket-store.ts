@@ -115,6 +115,14 @@ export interface MessagePosition {
   key: string;
 }
 
+/** What a report reads of a ticket: the fields that decide its SLA, without its subject, addresses or parties. */
+export type TicketSlaFacts = Pick<Ticket, 'id' | 'tier' | 'priority' | 'category' | 'assignee' | 'createdAt' | 'firstRespondedAt' | 'status' | 'slaState'>;
+
+export type TicketsOpenedResult =
+  | { status: 'listed'; tickets: TicketSlaFacts[] }
+  /** The range holds more than `limit` tickets; none of them was read. */
+  | { status: 'too-many'; limit: number };
+
 export type AssignmentChangeResult = 'changed' | 'changed-meanwhile' | 'unknown-staff';
 
 /** What one batch read tells a person's mail (see TicketStore.lookupDelivery). */
@@ -196,6 +204,11 @@ export interface TicketStore {
   listTicketsByCustomer(customer: string, limit: number, after?: TicketPosition): Promise<Page<Ticket>>;
   /** Newest tickets across customers, walking back month by month through `months` months up to `now`. */
   listRecentTickets(limit: number, options?: { after?: TicketPosition; now?: Date; months?: number }): Promise<Page<Ticket>>;
+  /**
+   * The tickets opened in [from, to), oldest first, as they are now (what a report reads of them); `too-many`
+   * when the range holds more than `limit`, rather than some of them.
+   */
+  listTicketsOpenedBetween(from: Date, to: Date, limit: number): Promise<TicketsOpenedResult>;
   /** A ticket's messages in the order they arrived: `limit` of them after `after`, and whether more follow. */
   listMessagesPage(ticketId: string, limit: number, after?: MessagePosition): Promise<Page<TicketMessage>>;
   /** All of a ticket's messages in the order they arrived. */

@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { apiRequest, type RequestBody } from './api-client';
+import { CATEGORIES } from '../../functions/sla/categorize';
+import { SLA_PRIORITIES } from '../../functions/sla/policy';
 import { registerRosterCommands } from './roster-commands';
+import { registerSlaCommands, slaLines, type SlaTargetView } from './sla-commands';
 import { sendRawMessage } from './smtp-send';
 
 /** A failure the user can act on: printed as one line, never as a stack trace. */
@@ -29,6 +32,8 @@ interface TicketSummary {
   updatedAt: string;
   flags: string[];
   priority?: string;
+  category?: string;
+  sla?: Partial<Record<'firstResponse' | 'nextResponse' | 'resolution', SlaTargetView>>;
 }
 
 interface TicketMessageView {
@@ -155,6 +160,8 @@ Examples:
   npx concierge send tests/fixtures/demo/first-message.eml      deliver a message to \`npm start\`
   npx concierge tickets list --customer alice@example.com
   npx concierge tickets show K7Q3XM
+  npx concierge tickets update K7Q3XM --priority high --category kyc
+  npx concierge sla report --from 2026-11-01 --to 2026-12-01
   npx concierge staff add --name "Mia Chen" --email mia@desk.example --role manager --capacity 40
   npx concierge customers import vip-roster.csv                  (see: npx concierge customers import --help)
   CONCIERGE_API_URL=https://<id>.execute-api.<region>.amazonaws.com/v1/ npx concierge tickets list
@@ -205,8 +212,10 @@ Examples:
       const { next: _first, ...ticket } = { ...page, messages: [...page.messages] };
       if (!options.json) {
         print(`[#${ticket.ref}] ${ticket.subject}`);
-        print(`id ${ticket.id} · ${ticket.status} · ${ticket.priority ?? ''} · customer ${ticket.customer} · flags ${ticket.flags.join(',') || '-'}`);
+        print(`id ${ticket.id} · ${ticket.status} · ${ticket.priority ?? ''} · ${ticket.category ?? '-'} · customer ${ticket.customer} · flags ${ticket.flags.join(',') || '-'}`);
         print(`assignee ${ticket.assignee ?? '-'} · first response ${ticket.firstRespondedAt ?? '-'}`);
+        const sla = slaLines(ticket.sla);
+        for (const line of sla.length > 0 ? sla : ['-']) print(`SLA ${line}`);
         for (const event of ticket.events ?? []) {
           print(`  ${event.at} ${event.type} by ${event.actor}${Object.keys(event.detail).length > 0 ? ` (${Object.entries(event.detail).map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''}`);
         }
@@ -257,19 +266,29 @@ Examples:
     });
   tickets
     .command('update')
-    .description("change a ticket's status or assignee (recorded on the ticket as events)")
+    .description("change a ticket's status, assignee, priority or category (recorded on the ticket as events; priority and category move its SLA due times)")
     .argument('<id|ref>', 'ticket reference (e.g. K7Q3XM)')
     .addOption(new Option('--status <status>', 'new status').choices(['open', 'waiting-on-customer', 'closed']))
     .option('--assignee <staff-id>', 'assign to this staff member (st-…), or "none" to unassign')
+    .addOption(new Option('--priority <priority>', 'new priority').choices(SLA_PRIORITIES))
+    .addOption(new Option('--category <category>', 'new category').choices(CATEGORIES))
     .option('--json', 'print the ticket as the API answers')
     .addOption(apiUrlOption())
     .addOption(signOption())
-    .action(async (idOrRef: string, options: { status?: string; assignee?: string; json?: boolean; api: string; sign?: boolean }) => {
-      if (options.status === undefined && options.assignee === undefined) throw new CliError('give --status and/or --assignee', 2);
-      const patch = { ...(options.status ? { status: options.status } : {}), ...(options.assignee !== undefined ? { assignee: options.assignee === 'none' ? null : options.assignee } : {}) };
+    .action(async (idOrRef: string, options: { status?: string; assignee?: string; priority?: string; category?: string; json?: boolean; api: string; sign?: boolean }) => {
+      if (options.status === undefined && options.assignee === undefined && options.priority === undefined && options.category === undefined) {
+        throw new CliError('give --status, --assignee, --priority and/or --category', 2);
+      }
+      const patch = {
+        ...(options.status ? { status: options.status } : {}),
+        ...(options.assignee !== undefined ? { assignee: options.assignee === 'none' ? null : options.assignee } : {}),
+        ...(options.priority ? { priority: options.priority } : {}),
+        ...(options.category ? { category: options.category } : {}),
+      };
       const ticket = await getJson<TicketSummary & { assignee?: string }>(options.api, ticketPath(idOrRef), options.sign, { method: 'PATCH', json: patch });
       if (options.json) return print(JSON.stringify(ticket, null, 2));
-      print(`[#${ticket.ref}] ${ticket.status} · ${ticket.assignee ? `assigned to ${ticket.assignee}` : 'unassigned'}`);
+      print(`[#${ticket.ref}] ${ticket.status} · ${ticket.priority ?? '-'} · ${ticket.category ?? '-'} · ${ticket.assignee ? `assigned to ${ticket.assignee}` : 'unassigned'}`);
+      for (const line of slaLines(ticket.sla)) print(`  ${line}`);
     });
 
   program
@@ -300,14 +319,16 @@ Examples:
       }
     });
 
-  registerRosterCommands(program, {
+  const kit = {
     getJson,
     print,
     table,
-    fail: (message, exitCode) => new CliError(message, exitCode),
+    fail: (message: string, exitCode?: number) => new CliError(message, exitCode),
     apiUrlOption,
     signOption,
-  });
+  };
+  registerRosterCommands(program, kit);
+  registerSlaCommands(program, kit);
   return program;
 }
 

@@ -85,7 +85,7 @@ export async function batchGetItems(
   client: DynamoDBDocumentClient,
   tableName: string,
   keys: readonly Record<string, unknown>[],
-  options: { consistent?: boolean; projection?: string } = {},
+  options: { consistent?: boolean; projection?: string; names?: Record<string, string> } = {},
 ): Promise<Record<string, unknown>[]> {
   const chunks: Record<string, unknown>[][] = [];
   for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) chunks.push(keys.slice(start, start + BATCH_GET_LIMIT));
@@ -98,7 +98,7 @@ export async function batchGetItems(
         if (attempt > 0) await sleep(UNPROCESSED_KEY_RETRY_DELAYS_MS[attempt - 1] ?? 2_000);
         const result: BatchGetCommandOutput = await client.send(
           new BatchGetCommand({
-            RequestItems: { [tableName]: { Keys: pending, ...(options.consistent ? { ConsistentRead: true } : {}), ...(options.projection ? { ProjectionExpression: options.projection } : {}) } },
+            RequestItems: { [tableName]: { Keys: pending, ...(options.consistent ? { ConsistentRead: true } : {}), ...(options.projection ? { ProjectionExpression: options.projection } : {}), ...(options.names ? { ExpressionAttributeNames: options.names } : {}) } },
           }),
         );
         items.push(...(result.Responses?.[tableName] ?? []));

@@ -5,11 +5,11 @@
  * one batch, so index entries never need rewriting when a ticket changes.
  */
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { MessagePosition, Page, TicketPosition } from '../../ports/ticket-store';
+import type { MessagePosition, Page, TicketPosition, TicketSlaFacts, TicketsOpenedResult } from '../../ports/ticket-store';
 import type { InboundReceipt, Ticket, TicketMessage } from '../../tickets/model';
 import { batchGetItems, fromItem } from './items';
 import { messageFromItem } from './messages';
-import { ticketFromItem } from './tickets';
+import { SLA_STATE_ATTRIBUTES, ticketFromItem } from './tickets';
 import { assigneeIndexKey, customerIndexKey, customerPartition, MESSAGE_SK_PREFIX, messageKey, quarantineMonthPartition, recentIndexKey, ticketKey, ticketMonthPartition } from './keys';
 import { TABLE_SCHEMA } from './table-schema';
 
@@ -49,10 +49,17 @@ async function queryPartition(
   return items;
 }
 
-/** The items under `keys`, in the order of `keys` (one batch read per 100). */
-async function readByKeys<T>(client: DynamoDBDocumentClient, tableName: string, keys: Key[], decode: (item: Record<string, unknown>) => T = fromItem<T>): Promise<T[]> {
+/** The items under `keys`, in the order of `keys` (one batch read per 100), or only the attributes `projection` names. */
+async function readByKeys<T>(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  keys: Key[],
+  decode: (item: Record<string, unknown>) => T = fromItem<T>,
+  projection?: { expression: string; names: Record<string, string> },
+): Promise<T[]> {
   const byKey = new Map<string, Record<string, unknown>>();
-  for (const item of await batchGetItems(client, tableName, keys)) byKey.set(`${String(item.pk)}\n${String(item.sk)}`, item);
+  const options = projection ? { projection: projection.expression, names: projection.names } : {};
+  for (const item of await batchGetItems(client, tableName, keys, options)) byKey.set(`${String(item.pk)}\n${String(item.sk)}`, item);
   return keys.flatMap((key) => {
     const item = byKey.get(`${key.pk}\n${key.sk}`);
     return item ? [decode(item)] : [];
@@ -140,4 +147,60 @@ export async function listQuarantined(client: DynamoDBDocumentClient, tableName:
   const index = TABLE_SCHEMA.recentIndex;
   const entries = await queryPartition(client, tableName, { index: index.name, partitionKey: index.partitionKey, value: quarantineMonthPartition(monthIso) }, limit, { newestFirst: true });
   return readByKeys<InboundReceipt>(client, tableName, entries.map(baseKeyOf));
+}
+
+/** The attributes a report reads of a ticket (ports/ticket-store.ts TicketSlaFacts), and its key to order by. */
+const SLA_FACT_ATTRIBUTES = ['pk', 'sk', 'id', 'tier', 'priority', 'category', 'assignee', 'createdAt', 'firstRespondedAt', 'status', ...SLA_STATE_ATTRIBUTES] as const satisfies ReadonlyArray<
+  keyof TicketSlaFacts | 'pk' | 'sk' | (typeof SLA_STATE_ATTRIBUTES)[number]
+>;
+const SLA_FACTS_PROJECTION = {
+  // Placeholders for every name: `status` is one of DynamoDB's reserved words.
+  expression: SLA_FACT_ATTRIBUTES.map((_, index) => `#a${index}`).join(', '),
+  names: Object.fromEntries(SLA_FACT_ATTRIBUTES.map((name, index) => [`#a${index}`, name])),
+};
+
+/**
+ * Keys read per round of batch reads: ten requests of 100 in flight at a time, so a large range does not
+ * open hundreds of requests at once.
+ */
+const OPENED_BETWEEN_READ_ROUND = 1_000;
+
+/**
+ * The tickets opened in [from, to), oldest first: the month partitions of GSI2 the range touches, each queried
+ * on its sort key range, then the current tickets read by key (only the attributes a report needs: a
+ * subject is as long as its sender made it). The index is read up to `limit + 1` entries, so a range that
+ * holds more than `limit` costs the index reads of `limit` tickets and no ticket reads.
+ */
+export async function listTicketsOpenedBetween(client: DynamoDBDocumentClient, tableName: string, from: Date, to: Date, limit: number): Promise<TicketsOpenedResult> {
+  const index = TABLE_SCHEMA.recentIndex;
+  const keys: Key[] = [];
+  const month = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), 1));
+  while (month.getTime() < to.getTime() && keys.length <= limit) {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const result = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: index.name,
+          // Sort keys are `<createdAt>#<ref>`: every ticket opened in [from, to) sorts between the two instants,
+          // and one opened at `to` itself sorts after it (its `#<ref>` follows), so BETWEEN is the half-open range.
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+          ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey },
+          ExpressionAttributeValues: { ':pk': ticketMonthPartition(month.toISOString()), ':from': from.toISOString(), ':to': to.toISOString() },
+          ProjectionExpression: 'pk, sk',
+          Limit: limit + 1 - keys.length,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      keys.push(...(result.Items ?? []).map(baseKeyOf));
+      startKey = result.LastEvaluatedKey;
+    } while (startKey && keys.length <= limit);
+    month.setUTCMonth(month.getUTCMonth() + 1);
+  }
+  if (keys.length > limit) return { status: 'too-many', limit };
+  const tickets: TicketSlaFacts[] = [];
+  for (let start = 0; start < keys.length; start += OPENED_BETWEEN_READ_ROUND) {
+    tickets.push(...(await readByKeys<TicketSlaFacts>(client, tableName, keys.slice(start, start + OPENED_BETWEEN_READ_ROUND), ticketFromItem, SLA_FACTS_PROJECTION)));
+  }
+  return { status: 'listed', tickets };
 }

@@ -16,6 +16,7 @@ import type {
   SlaDueEntry,
   SlaFieldsChange,
   TicketPosition,
+  TicketsOpenedResult,
   TicketStore,
 } from '../../ports/ticket-store';
 import type { InboundReceipt, Ticket, TicketEvent, TicketMessage, TicketSlaState, TicketStatus } from '../../tickets/model';
@@ -123,6 +124,10 @@ export class DynamoTicketStore implements TicketStore {
 
   listRecentTickets(limit: number, options?: { after?: TicketPosition; now?: Date; months?: number }): Promise<Page<Ticket>> {
     return listings.listRecentTickets(this.client, this.tableName, limit, options);
+  }
+
+  listTicketsOpenedBetween(from: Date, to: Date, limit: number): Promise<TicketsOpenedResult> {
+    return listings.listTicketsOpenedBetween(this.client, this.tableName, from, to, limit);
   }
 
   listMessagesPage(ticketId: string, limit: number, after?: MessagePosition): Promise<Page<TicketMessage>> {
