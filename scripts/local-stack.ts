@@ -71,7 +71,7 @@ function banner(stack: LocalStack, dataDir: string, sla: { intervalSeconds: numb
   return `
 Concierge is running on 127.0.0.1
   SMTP receiver (plays SES receiving)  smtp://127.0.0.1:${stack.smtpPort}   accepts mail for ${stack.supportAddress}
-  API                                  ${stack.apiUrl}   (/health, /tickets, /staff, /customers; see README "API and CLI")
+  API                                  ${stack.apiUrl}   (/health, /tickets, /staff, /customers, /reports/sla; see README "API and CLI")
   Outbound mailbox (SES stand-in)      ${stack.mailboxUrl}/   files in ${stack.outboxDir}
   S3 server                            ${stack.s3Endpoint}   bucket ${stack.rawMailBucket}
   DynamoDB Local                       ${stack.dynamoEndpoint}   table ${stack.tableName}

@@ -4,9 +4,8 @@
  *
  * - A ticket counts once per row it belongs to: `breaches` counts tickets with at least one target breached,
  *   not targets, so `breachRate` is the share of tickets that missed a promise.
- * - A target is breached when its clock stopped late, runs past its due time now, or the SLA scan recorded
- *   a breach for it (the marks keep the latest run of each target, so a `nextResponse` missed and then
- *   followed by a newer run still counts until that run is marked in its turn).
+ * - A target is breached when any run of its clock stopped late (the track's `missed`, kept for good), runs
+ *   past its due time now, or the SLA scan recorded a breach for it.
  * - A ticket stored before the SLA engine (no `slaState`) counts as a ticket without breaches, never at risk.
  * - First response times run from `createdAt` to `firstRespondedAt`, in elapsed seconds (not open hours),
  *   over the tickets that were answered.
@@ -77,7 +76,7 @@ function outcomeOf(ticket: ReportTicket, now: Date, policy: SlaPolicy): TicketOu
   for (const target of SLA_TARGETS) {
     const run = state.track[target];
     const clock = clocks[target];
-    if (state.marks[target]?.breachedAt) breached = true;
+    if (state.marks[target]?.breachedAt || state.track.missed?.includes(target)) breached = true;
     if (!run || !clock) continue;
     if (clock.state === 'breached') breached = true;
     // A stopped clock is settled, and a paused one waits on the customer: neither is at risk.

@@ -45,6 +45,11 @@ export interface SlaTrack {
   firstResponse?: SlaRun;
   nextResponse?: SlaRun;
   resolution?: SlaRun;
+  /**
+   * Targets whose clock stopped late, ever: a `nextResponse` missed stays missed in reports after the next
+   * run of it has started.
+   */
+  missed?: SlaTarget[];
 }
 
 export interface SlaClock {
@@ -86,6 +91,7 @@ export function applySlaEvent(track: SlaTrack, event: SlaEvent, policy: SlaPolic
     const dueAt = run.stretchFrom ? addOpenTime(new Date(run.stretchFrom), Math.max(0, target(name) - run.usedSeconds), calendar).toISOString() : undefined;
     pause(run);
     run.stopped = { at: atIso, ...(dueAt ? { dueAt } : {}), breached: run.usedSeconds > target(name) };
+    if (run.stopped.breached && !next.missed?.includes(name)) next.missed = [...(next.missed ?? []), name];
   };
   const resume = (run: SlaRun) => {
     delete run.stopped;

@@ -18,6 +18,7 @@ describe('the stored SLA state', () => {
       { type: 'priority', at: '2026-11-22T08:01:00.000Z', priority: 'low' },
       { type: 'status', at: '2026-11-22T09:00:00.000Z', status: 'closed' },
     ], new Date('2026-11-22T09:00:00.000Z'), policy)!;
+    expect(answered.track.missed).toEqual(['firstResponse']);
     for (const state of [opened, warned, answered]) expect(decodeSlaState(encodeSlaState(state), state.version)).toEqual(state);
   });
 

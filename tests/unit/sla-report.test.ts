@@ -153,3 +153,19 @@ describe('nearest-rank percentiles', () => {
     expect(nearestRank([], 0.5)).toBeNull();
   });
 });
+
+describe('a missed next response no scan saw', () => {
+  it('still counts as a breach after a newer run of the same target was met', () => {
+    // Answered at 10:00 for a next response due at 09:00, between two scans: no mark, yet missed for good.
+    const createdAt = '2026-11-15T00:00:00.000Z';
+    const state = advanceSla(
+      { slaState: openingSlaState('standard', 'high', createdAt, policy) },
+      [answer('2026-11-15T00:30:00.000Z'), { type: 'customer-message', at: '2026-11-15T01:00:00.000Z' }, answer('2026-11-15T10:00:00.000Z'), { type: 'customer-message', at: '2026-11-15T11:00:00.000Z' }, answer('2026-11-15T11:30:00.000Z')],
+      new Date('2026-11-15T11:30:00.000Z'),
+      policy,
+    )!;
+    expect(state.marks).toEqual({});
+    const report = buildSlaReport([{ id: 'KKKKKK', tier: 'standard', priority: 'high', createdAt, status: 'waiting-on-customer', firstRespondedAt: '2026-11-15T00:30:00.000Z', slaState: state }], { from: FROM, to: TO, now: NOW, policy });
+    expect(report.rows[0]).toMatchObject({ tickets: 1, breaches: 1, breachRate: 1 });
+  });
+});

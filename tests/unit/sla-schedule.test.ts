@@ -32,6 +32,8 @@ describe('what the scan owes a ticket', () => {
     let next = applySlaEvent(track, { type: 'staff-answer', at: '2026-11-21T10:30:00.000Z' }, policy);
     next = applySlaEvent(next, { type: 'customer-message', at: '2026-11-21T11:00:00.000Z' }, policy);
     const owed = slaActionsDue(next, breached, at('2026-11-21T11:23:00.000Z'), policy);
+    // The first response stopped late: missed for good, whatever runs after it.
+    expect(next.missed).toEqual(['firstResponse']);
     expect(owed).toEqual([{ target: 'nextResponse', kind: 'warning', cycle: '2026-11-21T11:00:00.000Z', dueAt: '2026-11-21T11:30:00.000Z', stopped: false }]);
   });
 
