@@ -62,6 +62,8 @@ export interface SlaFieldsChange {
   priority?: Priority;
   category?: Category;
   updatedAt?: string;
+  /** The first-response promise, when the priority moved it. */
+  firstResponseDueAt?: string;
 }
 
 /** An entry of the SLA due index: the scan must look at `ticketId` at `checkAt`. */

@@ -60,6 +60,12 @@ export const DEFAULT_SLA_POLICY: SlaPolicy = {
  */
 const ISO_DURATION = /^P(?!$)(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 
+/**
+ * The longest target a policy may set. A promise further off than a quarter is no response time, and the
+ * cost of counting open hours grows with the target on a business-hours calendar.
+ */
+export const MAX_TARGET_SECONDS = 90 * DAY;
+
 export function parseIsoDuration(text: string): number | undefined {
   const match = ISO_DURATION.exec(text);
   if (!match) return undefined;
@@ -72,6 +78,10 @@ const duration = z.pipe(
   z.string({ error: (issue) => `expected an ISO-8601 duration such as "PT15M", got ${JSON.stringify(issue.input)}` }),
   z.transform((text: string, ctx) => {
     const seconds = parseIsoDuration(text);
+    if (seconds !== undefined && seconds > MAX_TARGET_SECONDS) {
+      ctx.issues.push({ code: 'custom', message: `expected at most 90 days ("P90D"), got ${JSON.stringify(text)}`, input: text });
+      return z.NEVER;
+    }
     if (seconds !== undefined) return seconds;
     ctx.issues.push({ code: 'custom', message: `expected an ISO-8601 duration such as "PT15M" (no years or months, more than zero), got ${JSON.stringify(text)}`, input: text });
     return z.NEVER;
@@ -104,7 +114,10 @@ const calendar = z.union([
   z.literal('24x7'),
   z.strictObject({
     timeZone: z.string().check(z.refine(isTimeZone, 'expected an IANA time zone such as "Asia/Shanghai"')),
-    hours: z.strictObject(Object.fromEntries(WEEKDAYS.map((day) => [day, z.optional(openingHours)])) as Record<(typeof WEEKDAYS)[number], z.ZodMiniOptional<typeof openingHours>>),
+    // A calendar that is never open would never let a clock run: no due time could ever be computed.
+    hours: z
+      .strictObject(Object.fromEntries(WEEKDAYS.map((day) => [day, z.optional(openingHours)])) as Record<(typeof WEEKDAYS)[number], z.ZodMiniOptional<typeof openingHours>>)
+      .check(z.refine((hours) => Object.values(hours).some(Boolean), 'expected opening hours on at least one day of the week')),
     holidays: z._default(z.array(isoDate), []),
   }),
 ]);

@@ -1,4 +1,5 @@
 import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { loadApiConfig } from '../commons/config';
 import { createDocumentClient } from '../commons/clients/dynamodb';
@@ -26,8 +27,8 @@ const dependencies: SlaScanDependencies = {
 };
 
 /** EventBridge schedule, every minute. Overlapping or repeated runs are safe (sla/scan.ts). */
-async function scan(): Promise<SlaScanSummary> {
-  const summary = await runSlaScan(dependencies);
+async function scan(_event: unknown, context: Context): Promise<SlaScanSummary> {
+  const summary = await runSlaScan({ ...dependencies, timeLeftMs: () => context.getRemainingTimeInMillis() });
   logger.info('sla scan finished', { ...summary });
   return summary;
 }

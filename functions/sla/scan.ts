@@ -52,7 +52,15 @@ export interface SlaScanDependencies {
   now?: () => Date;
   newClaimHolder?: () => string;
   log?: (message: string, fields: Record<string, unknown>) => void;
+  /** Milliseconds before the run is cut off (Lambda's `getRemainingTimeInMillis`); unbounded without it. */
+  timeLeftMs?: () => number;
 }
+
+/**
+ * A run stops taking tickets with less time than this left: a ticket's mail is sent one recipient after
+ * another, and a run cut off mid-send leaves a claim that can only lapse to `unknown`, never be resent.
+ */
+export const SCAN_STOP_MARGIN_MS = 15_000;
 
 export interface SlaScanSummary {
   /** Due-index entries read. */
@@ -76,16 +84,25 @@ export async function runSlaScan(deps: SlaScanDependencies): Promise<SlaScanSumm
   const roster = () => (staff ??= deps.roster.listStaff());
   let after: SlaDueEntry | undefined;
   while (summary.due < MAX_TICKETS_PER_SCAN) {
+    if (deps.timeLeftMs && deps.timeLeftMs() < SCAN_STOP_MARGIN_MS) {
+      summary.more = true;
+      return summary;
+    }
     const page = await deps.store.listSlaDue(now.toISOString(), Math.min(SLA_SCAN_PAGE, MAX_TICKETS_PER_SCAN - summary.due), after);
     summary.due += page.items.length;
     if (page.items.length > 0) {
-      const tickets = await deps.store.readTicketsNow(page.items.map((entry) => entry.ticketId));
-      const outcomes = await inBatches(tickets, TICKET_CONCURRENCY, (ticket) => scanTicket(ticket, now, roster, deps));
+      const tickets = await readTickets(page.items.map((entry) => entry.ticketId), deps);
+      const outcomes = await inBatches(tickets, TICKET_CONCURRENCY, deps, (ticket) => scanTicketSafely(ticket, now, roster, deps));
       for (const outcome of outcomes) {
         summary.warnings += outcome.warnings;
         summary.breaches += outcome.breaches;
         summary.mailsSent += outcome.mailsSent;
         if (outcome.deferred) summary.deferred += 1;
+      }
+      if (outcomes.length < tickets.length) {
+        summary.deferred += tickets.length - outcomes.length;
+        summary.more = true;
+        return summary;
       }
     }
     after = page.items.at(-1);
@@ -95,9 +112,41 @@ export async function runSlaScan(deps: SlaScanDependencies): Promise<SlaScanSumm
   return summary;
 }
 
-/** Whatever `ticket` is owed now, sent and marked; its due-index entry moved to its next check. */
-async function scanTicket(first: Ticket, now: Date, roster: () => Promise<Staff[]>, deps: SlaScanDependencies): Promise<TicketOutcome> {
+/**
+ * The due tickets of a page. One ticket that cannot be read (an item this version cannot decode) must not stop
+ * every run: the page is read again ticket by ticket, and what fails is logged and left.
+ */
+async function readTickets(ids: readonly string[], deps: SlaScanDependencies): Promise<Ticket[]> {
+  try {
+    return await deps.store.readTicketsNow(ids);
+  } catch (pageError) {
+    deps.log?.('sla scan: a page of tickets could not be read; reading them one by one', { error: (pageError as Error).message });
+    const tickets: Ticket[] = [];
+    for (const id of ids) {
+      try {
+        tickets.push(...(await deps.store.readTicketsNow([id])));
+      } catch (error) {
+        deps.log?.('sla scan: ticket left unread', { ticketId: id, error: (error as Error).message });
+      }
+    }
+    return tickets;
+  }
+}
+
+/** One ticket's failure (a calendar with no open time, a store error) is logged and left for the next run. */
+async function scanTicketSafely(ticket: Ticket, now: Date, roster: () => Promise<Staff[]>, deps: SlaScanDependencies): Promise<TicketOutcome> {
+  // Filled in as the work goes, so that what was sent before a failure is still counted.
   const outcome: TicketOutcome = { warnings: 0, breaches: 0, mailsSent: 0, deferred: false };
+  try {
+    return await scanTicket(ticket, now, roster, deps, outcome);
+  } catch (error) {
+    deps.log?.('sla scan: ticket left for the next run', { ticketId: ticket.id, error: (error as Error).message });
+    return { ...outcome, deferred: true };
+  }
+}
+
+/** Whatever `ticket` is owed now, sent and marked; its due-index entry moved to its next check. */
+async function scanTicket(first: Ticket, now: Date, roster: () => Promise<Staff[]>, deps: SlaScanDependencies, outcome: TicketOutcome): Promise<TicketOutcome> {
   let ticket: Ticket | undefined = first;
   for (let attempt = 0; ticket?.slaState; attempt += 1) {
     const state = ticket.slaState;
@@ -171,6 +220,9 @@ async function sendAction(ticket: Ticket, action: SlaAction, now: Date, staff: S
     try {
       const outcome = await sendSlaMail(ticket, action, member, reason, now, staff, deps);
       if (outcome.status === 'sent') sent += 1;
+      if (outcome.status === 'unknown' || outcome.status === 'rejected') {
+        deps.log?.('sla mail not delivered', { ticketId: ticket.id, staffId: member.id, target: action.target, kind: action.kind, outcome: outcome.status, error: outcome.error });
+      }
       // Another run holds the claim: it finishes the mail, and the next run marks the action.
       if (outcome.status === 'busy') settled = false;
     } catch (error) {
@@ -207,10 +259,12 @@ function sendSlaMail(ticket: Ticket, action: SlaAction, recipient: Staff, reason
     text: `${action.kind === 'warning' ? 'SLA warning' : 'SLA escalation'} (${action.target}, due ${action.dueAt}) to ${recipient.name} <${recipient.email}>: ${reason}`,
     classification: { kind: 'auto-reply', reason: 'SLA mail sent by Concierge' },
     language: 'en',
-    // Keyed by the run of the clock, not by when the scan ran: every scan writes the same item.
-    receivedAt: action.dueAt,
+    // Keyed by the run of the clock alone, never by its due time (a pause or a priority change moves that
+    // within one run): every scan, before or after such a change, claims the same item.
+    receivedAt: action.cycle,
   });
-  return sendOutboundMessage(message, mail, { ...deps, now: () => now });
+  // Claims and leases run on the real clock, not the instant the scan reads the index for.
+  return sendOutboundMessage(message, mail, { ...deps, now: () => new Date() });
 }
 
 function slaEvent(ticket: Ticket, action: SlaAction, now: Date): TicketEvent {
@@ -230,9 +284,13 @@ function slaEvent(ticket: Ticket, action: SlaAction, now: Date): TicketEvent {
   };
 }
 
-async function inBatches<T, R>(items: readonly T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
+/** `work` over `items`, `size` at a time, until the run's time is nearly up (the rest is left undone). */
+async function inBatches<T, R>(items: readonly T[], size: number, deps: Pick<SlaScanDependencies, 'timeLeftMs'>, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = [];
-  for (let start = 0; start < items.length; start += size) results.push(...(await Promise.all(items.slice(start, start + size).map(work))));
+  for (let start = 0; start < items.length; start += size) {
+    if (deps.timeLeftMs && deps.timeLeftMs() < SCAN_STOP_MARGIN_MS) break;
+    results.push(...(await Promise.all(items.slice(start, start + size).map(work))));
+  }
   return results;
 }
 

@@ -25,8 +25,8 @@ export interface SlaAction {
   /** When the target falls due (a warning) or fell due (a breach). */
   dueAt: string;
   /**
-   * A breach found after its clock stopped (answered or closed late, between two scans) is recorded and
-   * counted, but nobody is sent an escalation for what is already done.
+   * A breach found after its clock stopped (answered or closed late, between two scans), or while it is
+   * paused waiting on the customer, is recorded and counted, but nobody is sent an escalation for it.
    */
   stopped: boolean;
 }
@@ -35,6 +35,14 @@ export interface SlaAction {
 function markOf(marks: SlaMarks, target: SlaTarget, cycle: string): SlaMark | undefined {
   const mark = marks[target];
   return mark && mark.cycle === cycle ? mark : undefined;
+}
+
+/**
+ * When a breached target fell due: its due time, or, for a clock paused or stopped past its target with no
+ * due time to show (a priority raised while the ticket waited), when it stopped or was last changed.
+ */
+function breachedAtOf(track: SlaTrack, target: SlaTarget, clock: SlaClock): string {
+  return clock.dueAt ?? track[target]?.stopped?.at ?? track.lastAt;
 }
 
 /** What is owed at `now`, in the order it is owed. */
@@ -46,8 +54,8 @@ export function slaActionsDue(track: SlaTrack, marks: SlaMarks, now: Date, polic
     const clock = clocks[target];
     if (!run || !clock) continue;
     const mark = markOf(marks, target, run.cycle);
-    if (clock.state === 'breached' && !mark?.breachedAt && clock.dueAt) {
-      actions.push({ target, kind: 'breach', cycle: run.cycle, dueAt: clock.dueAt, stopped: Boolean(run.stopped) });
+    if (clock.state === 'breached' && !mark?.breachedAt) {
+      actions.push({ target, kind: 'breach', cycle: run.cycle, dueAt: breachedAtOf(track, target, clock), stopped: Boolean(run.stopped) || !run.stretchFrom });
     } else if (clock.state === 'running' && !mark?.warnedAt && !mark?.breachedAt && clock.warnAt && Date.parse(clock.warnAt) <= now.getTime()) {
       actions.push({ target, kind: 'warning', cycle: run.cycle, dueAt: clock.dueAt!, stopped: false });
     }
@@ -71,7 +79,8 @@ export function nextSlaCheck(track: SlaTrack, marks: SlaMarks, now: Date, policy
     if (!run || !clock) continue;
     const mark = markOf(marks, target, run.cycle);
     if (mark?.breachedAt) continue;
-    if (clock.state === 'breached') consider(clock.breachedAt ?? now.toISOString());
+    // The same instant the breach action names, always in the past: the scan that finds it acts on it.
+    if (clock.state === 'breached') consider(breachedAtOf(track, target, clock));
     else if (clock.state === 'running') consider(mark?.warnedAt ? clock.dueAt : clock.warnAt);
   }
   return earliest;

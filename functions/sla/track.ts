@@ -50,6 +50,8 @@ export interface SlaTrack {
    * run of it has started.
    */
   missed?: SlaTarget[];
+  /** The customer's latest message: an answer written before it does not answer it. */
+  lastCustomerAt?: string;
 }
 
 export interface SlaClock {
@@ -81,16 +83,17 @@ export function applySlaEvent(track: SlaTrack, event: SlaEvent, policy: SlaPolic
   const target = (name: SlaTarget) => policy.targets[next.tier][next.priority][name];
 
   const start = (): SlaRun => ({ cycle: atIso, usedSeconds: 0, stretchFrom: atIso });
-  const pause = (run: SlaRun) => {
+  const pause = (run: SlaRun, until: Date = at) => {
     if (!run.stretchFrom) return;
-    run.usedSeconds += openSecondsBetween(new Date(run.stretchFrom), at, calendar);
+    run.usedSeconds += openSecondsBetween(new Date(run.stretchFrom), until, calendar);
     delete run.stretchFrom;
   };
-  const stop = (run: SlaRun | undefined, name: SlaTarget) => {
+  /** Stops `run` at `until` (the event's time, or an answer's own time when it is recorded late). */
+  const stop = (run: SlaRun | undefined, name: SlaTarget, until: Date = at) => {
     if (!run || run.stopped) return;
     const dueAt = run.stretchFrom ? addOpenTime(new Date(run.stretchFrom), Math.max(0, target(name) - run.usedSeconds), calendar).toISOString() : undefined;
-    pause(run);
-    run.stopped = { at: atIso, ...(dueAt ? { dueAt } : {}), breached: run.usedSeconds > target(name) };
+    pause(run, until);
+    run.stopped = { at: until.toISOString(), ...(dueAt ? { dueAt } : {}), breached: run.usedSeconds > target(name) };
     if (run.stopped.breached && !next.missed?.includes(name)) next.missed = [...(next.missed ?? []), name];
   };
   const resume = (run: SlaRun) => {
@@ -107,6 +110,7 @@ export function applySlaEvent(track: SlaTrack, event: SlaEvent, policy: SlaPolic
 
   switch (event.type) {
     case 'customer-message':
+      next.lastCustomerAt = atIso;
       if (!next.firstResponse) {
         next.firstResponse = start();
         next.resolution = start();
@@ -120,11 +124,21 @@ export function applySlaEvent(track: SlaTrack, event: SlaEvent, policy: SlaPolic
         next.status = 'open';
       }
       break;
-    case 'staff-answer':
-      stop(next.firstResponse, 'firstResponse');
-      stop(next.nextResponse, 'nextResponse');
+    case 'staff-answer': {
+      // An answer recorded late (a retried request) answers what came before it, not a message written since.
+      // Any answer answers the first message (an answer stamped a moment before it is two machines' clocks);
+      // a next response is answered only by an answer written after the message that started it.
+      const writtenAt = Date.parse(event.at);
+      const stopAt = (run: SlaRun) => new Date(Math.min(at.getTime(), Math.max(writtenAt, Date.parse(run.stretchFrom ?? run.cycle))));
+      if (next.firstResponse && !next.firstResponse.stopped) stop(next.firstResponse, 'firstResponse', stopAt(next.firstResponse));
+      if (next.nextResponse && !next.nextResponse.stopped && Date.parse(next.nextResponse.cycle) <= writtenAt) stop(next.nextResponse, 'nextResponse', stopAt(next.nextResponse));
       next.answered = true;
+      // The customer wrote after this answer was written: their message is owed the next response, from then.
+      if (next.lastCustomerAt && Date.parse(next.lastCustomerAt) > writtenAt && (!next.nextResponse || next.nextResponse.stopped)) {
+        next.nextResponse = { cycle: next.lastCustomerAt, usedSeconds: 0, stretchFrom: next.lastCustomerAt };
+      }
       break;
+    }
     case 'priority':
       next.priority = event.priority;
       break;
@@ -132,14 +146,20 @@ export function applySlaEvent(track: SlaTrack, event: SlaEvent, policy: SlaPolic
       const from = next.status;
       next.status = event.status;
       if (!next.resolution || from === event.status) break;
-      if (event.status === 'waiting-on-customer') pause(next.resolution);
-      else if (event.status === 'closed') {
+      if (event.status === 'closed') {
         stop(next.firstResponse, 'firstResponse');
         stop(next.nextResponse, 'nextResponse');
         stop(next.resolution, 'resolution');
+      } else if (from === 'closed' && event.status === 'waiting-on-customer') {
+        // Reopened to wait on the customer: resolution is no longer settled, but paused, and nobody owes a
+        // response until the customer writes.
+        resume(next.resolution);
+        pause(next.resolution);
       } else if (from === 'closed') {
         reopen();
         next.status = event.status;
+      } else if (event.status === 'waiting-on-customer') {
+        pause(next.resolution);
       } else {
         resume(next.resolution);
       }
@@ -166,7 +186,8 @@ function clockOf(run: SlaRun, targetSeconds: number, warnAt: number, calendar: C
     return { state: 'met', ...(dueAt ? { dueAt } : {}) };
   }
   const remaining = targetSeconds - run.usedSeconds;
-  if (!run.stretchFrom) return { state: 'paused', remainingSeconds: Math.max(0, remaining) };
+  // Paused past its target (a priority raised while the ticket waited): breached, with no due time to show.
+  if (!run.stretchFrom) return remaining > 0 ? { state: 'paused', remainingSeconds: remaining } : { state: 'breached', remainingSeconds: 0 };
   const from = new Date(run.stretchFrom);
   const dueAt = addOpenTime(from, Math.max(0, remaining), calendar);
   const warnRemaining = targetSeconds * warnAt - run.usedSeconds;

@@ -164,10 +164,14 @@ async function markAnswered(ticketId: string, staff: Staff, request: StaffReplyR
     // The status moved with this answer's event in one write: a retry that finds the event must not move it
     // again, or a redelivered answer would set back a ticket the customer has reopened since.
     if ((retried || attempt > 0) && (await deps.store.listEvents(ticketId)).some((earlier) => earlier.key === key)) return;
-    const event = { ticketId, at: request.at, key, type: 'replied' as const, actor: staff.id, detail: { via: request.via, ...(ticket.status !== 'waiting-on-customer' ? { from: ticket.status, to: 'waiting-on-customer' } : {}) } };
+    // An answer recorded after the customer wrote again (a retried request) leaves the ticket open: the
+    // customer's newer message is still unanswered.
+    const lastCustomerAt = ticket.slaState?.track.lastCustomerAt;
+    const status = lastCustomerAt && Date.parse(lastCustomerAt) > Date.parse(request.at) ? ticket.status : 'waiting-on-customer';
+    const event = { ticketId, at: request.at, key, type: 'replied' as const, actor: staff.id, detail: { via: request.via, ...(ticket.status !== status ? { from: ticket.status, to: status } : {}) } };
     // The answer meets the running response target; waiting on the customer pauses resolution.
-    const sla = advanceSla(ticket, [{ type: 'staff-answer', at: request.at }, { type: 'status', at: request.at, status: 'waiting-on-customer' }], (deps.now ?? (() => new Date()))(), deps.settings.slaPolicy);
-    const result = await deps.store.changeStatus(ticket, 'waiting-on-customer', event, { firstRespondedAt: request.at, ...(sla ? { sla } : {}) });
+    const sla = advanceSla(ticket, [{ type: 'staff-answer', at: request.at }, { type: 'status', at: request.at, status }], (deps.now ?? (() => new Date()))(), deps.settings.slaPolicy);
+    const result = await deps.store.changeStatus(ticket, status, event, { firstRespondedAt: request.at, ...(sla ? { sla } : {}) });
     if (result === 'changed') {
       // The write that set the first response is the one that counts it.
       if (!ticket.firstRespondedAt) {

@@ -9,6 +9,7 @@ import type { TicketStore } from '../ports/ticket-store';
 import type { SlaPolicy } from '../sla/policy';
 import type { Category, Priority, Ticket, TicketEvent, TicketStatus } from './model';
 import { advanceSla } from './sla-state';
+import { slaClocksOf } from '../sla/track';
 
 export const TICKET_STATUSES = ['open', 'waiting-on-customer', 'closed'] as const satisfies readonly TicketStatus[];
 
@@ -52,12 +53,12 @@ export async function updateTicket(ticketId: string, change: TicketChange, actor
     const staff = await deps.roster.getStaff(change.assignee);
     if (!staff) throw new TicketChangeError('assignee', `no staff member ${change.assignee}`);
   }
-  if (change.priority && change.priority !== 'urgent' && change.category === 'security') {
-    throw new TicketChangeError('priority', 'a security ticket is always urgent');
-  }
   for (let attempt = 0; attempt <= MAX_RACE_RETRIES; attempt += 1) {
     const ticket = await deps.store.getTicket(ticketId);
     if (!ticket) throw new TicketNotFoundError(`no ticket ${ticketId}`);
+    if (change.priority && change.priority !== 'urgent' && (change.category ?? ticket.category) === 'security') {
+      throw new TicketChangeError('priority', 'a security ticket is always urgent; change its category first');
+    }
     const at = now().toISOString();
     if (change.assignee !== undefined && (change.assignee ?? undefined) !== ticket.assignee) {
       const to = change.assignee ?? undefined;
@@ -80,7 +81,7 @@ export async function updateTicket(ticketId: string, change: TicketChange, actor
     }
     if (changesSlaFields(change, ticket)) {
       const priority = change.category === 'security' ? 'urgent' : change.priority;
-      const fields = { ...(priority && priority !== ticket.priority ? { priority } : {}), ...(change.category && change.category !== ticket.category ? { category: change.category } : {}) };
+      const fields: { priority?: Priority; category?: Category } = { ...(priority && priority !== ticket.priority ? { priority } : {}), ...(change.category && change.category !== ticket.category ? { category: change.category } : {}) };
       const events: TicketEvent[] = [
         ...(fields.priority ? [{ ticketId: ticket.id, at, key: randomUUID(), type: 'priority-changed' as const, actor, detail: { from: ticket.priority, to: fields.priority } }] : []),
         ...(fields.category ? [{ ticketId: ticket.id, at, key: randomUUID(), type: 'category-changed' as const, actor, detail: { from: ticket.category ?? 'other', to: fields.category } }] : []),
@@ -88,7 +89,9 @@ export async function updateTicket(ticketId: string, change: TicketChange, actor
       if (events.length === 0) return ticket;
       // The new priority's targets apply from each clock's start: a raise can make a ticket due, or late, at once.
       const sla = fields.priority ? advanceSla(ticket, [{ type: 'priority', at, priority: fields.priority }], now(), deps.slaPolicy) : advanceSla(ticket, [], now(), deps.slaPolicy);
-      const result = await deps.store.writeTicketSla(ticket, { ...fields, updatedAt: at }, sla, events);
+      // The promise shown beside the clocks moves with them while the first response is still owed.
+      const firstResponse = sla?.track.firstResponse && !sla.track.firstResponse.stopped ? slaClocksOf(sla.track, now(), deps.slaPolicy).firstResponse?.dueAt : undefined;
+      const result = await deps.store.writeTicketSla(ticket, { ...fields, updatedAt: at, ...(firstResponse ? { firstResponseDueAt: firstResponse } : {}) }, sla, events);
       if (result === 'changed-meanwhile') continue;
       return (await deps.store.getTicket(ticketId))!;
     }

@@ -85,4 +85,10 @@ describe('the policy file on disk', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('refuses a calendar that is never open and a target beyond 90 days, which no clock could count', () => {
+    expect(() => parseSlaPolicy({ calendars: { standard: { timeZone: 'UTC', hours: {} } } })).toThrow(/calendars\.standard\.hours: expected opening hours on at least one day of the week/);
+    expect(() => parseSlaPolicy({ targets: { standard: { low: { resolution: 'P2000W' } } } })).toThrow(/targets\.standard\.low\.resolution: expected at most 90 days/);
+    expect(parseSlaPolicy({ targets: { standard: { low: { resolution: 'P90D' } } } }).targets.standard.low.resolution).toBe(90 * 86_400);
+  });
 });

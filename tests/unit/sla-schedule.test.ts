@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { markSlaActions, nextSlaCheck, slaActionsDue } from '../../functions/sla/schedule';
 import { applySlaEvent, emptySlaTrack, type SlaTrack } from '../../functions/sla/track';
 import { DEFAULT_SLA_POLICY } from '../../functions/sla/policy';
-import { advanceSla, openingSlaState } from '../../functions/tickets/sla-state';
+import { advanceSla, markSla, openingSlaState } from '../../functions/tickets/sla-state';
 import { slaRecipients } from '../../functions/sla/scan';
 import type { Staff } from '../../functions/roster/model';
 
@@ -106,3 +106,40 @@ function staffMember(id: string, role: Staff['role'], extra: Partial<Staff> = {}
 function lead(id: string): Staff {
   return staffMember(id, 'lead');
 }
+
+describe('histories that used to leave a clock wrong', () => {
+  it('a ticket that breached resolution while it waited, then closed, is recorded once and leaves the due index', () => {
+    // Standard normal (resolution 5 days) answered after 10 h; raised to urgent (8 h) while waiting; closed.
+    let state = openingSlaState('standard', 'normal', opened, policy);
+    state = advanceSla({ slaState: state }, [{ type: 'staff-answer', at: '2026-11-21T20:00:00.000Z' }, { type: 'status', at: '2026-11-21T20:00:00.000Z', status: 'waiting-on-customer' }], at('2026-11-21T20:00:00.000Z'), policy)!;
+    state = advanceSla({ slaState: state }, [{ type: 'priority', at: '2026-11-21T21:00:00.000Z', priority: 'urgent' }], at('2026-11-21T21:00:00.000Z'), policy)!;
+    state = advanceSla({ slaState: state }, [{ type: 'status', at: '2026-11-21T22:00:00.000Z', status: 'closed' }], at('2026-11-21T22:00:00.000Z'), policy)!;
+    const scanAt = at('2026-12-01T00:00:00.000Z');
+    const owed = slaActionsDue(state.track, state.marks, scanAt, policy);
+    expect(owed.map((action) => `${action.kind}:${action.target}:${action.stopped}`)).toEqual(expect.arrayContaining(['breach:resolution:true']));
+    expect(Date.parse(state.checkAt!)).toBeLessThan(scanAt.getTime());
+    const marked = markSla(state, owed, scanAt, policy);
+    expect(marked.checkAt).toBeUndefined();
+    expect(slaActionsDue(marked.track, marked.marks, at('2026-12-02T00:00:00.000Z'), policy)).toEqual([]);
+  });
+
+  it('a closed ticket set to wait on the customer is reopened and paused, and the customer’s reply starts the next response', () => {
+    let track = applySlaEvent(vipUrgent(), { type: 'staff-answer', at: '2026-11-21T10:05:00.000Z' }, policy);
+    track = applySlaEvent(track, { type: 'status', at: '2026-11-21T10:10:00.000Z', status: 'closed' }, policy);
+    track = applySlaEvent(track, { type: 'status', at: '2026-11-21T11:00:00.000Z', status: 'waiting-on-customer' }, policy);
+    expect(track.resolution?.stopped).toBeUndefined();
+    track = applySlaEvent(track, { type: 'customer-message', at: '2026-11-21T12:00:00.000Z' }, policy);
+    expect(track.status).toBe('open');
+    expect(track.nextResponse).toMatchObject({ cycle: '2026-11-21T12:00:00.000Z', stretchFrom: '2026-11-21T12:00:00.000Z' });
+    expect(track.resolution?.stretchFrom).toBe('2026-11-21T12:00:00.000Z');
+  });
+
+  it('an answer recorded after the customer wrote again answers only what came before it', () => {
+    // Answer written at 10:10, its record delayed (a retried request) until after the customer wrote at 10:20.
+    let track = applySlaEvent(vipUrgent(), { type: 'customer-message', at: '2026-11-21T10:20:00.000Z' }, policy);
+    track = applySlaEvent(track, { type: 'staff-answer', at: '2026-11-21T10:10:00.000Z' }, policy);
+    expect(track.firstResponse?.stopped).toMatchObject({ breached: false });
+    expect(track.nextResponse).toMatchObject({ cycle: '2026-11-21T10:20:00.000Z', stretchFrom: '2026-11-21T10:20:00.000Z' });
+    expect(nextSlaCheck(track, {}, at('2026-11-21T10:25:00.000Z'), policy)).toBe('2026-11-21T10:42:30.000Z');
+  });
+});

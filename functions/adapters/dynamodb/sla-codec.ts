@@ -71,7 +71,8 @@ export function encodeSlaState(state: TicketSlaState): string {
     encodeRun(track.resolution),
     encodeMarks(state.marks),
     timeOrZero(state.checkAt),
-    ...(track.missed?.length ? [track.missed.map((target) => SLA_TARGETS.indexOf(target))] : []),
+    (track.missed ?? []).map((target) => SLA_TARGETS.indexOf(target)),
+    timeOrZero(track.lastCustomerAt),
   ];
   return JSON.stringify(encoded);
 }
@@ -79,7 +80,8 @@ export function encodeSlaState(state: TicketSlaState): string {
 export function decodeSlaState(text: string, version: number): TicketSlaState {
   const value = JSON.parse(text) as Encoded[];
   if (value[0] !== FORMAT) throw new Error(`unknown SLA state format ${String(value[0])}`);
-  const [, tier, priority, status, answered, lastAt, first, next, resolution, marks, checkAt, missed] = value;
+  const [, tier, priority, status, answered, lastAt, first, next, resolution, marks, checkAt, missed, lastCustomer] = value;
+  const lastCustomerAt = lastCustomer === undefined ? undefined : optionalIso(lastCustomer);
   const missedTargets = Array.isArray(missed) ? missed.map((index) => SLA_TARGETS[Number(index)]!).filter(Boolean) : [];
   const firstResponse = decodeRun(first!);
   const nextResponse = decodeRun(next!);
@@ -94,6 +96,7 @@ export function decodeSlaState(text: string, version: number): TicketSlaState {
     ...(nextResponse ? { nextResponse } : {}),
     ...(resolutionRun ? { resolution: resolutionRun } : {}),
     ...(missedTargets.length > 0 ? { missed: missedTargets } : {}),
+    ...(lastCustomerAt ? { lastCustomerAt } : {}),
   };
   const check = optionalIso(checkAt!);
   return { track, marks: decodeMarks(marks!), version, ...(check ? { checkAt: check } : {}) };

@@ -55,12 +55,13 @@ export async function writeTicketSla(
   events: readonly TicketEvent[],
 ): Promise<'changed' | 'changed-meanwhile'> {
   const sla = next && ticket.slaState ? slaUpdateParts(ticket.id, next, ticket.slaState.version) : undefined;
-  const set = [...(sla?.set ?? []), ...(change.priority ? ['priority = :priority'] : []), ...(change.category ? ['category = :category'] : []), ...(change.updatedAt ? ['updatedAt = :updatedAt'] : [])];
+  const set = [...(sla?.set ?? []), ...(change.priority ? ['priority = :priority'] : []), ...(change.category ? ['category = :category'] : []), ...(change.updatedAt ? ['updatedAt = :updatedAt'] : []), ...(change.firstResponseDueAt ? ['firstResponseDueAt = :firstResponseDueAt'] : [])];
   const values = {
     ...(sla?.values ?? {}),
     ...(change.priority ? { ':priority': change.priority } : {}),
     ...(change.category ? { ':category': change.category } : {}),
     ...(change.updatedAt ? { ':updatedAt': change.updatedAt } : {}),
+    ...(change.firstResponseDueAt ? { ':firstResponseDueAt': change.firstResponseDueAt } : {}),
   };
   // A ticket stored before the SLA engine has no clocks to fold: its fields change on the fields as read.
   const condition = sla ? `attribute_exists(pk) AND ${sla.condition}` : 'attribute_exists(pk) AND attribute_not_exists(slaVersion) AND priority = :readPriority';
