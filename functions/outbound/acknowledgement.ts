@@ -36,18 +36,20 @@ export interface AcknowledgementInput {
 
 /** Promises up to two days are said in hours ("24 hours"), longer ones in days. */
 const HOURS_UP_TO_MINUTES = 48 * 60;
+/** Below this, an odd number of minutes is said as it is ("90 minutes"); above, in whole hours. */
+const MINUTES_UP_TO = 180;
 
-/** Renders a duration in whole minutes the way a person would say it. */
+/**
+ * Renders a duration in whole minutes the way a person would say it. A promise that is not a round number (a
+ * business-hours calendar's due time over a weekend: 1,764 minutes) is rounded up, never down: "30 hours".
+ */
 export function describeDuration(minutes: number, language: Language): string {
-  const inDays = minutes > HOURS_UP_TO_MINUTES && minutes % 1440 === 0;
-  const inHours = !inDays && minutes % 60 === 0;
-  if (language === 'zh') {
-    if (inDays) return `${minutes / 1440} 天`;
-    return inHours ? `${minutes / 60} 小时` : `${minutes} 分钟`;
-  }
-  const unit = (value: number, word: string) => `${value} ${word}${value === 1 ? '' : 's'}`;
-  if (inDays) return unit(minutes / 1440, 'day');
-  return inHours ? unit(minutes / 60, 'hour') : unit(minutes, 'minute');
+  const inMinutes = minutes < MINUTES_UP_TO && minutes % 60 !== 0;
+  const inDays = !inMinutes && minutes > HOURS_UP_TO_MINUTES;
+  const value = inMinutes ? minutes : inDays ? Math.ceil(minutes / 1440) : Math.ceil(minutes / 60);
+  if (language === 'zh') return `${value} ${inMinutes ? '分钟' : inDays ? '天' : '小时'}`;
+  const word = inMinutes ? 'minute' : inDays ? 'day' : 'hour';
+  return `${value} ${word}${value === 1 ? '' : 's'}`;
 }
 
 const MAX_SUBJECT_ECHO = 120;

@@ -10,6 +10,11 @@ describe('first-response promise', () => {
     expect(describeDuration(4320, 'en')).toBe('3 days');
     expect(describeDuration(1440, 'zh')).toBe('24 小时');
     expect(describeDuration(15, 'zh')).toBe('15 分钟');
+    expect(describeDuration(90, 'en')).toBe('90 minutes');
+    // A business-hours due time over a weekend is rounded up, never promised sooner than it is.
+    expect(describeDuration(1764, 'en')).toBe('30 hours');
+    expect(describeDuration(1764, 'zh')).toBe('30 小时');
+    expect(describeDuration(3 * 1440 + 1, 'en')).toBe('4 days');
   });
 });
 
