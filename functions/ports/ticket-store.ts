@@ -66,6 +66,15 @@ export interface SlaFieldsChange {
   firstResponseDueAt?: string;
 }
 
+/**
+ * Which SLA policy the due index was computed for (a fingerprint of it), and, while open tickets are being
+ * re-indexed under a new one, that policy's fingerprint and the last ticket done.
+ */
+export interface SlaPolicyMark {
+  fingerprint?: string;
+  reindexing?: { fingerprint: string; after?: TicketPosition };
+}
+
 /** An entry of the SLA due index: the scan must look at `ticketId` at `checkAt`. */
 export interface SlaDueEntry {
   checkAt: string;
@@ -193,6 +202,8 @@ export interface TicketStore {
   writeTicketSla(ticket: Ticket, change: SlaFieldsChange, next: TicketSlaState | undefined, events: readonly TicketEvent[]): Promise<'changed' | 'changed-meanwhile'>;
   /** Entries of the SLA due index at or before `until`, earliest first; `after` continues a listing. */
   listSlaDue(until: string, limit: number, after?: SlaDueEntry): Promise<Page<SlaDueEntry>>;
+  getSlaPolicyMark(): Promise<SlaPolicyMark | undefined>;
+  putSlaPolicyMark(mark: SlaPolicyMark): Promise<void>;
   /** The tickets under `ids` as they are now (strongly consistent), in no order; missing ones are left out. */
   readTicketsNow(ids: readonly string[]): Promise<Ticket[]>;
   /** Records an event (idempotent: its key is derived from its cause). */

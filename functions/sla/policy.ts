@@ -4,6 +4,7 @@
  * CDK parameter on AWS) that may set any part of it; everything it leaves out comes from the defaults below.
  * A bad file stops start-up with the path of each mistake.
  */
+import { createHash } from 'node:crypto';
 import * as z from '../commons/validation';
 import type { Tier } from '../tickets/model';
 import type { Calendar } from './calendar';
@@ -163,4 +164,9 @@ export function parseSlaPolicyText(text: string, source: string): SlaPolicy {
 
 function definedOnly<T extends object>(value: T | undefined): Partial<T> {
   return value ? (Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>) : {};
+}
+
+/** A short fingerprint of `policy`: the scan re-indexes open tickets when the policy in force has another. */
+export function slaPolicyFingerprint(policy: SlaPolicy): string {
+  return createHash('sha256').update(JSON.stringify(policy)).digest('base64url').slice(0, 16);
 }

@@ -28,7 +28,7 @@ import { ownMessageDiscriminator, ownMessageIdFor } from '../tickets/references'
 import { markSla } from '../tickets/sla-state';
 import { staffReplyAddressFor } from '../tickets/staff-reply-address';
 import type { DeskSettings } from '../tickets/staff-replies';
-import type { SlaPolicy } from './policy';
+import { slaPolicyFingerprint, type SlaPolicy } from './policy';
 import { slaActionsDue, type SlaAction } from './schedule';
 
 /** Due-index entries read per page (one query), and tickets read per batch. */
@@ -44,7 +44,7 @@ const TICKET_CONCURRENCY = 8;
 const MAX_MARK_RETRIES = 3;
 
 export interface SlaScanDependencies {
-  store: Pick<TicketStore, 'listSlaDue' | 'readTicketsNow' | 'writeTicketSla' | 'outboundLedger'>;
+  store: Pick<TicketStore, 'listSlaDue' | 'readTicketsNow' | 'writeTicketSla' | 'outboundLedger' | 'getSlaPolicyMark' | 'putSlaPolicyMark' | 'listRecentTickets'>;
   roster: Pick<RosterStore, 'listStaff'>;
   mailSender: MailSender;
   settings: DeskSettings & { slaPolicy: SlaPolicy };
@@ -73,13 +73,20 @@ export interface SlaScanSummary {
   deferred: number;
   /** True when more was due than one run takes. */
   more: boolean;
+  /** Open tickets whose next check moved because the policy changed (see reindexForPolicy). */
+  reindexed: number;
 }
 
 type TicketOutcome = { warnings: number; breaches: number; mailsSent: number; deferred: boolean };
 
 export async function runSlaScan(deps: SlaScanDependencies): Promise<SlaScanSummary> {
   const now = (deps.now ?? (() => new Date()))();
-  const summary: SlaScanSummary = { due: 0, warnings: 0, breaches: 0, mailsSent: 0, deferred: 0, more: false };
+  const summary: SlaScanSummary = { due: 0, warnings: 0, breaches: 0, mailsSent: 0, deferred: 0, more: false, reindexed: 0 };
+  // What is due now comes first: a re-index that fails is logged, and the next run tries again.
+  summary.reindexed = await reindexForPolicy(now, deps).catch((error: unknown) => {
+    deps.log?.('sla scan: re-index for a new policy failed; retried by the next run', { error: (error as Error).message });
+    return 0;
+  });
   let staff: Promise<Staff[]> | undefined;
   const roster = () => (staff ??= deps.roster.listStaff());
   let after: SlaDueEntry | undefined;
@@ -110,6 +117,49 @@ export async function runSlaScan(deps: SlaScanDependencies): Promise<SlaScanSumm
   }
   summary.more = true;
   return summary;
+}
+
+/** Open tickets re-indexed per page of the month index while a new policy is taken up. */
+const REINDEX_PAGE = 100;
+
+/**
+ * A deploy with another policy moves due times of tickets already open, but their due-index entries were
+ * written under the old one: a tightened target would be found late. The first runs under a new policy walk
+ * the open tickets (the month index, newest first, over the months listings cover) and move each entry that
+ * the new policy moves, a page at a time, keeping their place in the policy mark so that a run cut short
+ * resumes where it stopped. Once done, a run costs one read of the mark.
+ */
+async function reindexForPolicy(now: Date, deps: SlaScanDependencies): Promise<number> {
+  const fingerprint = slaPolicyFingerprint(deps.settings.slaPolicy);
+  const mark = await deps.store.getSlaPolicyMark();
+  if (mark?.fingerprint === fingerprint) return 0;
+  let after = mark?.reindexing?.fingerprint === fingerprint ? mark.reindexing.after : undefined;
+  let moved = 0;
+  for (;;) {
+    if (deps.timeLeftMs && deps.timeLeftMs() < SCAN_STOP_MARGIN_MS * 2) {
+      await deps.store.putSlaPolicyMark({ ...(mark?.fingerprint ? { fingerprint: mark.fingerprint } : {}), reindexing: { fingerprint, ...(after ? { after } : {}) } });
+      return moved;
+    }
+    const page = await deps.store.listRecentTickets(REINDEX_PAGE, { ...(after ? { after } : {}), now });
+    for (const ticket of page.items) {
+      const state = ticket.slaState;
+      if (!state || ticket.status === 'closed') continue;
+      const next = markSla(state, [], now, deps.settings.slaPolicy);
+      if (next.checkAt === state.checkAt) continue;
+      // A ticket written meanwhile was written under the policy in force: nothing left to move.
+      try {
+        if ((await deps.store.writeTicketSla(ticket, {}, next, [])) === 'changed') moved += 1;
+      } catch (error) {
+        deps.log?.('sla scan: ticket not re-indexed', { ticketId: ticket.id, error: (error as Error).message });
+      }
+    }
+    const last = page.items.at(-1);
+    if (!page.more || !last) break;
+    after = { createdAt: last.createdAt, id: last.id };
+  }
+  await deps.store.putSlaPolicyMark({ fingerprint });
+  if (moved > 0) deps.log?.('sla scan: open tickets re-indexed for a new policy', { moved, fingerprint });
+  return moved;
 }
 
 /**

@@ -57,6 +57,20 @@ function scanDependencies(at: Date, overrides: Partial<SlaScanDependencies> = {}
   };
 }
 
+/** The scan's view of `base`, with some of its methods replaced (to make a run fail at a chosen step). */
+function storeWith(base: DynamoTicketStore, overrides: Partial<SlaScanDependencies['store']>): SlaScanDependencies['store'] {
+  return {
+    listSlaDue: base.listSlaDue.bind(base),
+    readTicketsNow: base.readTicketsNow.bind(base),
+    outboundLedger: base.outboundLedger.bind(base),
+    writeTicketSla: base.writeTicketSla.bind(base),
+    getSlaPolicyMark: base.getSlaPolicyMark.bind(base),
+    putSlaPolicyMark: base.putSlaPolicyMark.bind(base),
+    listRecentTickets: base.listRecentTickets.bind(base),
+    ...overrides,
+  };
+}
+
 const minutesAfter = (iso: string, minutes: number) => new Date(Date.parse(iso) + minutes * 60_000);
 
 beforeAll(async () => {
@@ -125,8 +139,7 @@ describe('the SLA scan', () => {
       },
     });
     const crashingStore = scanDependencies(at);
-    const baseStore = crashingStore.store;
-    crashingStore.store = { ...baseStore, listSlaDue: baseStore.listSlaDue.bind(baseStore), readTicketsNow: baseStore.readTicketsNow.bind(baseStore), outboundLedger: baseStore.outboundLedger.bind(baseStore), writeTicketSla: () => Promise.reject(new Error('the process died here')) };
+    crashingStore.store = storeWith(crashingStore.store as DynamoTicketStore, { writeTicketSla: () => Promise.reject(new Error('the process died here')) });
 
     // Act: the first scan sends to the backup but not to the lead, so marks nothing; the second sends to the
     // lead and dies before its mark; the third finds both mails sent and writes the mark.
@@ -180,8 +193,7 @@ describe('the SLA scan', () => {
     const store = new DynamoTicketStore(createDocumentClient(), stack.tableName);
     const ticket = await openIncident(store);
     const dying = scanDependencies(minutesAfter(ticket.createdAt, 16));
-    const base = dying.store;
-    dying.store = { listSlaDue: base.listSlaDue.bind(base), readTicketsNow: base.readTicketsNow.bind(base), outboundLedger: base.outboundLedger.bind(base), writeTicketSla: () => Promise.reject(new Error('the process died here')) };
+    dying.store = storeWith(dying.store as DynamoTicketStore, { writeTicketSla: () => Promise.reject(new Error('the process died here')) });
     expect(await runSlaScan(dying)).toMatchObject({ mailsSent: 2, deferred: 1, breaches: 0 });
 
     // Act: staff lower the priority (a later due time for the same run, still past), then scans run again
@@ -200,13 +212,10 @@ describe('the SLA scan', () => {
     const fine = await openIncident(store);
     const at = minutesAfter(fine.createdAt, 12);
     const deps = scanDependencies(at);
-    const base = deps.store;
-    deps.store = {
-      listSlaDue: base.listSlaDue.bind(base),
-      readTicketsNow: base.readTicketsNow.bind(base),
-      outboundLedger: base.outboundLedger.bind(base),
+    const base = deps.store as DynamoTicketStore;
+    deps.store = storeWith(base, {
       writeTicketSla: (ticket, change, next, events) => (ticket.id === broken.id ? Promise.reject(new Error('this ticket cannot be written')) : base.writeTicketSla(ticket, change, next, events)),
-    };
+    });
 
     // Act
     const outOfTime = await runSlaScan(scanDependencies(at, { timeLeftMs: () => 5_000 }));
@@ -239,5 +248,30 @@ describe('the SLA scan', () => {
     expect(after.slaState?.track.firstResponse?.stopped).toBeDefined();
     expect(after.slaState?.track.nextResponse?.stopped).toBeUndefined();
     expect(after.slaState?.checkAt).toBeDefined();
+  });
+
+  it('re-indexes open tickets when a new policy tightens their targets, so the scan finds them due in time', async () => {
+    // Prepare: a VIP question of no urgency (first response in 1 h by default); the due index as the defaults set it
+    const store = new DynamoTicketStore(createDocumentClient(), stack.tableName);
+    const customer = `vip-${randomBytes(3).toString('hex')}@client.example`;
+    await api('/customers', 'POST', { email: customer, tier: 'vip', managerId: staff.mia!.id, language: 'en' });
+    await stack.sendSmtp(composeMessage({ from: customer, subject: 'A question', text: 'Hello, a general question about my account statement layout.' }));
+    const { tickets } = await api<{ tickets: Array<{ id: string }> }>(`/tickets?customer=${encodeURIComponent(customer)}`);
+    const ticket = (await store.getTicket(tickets[0]!.id))!;
+    expect([ticket.priority, ticket.slaState?.checkAt]).toEqual([ticket.priority, minutesAfter(ticket.createdAt, DEFAULT_SLA_POLICY.targets.vip[ticket.priority].firstResponse * 0.75 / 60).toISOString()]);
+    await runSlaScan(scanDependencies(minutesAfter(ticket.createdAt, 1)));
+    const tightened = structuredClone(DEFAULT_SLA_POLICY);
+    tightened.targets.vip[ticket.priority].firstResponse = 10 * 60;
+    const underNewPolicy = (at: Date) => scanDependencies(at, { settings: { ...scanDependencies(at).settings, slaPolicy: tightened } });
+
+    // Act: the first run under the new policy, 20 minutes in (past the new 10-minute target)
+    const first = await runSlaScan(underNewPolicy(minutesAfter(ticket.createdAt, 20)));
+    const second = await runSlaScan(underNewPolicy(minutesAfter(ticket.createdAt, 21)));
+
+    // Assess: moved, found due and escalated by that same run; the next run re-indexes nothing
+    expect(first.reindexed).toBeGreaterThanOrEqual(1);
+    expect(second.reindexed).toBe(0);
+    const events = await store.listEvents(ticket.id);
+    expect(events.filter((event) => event.type === 'sla-breach').map((event) => event.detail.target)).toEqual(['firstResponse']);
   });
 });

@@ -83,6 +83,9 @@ export const assigneeIndexKey = (staffId: string, createdAt: string, ticketId: s
 export const SLA_DUE_PARTITION = 'SLADUE';
 export const slaDueIndexKey = (checkAt: string, ticketId: string) => ({ gsi4pk: SLA_DUE_PARTITION, gsi4sk: `${checkAt}#${ticketId}` });
 
+/** Which SLA policy the due index was last computed for, and how far a re-index under a new one has got. */
+export const slaPolicyMarkKey = () => ({ pk: 'SLAPOLICY', sk: '#CURRENT' });
+
 export const EVENT_SK_PREFIX = 'EVENT#';
 /** A ticket's events, in time order, beside its messages. */
 export const eventKey = (ticketId: string, at: string, key: string) => ({

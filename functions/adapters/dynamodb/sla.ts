@@ -3,14 +3,14 @@
  * the SLA is conditional on the version it was folded from, and moves the ticket's due-index entry in the
  * same write, so the index never points at a time the ticket no longer has.
  */
-import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Page, SlaDueEntry, SlaFieldsChange } from '../../ports/ticket-store';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Page, SlaDueEntry, SlaFieldsChange, SlaPolicyMark } from '../../ports/ticket-store';
 import type { Ticket, TicketEvent, TicketSlaState } from '../../tickets/model';
 import { eventItem } from './assignment';
 import { batchGetItems, cancellationReasons, retryOnConflict } from './items';
 import { encodeSlaState } from './sla-codec';
 import { ticketFromItem } from './tickets';
-import { SLA_DUE_PARTITION, slaDueIndexKey, ticketKey } from './keys';
+import { SLA_DUE_PARTITION, slaDueIndexKey, slaPolicyMarkKey, ticketKey } from './keys';
 import { TABLE_SCHEMA } from './table-schema';
 
 /** Parts of a ticket update that write its SLA, to join with the update's own. */
@@ -128,4 +128,15 @@ export async function listSlaDue(client: DynamoDBDocumentClient, tableName: stri
 export async function getTicketsConsistent(client: DynamoDBDocumentClient, tableName: string, ids: readonly string[]): Promise<Ticket[]> {
   const items = await batchGetItems(client, tableName, ids.map(ticketKey), { consistent: true });
   return items.map(ticketFromItem);
+}
+
+export async function getSlaPolicyMark(client: DynamoDBDocumentClient, tableName: string): Promise<SlaPolicyMark | undefined> {
+  const result = await client.send(new GetCommand({ TableName: tableName, Key: slaPolicyMarkKey(), ConsistentRead: true }));
+  if (!result.Item) return undefined;
+  const { fingerprint, reindexing } = result.Item as Partial<SlaPolicyMark>;
+  return { ...(fingerprint ? { fingerprint } : {}), ...(reindexing ? { reindexing } : {}) };
+}
+
+export async function putSlaPolicyMark(client: DynamoDBDocumentClient, tableName: string, mark: SlaPolicyMark): Promise<void> {
+  await client.send(new PutCommand({ TableName: tableName, Item: { ...slaPolicyMarkKey(), type: 'sla-policy', ...mark } }));
 }

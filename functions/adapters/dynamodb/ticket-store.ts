@@ -15,6 +15,7 @@ import type {
   SendOnceLedger,
   SlaDueEntry,
   SlaFieldsChange,
+  SlaPolicyMark,
   TicketPosition,
   TicketsOpenedResult,
   TicketStore,
@@ -27,7 +28,7 @@ import { lookupDelivery } from './delivery-lookup';
 import * as listings from './listings';
 import { appendFollowUp, lookupMessageIds, messageIdItem, messageItem, putItems } from './messages';
 import { getReceipt, recordReceipt } from './receipts';
-import { getTicketsConsistent, listSlaDue, writeTicketSla } from './sla';
+import { getSlaPolicyMark, getTicketsConsistent, listSlaDue, putSlaPolicyMark, writeTicketSla } from './sla';
 import { getTicket, openTicket, TicketAckLedger } from './tickets';
 
 export class DynamoTicketStore implements TicketStore {
@@ -99,6 +100,14 @@ export class DynamoTicketStore implements TicketStore {
 
   listSlaDue(until: string, limit: number, after?: SlaDueEntry): Promise<Page<SlaDueEntry>> {
     return listSlaDue(this.client, this.tableName, until, limit, after);
+  }
+
+  getSlaPolicyMark(): Promise<SlaPolicyMark | undefined> {
+    return getSlaPolicyMark(this.client, this.tableName);
+  }
+
+  putSlaPolicyMark(mark: SlaPolicyMark): Promise<void> {
+    return putSlaPolicyMark(this.client, this.tableName, mark);
   }
 
   readTicketsNow(ids: readonly string[]): Promise<Ticket[]> {
