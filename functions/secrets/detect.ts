@@ -149,7 +149,8 @@ function tokenize(text: string): Token[] {
 // Spaced words (English, or Chinese written one character per token): a run of at least 12 consecutive
 // tokens that are all words of one list, with only separators between them — spaces, newlines, commas,
 // numbering (`1. abandon`, `1) abandon`), hyphens (`abandon-ability`), markdown or ASCII table rules. Any
-// other word breaks the run, which is why English prose, full of `the`, `to`, `my` (not BIP39 words), never
+// other word, and any end of sentence (`?`, `!`, `;`, a `.` or `:` that does not follow a number), breaks
+// the run, which is why English prose, full of `the`, `to`, `my` (not BIP39 words), never
 // makes 12. Checksums are not required: a mistyped phrase still opens most of a wallet. An English word
 // counts in lower case, capitalised or in capitals, never in mixed case (which base64 and ids are made of).
 //
@@ -189,26 +190,74 @@ const PHRASE_CUE_BEFORE =
 const CUE_WINDOW = 40;
 
 interface Run {
-  count: number;
-  start: number;
-  end: number;
+  words: Array<{ word: string; start: number; end: number }>;
+  list: readonly string[];
+}
+
+/**
+ * Prose words that are also BIP39 words and often stand right before or after a pasted phrase ("seed phrase",
+ * "please help", "private key", 是, 请). A run that is a checksum-valid phrase plus a few of these at its ends
+ * gives them back; any other run is redacted whole, so a phrase with a typo never loses words to trimming.
+ */
+const EDGE_PROSE = new Set([
+  ...'below please help thank you can will this that have phrase seed word key private also again all just still now good morning hello team check sure okay secret note list only then any code safe keep own find way over next more other before first today soon fine great kind best love friend sorry order issue problem'.split(' '),
+  ...'的是我请謝谢为為了在和你您这這吗嗎呢啊吧好'.split(''),
+]);
+const MAX_EDGE_PROSE_WORDS = 4;
+
+/** The span to redact for a run of list words: the valid phrase inside it when only edge prose is around it. */
+function phraseSpan(run: Run): Span {
+  const { words, list } = run;
+  const whole: Span = { start: (words[0] as Run['words'][number]).start, end: (words[words.length - 1] as Run['words'][number]).end, kind: 'recovery-phrase' };
+  let leading = 0;
+  while (leading < Math.min(MAX_EDGE_PROSE_WORDS, words.length) && EDGE_PROSE.has((words[leading] as Run['words'][number]).word.toLowerCase())) leading += 1;
+  let trailing = 0;
+  while (trailing < Math.min(MAX_EDGE_PROSE_WORDS, words.length) && EDGE_PROSE.has((words[words.length - 1 - trailing] as Run['words'][number]).word.toLowerCase())) trailing += 1;
+  if (leading === 0 && trailing === 0) return whole;
+  for (const length of [...PHRASE_LENGTHS].sort((a, b) => b - a)) {
+    for (let from = 0; from <= leading; from += 1) {
+      const to = from + length;
+      if (to > words.length || words.length - to > trailing) continue;
+      const phrase = words.slice(from, to);
+      if (validateMnemonic(phrase.map((entry) => entry.word.toLowerCase()).join(' '), [...list])) {
+        return { start: (phrase[0] as Run['words'][number]).start, end: (phrase[phrase.length - 1] as Run['words'][number]).end, kind: 'recovery-phrase' };
+      }
+    }
+  }
+  return whole;
+}
+
+const ALWAYS_ENDS_SENTENCE = new Set(['?', '!', ';', '？', '！', '；', '…']);
+const ENDS_SENTENCE_UNLESS_NUMBERING = new Set(['.', ':', '。', '：']);
+const isDigit = (character: string) => character >= '0' && character <= '9';
+
+/**
+ * Whether the separators between two words end a sentence: `?`, `!`, `;`, or `.`/`:` not after a digit
+ * (`1. abandon`, `2: ability` are numbering). Phrases are pasted as lists, so a sentence break ends a run;
+ * without it "Good morning team, please help: can you check this order again? Thank you" is 14 list words.
+ */
+function endsSentence(text: string, from: number, to: number): boolean {
+  for (let index = from; index < to; index += 1) {
+    const character = text.charAt(index);
+    if (ALWAYS_ENDS_SENTENCE.has(character)) return true;
+    if (ENDS_SENTENCE_UNLESS_NUMBERING.has(character) && !isDigit(text.charAt(index - 1))) return true;
+  }
+  return false;
 }
 
 function recoveryPhrases(text: string): Span[] {
   const spans: Span[] = [];
   const runs = {
-    english: { count: 0, start: 0, end: 0 },
-    simplified: { count: 0, start: 0, end: 0 },
-    traditional: { count: 0, start: 0, end: 0 },
+    english: { words: [], list: englishWords } as Run,
+    simplified: { words: [], list: simplifiedChineseWords } as Run,
+    traditional: { words: [], list: traditionalChineseWords } as Run,
   };
   const close = (run: Run) => {
-    if (run.count >= MIN_PHRASE_WORDS) spans.push({ start: run.start, end: run.end, kind: 'recovery-phrase' });
-    run.count = 0;
+    if (run.words.length >= MIN_PHRASE_WORDS) spans.push(phraseSpan(run));
+    run.words = [];
   };
   const extend = (run: Run, token: Token) => {
-    if (run.count === 0) run.start = token.start;
-    run.end = token.end;
-    run.count += 1;
+    run.words.push({ word: text.slice(token.start, token.end), start: token.start, end: token.end });
   };
   // A spaced Chinese phrase is often glued to the prose around it (`助记词是便 邵 改 …`, `… 汉请帮我`): the
   // first character of a longer Han run may end a phrase and its last character may start one.
@@ -219,8 +268,15 @@ function recoveryPhrases(text: string): Span[] {
     close(run);
     if (words.has(word.charAt(word.length - 1))) extend(run, { type: 'han', start: token.end - 1, end: token.end });
   };
+  let previousEnd = 0;
   for (const token of tokenize(text)) {
     const word = text.slice(token.start, token.end);
+    if (endsSentence(text, previousEnd, token.start)) {
+      close(runs.english);
+      close(runs.simplified);
+      close(runs.traditional);
+    }
+    previousEnd = token.end;
     if (token.type === 'latin' && isEnglishWord(word)) extend(runs.english, token);
     else close(runs.english);
     chineseToken(token, word, runs.simplified, SIMPLIFIED_CHINESE);
