@@ -35,7 +35,7 @@ export const MAX_SCANNED_CHARS = 200_000;
 export const MIN_PHRASE_WORDS = 12;
 
 export interface SecretRedaction {
-  /** The scanned part of the input with every secret replaced by its marker. */
+  /** The scanned part of the input with every secret replaced by its marker (markers may make it longer). */
   text: string;
   /** Kinds removed, each once, in `SECRET_KINDS` order; empty when nothing was redacted. */
   found: SecretKind[];
@@ -567,7 +567,8 @@ function passwords(text: string): Span[] {
     const limit = Math.min(text.length, valueStart + MAX_PASSWORD_CHARS);
     // Passwords are typed in ASCII; a value in Chinese after `密码是` is prose (`密码是多少`).
     while (valueEnd < limit && /[!-~]/.test(text.charAt(valueEnd))) valueEnd += 1;
-    while (valueEnd > valueStart && /[.,;!?)"'\]]/.test(text.charAt(valueEnd - 1))) valueEnd -= 1;
+    // A sentence's full stop or comma is not the password's; `!` and `?` may well be, so they stay redacted.
+    while (valueEnd > valueStart && /[.,;)"'\]]/.test(text.charAt(valueEnd - 1))) valueEnd -= 1;
     const value = text.slice(valueStart, valueEnd);
     // `密码 abc123`: Chinese writers often leave out the colon; a digit keeps `密码 ok` out.
     if (!connected && !(chineseLabel && /\d/.test(value))) continue;

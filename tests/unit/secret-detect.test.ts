@@ -253,6 +253,7 @@ describe('private keys', () => {
 describe('passwords and one-time codes', () => {
   it('redacts the value after a password label, in English and Chinese', () => {
     expect(redactSecrets('password: Hunter2024').text).toBe(`password: ${PASSWORD}`);
+    expect(redactSecrets('password: Hunter2024!').text).toBe(`password: ${PASSWORD}`);
     expect(redactSecrets('My password is sunshine99.').text).toBe(`My password is ${PASSWORD}.`);
     expect(redactSecrets('Password = "qwerty#1"').text).toBe(`Password = "${PASSWORD}"`);
     expect(redactSecrets('密码：abc123456').text).toBe(`密码：${PASSWORD}`);
