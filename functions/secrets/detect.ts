@@ -161,6 +161,9 @@ function tokenize(text: string): Token[] {
 // Han run, bounded by non-Han characters (punctuation, a line of its own), is 12, 15, 18, 21 or 24 list
 // characters with a valid BIP39 checksum. A phrase glued without spaces into prose that does not name it is
 // not found: no reading tells it from prose.
+//
+// Not covered: words cut to their first four letters (BIP39 allows it), the other BIP39 languages, and a
+// Chinese phrase written partly with spaces and partly without.
 
 const ENGLISH = new Set(englishWords);
 const SIMPLIFIED_CHINESE = new Set(simplifiedChineseWords);
