@@ -23,9 +23,12 @@ export interface BenchFigures {
   slaScanReadUnits10000?: number;
   slaScanReadUnits100?: number;
   slaScanReadUnitRatio?: number;
+  /** Share of 1,000 generated recovery phrases in prose left with no word of the phrase, and corpus messages redacted at all. */
+  secretMnemonicRedactionRate?: number;
+  secretCorpusFalseRedactions?: number;
 }
 
-export type FigurePhase = 'cold-start' | 'memory' | 'cpu' | 'cost' | 'roster-import' | 'classifier' | 'sla-scan';
+export type FigurePhase = 'cold-start' | 'memory' | 'cpu' | 'cost' | 'roster-import' | 'classifier' | 'sla-scan' | 'secrets';
 
 /** Every key a run writes, as a dotted path, by the phase that measures it. */
 export const FIGURE_KEYS: Readonly<Record<FigurePhase, readonly string[]>> = {
@@ -48,10 +51,11 @@ export const FIGURE_KEYS: Readonly<Record<FigurePhase, readonly string[]>> = {
   'roster-import': ['rosterImportLinesPerSecond'],
   classifier: ['classifierCategoryAccuracy'],
   'sla-scan': ['slaScanReadUnits10000', 'slaScanReadUnits100', 'slaScanReadUnitRatio'],
+  secrets: ['secretMnemonicRedactionRate', 'secretCorpusFalseRedactions'],
 };
 
 /**
- * Upper bounds, except `rosterImportLinesPerSecond`, a lower bound. The CPU goal bounds the handler's CPU per
+ * Upper bounds, except `rosterImportLinesPerSecond`, `classifierCategoryAccuracy` and `secretMnemonicRedactionRate`, lower bounds. The CPU goal bounds the handler's CPU per
  * message as a multiple of parse-only's.
  */
 export const GOALS = {
@@ -64,6 +68,9 @@ export const GOALS = {
   classifierCategoryAccuracy: 0.9,
   /** A scan's cost follows what is due, not what is open. */
   slaScanReadUnitRatio: 1.1,
+  /** Every generated phrase redacted (a lower bound), and no message of the real-mail corpus touched. */
+  secretMnemonicRedactionRate: 1,
+  secretCorpusFalseRedactions: 0,
 } as const;
 
 /** The number at `path` in `figures`, if it is there and finite. */
@@ -119,6 +126,7 @@ export function goalRows(figures: BenchFigures): GoalRow[] {
     add('handlerCpuMsPerMessage / parseOnlyCpuMsPerMessage', handler / parseOnly, GOALS.handlerToParseOnlyCpu, 2, '×');
   }
   add('slaScanReadUnitRatio', figureAt(figures, 'slaScanReadUnitRatio'), GOALS.slaScanReadUnitRatio, 2, '×');
+  add('secretCorpusFalseRedactions', figureAt(figures, 'secretCorpusFalseRedactions'), GOALS.secretCorpusFalseRedactions, 0);
   const importRate = figureAt(figures, 'rosterImportLinesPerSecond');
   if (importRate !== undefined) {
     rows.push({ figure: 'rosterImportLinesPerSecond', measured: importRate, goal: GOALS.rosterImportLinesPerSecond, met: importRate >= GOALS.rosterImportLinesPerSecond, digits: 0, prefix: '', atLeast: true });
@@ -126,6 +134,10 @@ export function goalRows(figures: BenchFigures): GoalRow[] {
   const accuracy = figureAt(figures, 'classifierCategoryAccuracy');
   if (accuracy !== undefined) {
     rows.push({ figure: 'classifierCategoryAccuracy', measured: accuracy, goal: GOALS.classifierCategoryAccuracy, met: accuracy >= GOALS.classifierCategoryAccuracy, digits: 3, prefix: '', atLeast: true });
+  }
+  const phraseRate = figureAt(figures, 'secretMnemonicRedactionRate');
+  if (phraseRate !== undefined) {
+    rows.push({ figure: 'secretMnemonicRedactionRate', measured: phraseRate, goal: GOALS.secretMnemonicRedactionRate, met: phraseRate >= GOALS.secretMnemonicRedactionRate, digits: 3, prefix: '', atLeast: true });
   }
   return rows;
 }

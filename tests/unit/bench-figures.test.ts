@@ -77,6 +77,13 @@ describe('bench figures', () => {
     expect(missingFigureKeys(withoutSmall, new Set(['sla-scan']))).toEqual(['slaScanReadUnits100']);
   });
 
+  it('holds secret detection to every phrase redacted and no corpus message touched, and asks the secrets phase for both', () => {
+    const secrets = { generatedAt: COMPLETE.generatedAt, secretMnemonicRedactionRate: 1, secretCorpusFalseRedactions: 0 };
+    expect(Object.fromEntries(goalRows(secrets).map((row) => [row.figure, row.met]))).toEqual({ secretCorpusFalseRedactions: true, secretMnemonicRedactionRate: true });
+    expect(goalRows({ ...secrets, secretMnemonicRedactionRate: 0.999, secretCorpusFalseRedactions: 1 }).map((row) => row.met)).toEqual([false, false]);
+    expect(missingFigureKeys({ generatedAt: COMPLETE.generatedAt, secretMnemonicRedactionRate: 1 }, new Set(['secrets']))).toEqual(['secretCorpusFalseRedactions']);
+  });
+
   it('prints a figure with its goal and verdict', () => {
     expect(againstGoal(1.254, 1.3, 2, '×')).toBe('1.25× (goal ≤ 1.3×: met)');
     expect(againstGoal(8.8, 2, 2, '×')).toBe('8.80× (goal ≤ 2×: OVER)');
