@@ -18,28 +18,41 @@ export const RECENT_TICKET_MONTHS = 12;
 
 type Key = Record<string, string>;
 
+/** Which sort keys of the partition a query reads: those with a prefix, in a range, or up to a value. */
+export type SortKeyCondition = { name: string } & ({ prefix: string } | { between: readonly [string, string] } | { atMost: string });
+
+function sortKeyCondition(condition: SortKeyCondition | undefined): { expression: string; values: Record<string, string> } {
+  if (!condition) return { expression: '', values: {} };
+  if ('prefix' in condition) return { expression: ' AND begins_with(#sk, :sk1)', values: { ':sk1': condition.prefix } };
+  if ('between' in condition) return { expression: ' AND #sk BETWEEN :sk1 AND :sk2', values: { ':sk1': condition.between[0], ':sk2': condition.between[1] } };
+  return { expression: ' AND #sk <= :sk1', values: { ':sk1': condition.atMost } };
+}
+
 /**
- * Up to `limit` items of one partition (of the table or an index), walking on past DynamoDB's 1 MB pages.
+ * Up to `limit` items of one partition (of the table or an index), walking on past DynamoDB's 1 MB pages;
+ * only the sort keys `sortKey` names, and only the attributes `projection` names, when given.
  */
-async function queryPartition(
+export async function queryPartition(
   client: DynamoDBDocumentClient,
   tableName: string,
-  partition: { index?: string; partitionKey: string; value: string; sortKeyPrefix?: string },
+  partition: { index?: string; partitionKey: string; value: string; sortKey?: SortKeyCondition },
   limit: number,
-  options: { newestFirst: boolean; startKey?: Record<string, unknown> },
+  options: { newestFirst: boolean; startKey?: Record<string, unknown>; projection?: string },
 ): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
+  const range = sortKeyCondition(partition.sortKey);
   let startKey = options.startKey;
   do {
     const result = await client.send(
       new QueryCommand({
         TableName: tableName,
         ...(partition.index ? { IndexName: partition.index } : {}),
-        KeyConditionExpression: partition.sortKeyPrefix ? '#pk = :pk AND begins_with(#sk, :prefix)' : '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': partition.partitionKey, ...(partition.sortKeyPrefix ? { '#sk': TABLE_SCHEMA.sortKey } : {}) },
-        ExpressionAttributeValues: { ':pk': partition.value, ...(partition.sortKeyPrefix ? { ':prefix': partition.sortKeyPrefix } : {}) },
+        KeyConditionExpression: `#pk = :pk${range.expression}`,
+        ExpressionAttributeNames: { '#pk': partition.partitionKey, ...(partition.sortKey ? { '#sk': partition.sortKey.name } : {}) },
+        ExpressionAttributeValues: { ':pk': partition.value, ...range.values },
         ScanIndexForward: !options.newestFirst,
         Limit: limit - items.length,
+        ...(options.projection ? { ProjectionExpression: options.projection } : {}),
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       }),
     );
@@ -126,7 +139,7 @@ export async function listRecentTickets(
 
 export async function listMessagesPage(client: DynamoDBDocumentClient, tableName: string, ticketId: string, limit: number, after?: MessagePosition): Promise<Page<TicketMessage>> {
   const startKey = after && messageKey(ticketId, after.receivedAt, after.key);
-  const items = await queryPartition(client, tableName, { partitionKey: TABLE_SCHEMA.partitionKey, value: ticketKey(ticketId).pk, sortKeyPrefix: MESSAGE_SK_PREFIX }, limit + 1, {
+  const items = await queryPartition(client, tableName, { partitionKey: TABLE_SCHEMA.partitionKey, value: ticketKey(ticketId).pk, sortKey: { name: TABLE_SCHEMA.sortKey, prefix: MESSAGE_SK_PREFIX } }, limit + 1, {
     newestFirst: false,
     ...(startKey ? { startKey } : {}),
   });
@@ -176,25 +189,16 @@ export async function listTicketsOpenedBetween(client: DynamoDBDocumentClient, t
   const keys: Key[] = [];
   const month = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), 1));
   while (month.getTime() < to.getTime() && keys.length <= limit) {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const result = await client.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: index.name,
-          // Sort keys are `<createdAt>#<ref>`: every ticket opened in [from, to) sorts between the two instants,
-          // and one opened at `to` itself sorts after it (its `#<ref>` follows), so BETWEEN is the half-open range.
-          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-          ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey },
-          ExpressionAttributeValues: { ':pk': ticketMonthPartition(month.toISOString()), ':from': from.toISOString(), ':to': to.toISOString() },
-          ProjectionExpression: 'pk, sk',
-          Limit: limit + 1 - keys.length,
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
-      keys.push(...(result.Items ?? []).map(baseKeyOf));
-      startKey = result.LastEvaluatedKey;
-    } while (startKey && keys.length <= limit);
+    // Sort keys are `<createdAt>#<ref>`: every ticket opened in [from, to) sorts between the two instants, and
+    // one opened at `to` itself sorts after it (its `#<ref>` follows), so BETWEEN is the half-open range.
+    const entries = await queryPartition(
+      client,
+      tableName,
+      { index: index.name, partitionKey: index.partitionKey, value: ticketMonthPartition(month.toISOString()), sortKey: { name: index.sortKey, between: [from.toISOString(), to.toISOString()] } },
+      limit + 1 - keys.length,
+      { newestFirst: false, projection: 'pk, sk' },
+    );
+    keys.push(...entries.map(baseKeyOf));
     month.setUTCMonth(month.getUTCMonth() + 1);
   }
   if (keys.length > limit) return { status: 'too-many', limit };

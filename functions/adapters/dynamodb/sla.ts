@@ -3,7 +3,7 @@
  * the SLA is conditional on the version it was folded from, and moves the ticket's due-index entry in the
  * same write, so the index never points at a time the ticket no longer has.
  */
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Page, SlaDueEntry, SlaFieldsChange, SlaPolicyMark } from '../../ports/ticket-store';
 import type { Ticket, TicketEvent, TicketSlaState } from '../../tickets/model';
 import { eventItem } from './assignment';
@@ -11,6 +11,7 @@ import { batchGetItems, cancellationReasons, retryOnConflict } from './items';
 import { encodeSlaState } from './sla-codec';
 import { ticketFromItem } from './tickets';
 import { SLA_DUE_PARTITION, slaDueIndexKey, slaPolicyMarkKey, ticketKey } from './keys';
+import { queryPartition } from './listings';
 import { TABLE_SCHEMA } from './table-schema';
 
 /** Parts of a ticket update that write its SLA, to join with the update's own. */
@@ -99,28 +100,20 @@ export interface SlaDuePosition {
  */
 export async function listSlaDue(client: DynamoDBDocumentClient, tableName: string, until: string, limit: number, after?: SlaDuePosition): Promise<Page<SlaDueEntry>> {
   const index = TABLE_SCHEMA.slaDueIndex;
-  const entries: SlaDueEntry[] = [];
-  let startKey: Record<string, unknown> | undefined = after ? { ...ticketKey(after.ticketId), ...slaDueIndexKey(after.checkAt, after.ticketId) } : undefined;
-  do {
-    const result = await client.send(
-      new QueryCommand({
-        TableName: tableName,
-        IndexName: index.name,
-        KeyConditionExpression: '#pk = :pk AND #sk <= :until',
-        ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey },
-        // `~` sorts after every character of a reference, so every entry of `until` itself is included.
-        ExpressionAttributeValues: { ':pk': SLA_DUE_PARTITION, ':until': `${until}#~` },
-        Limit: limit + 1 - entries.length,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    for (const item of result.Items ?? []) {
-      const sortKey = String(item[index.sortKey]);
-      const cut = sortKey.lastIndexOf('#');
-      entries.push({ checkAt: sortKey.slice(0, cut), ticketId: sortKey.slice(cut + 1) });
-    }
-    startKey = result.LastEvaluatedKey;
-  } while (startKey && entries.length <= limit);
+  const startKey = after ? { ...ticketKey(after.ticketId), ...slaDueIndexKey(after.checkAt, after.ticketId) } : undefined;
+  // `~` sorts after every character of a reference, so every entry of `until` itself is included.
+  const items = await queryPartition(
+    client,
+    tableName,
+    { index: index.name, partitionKey: index.partitionKey, value: SLA_DUE_PARTITION, sortKey: { name: index.sortKey, atMost: `${until}#~` } },
+    limit + 1,
+    { newestFirst: false, ...(startKey ? { startKey } : {}) },
+  );
+  const entries = items.map((item): SlaDueEntry => {
+    const sortKey = String(item[index.sortKey]);
+    const cut = sortKey.lastIndexOf('#');
+    return { checkAt: sortKey.slice(0, cut), ticketId: sortKey.slice(cut + 1) };
+  });
   return { items: entries.slice(0, limit), more: entries.length > limit };
 }
 
