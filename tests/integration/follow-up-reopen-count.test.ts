@@ -2,16 +2,13 @@
  * A customer's follow-up reopens its ticket in the same write as the assignee's open-ticket count (DynamoDB
  * Local): a follow-up that read the ticket before staff closed it must not reopen it uncounted.
  */
-import { randomBytes } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { staffCounterKey } from '../../functions/adapters/dynamodb/assignment';
-import { ticketItem } from '../../functions/adapters/dynamodb/tickets';
 import { DynamoTicketStore } from '../../functions/adapters/dynamodb/ticket-store';
-import type { Ticket, TicketMessage } from '../../functions/tickets/model';
-import { LOCAL_ACCESS_KEY } from '../../scripts/local/stack';
+import type { TicketMessage } from '../../functions/tickets/model';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
+import { documentClientFor, sampleTicket, storeTicket, testRef } from '../helpers/stored-tickets';
 
 let stack: TestStack;
 let client: DynamoDBDocumentClient;
@@ -19,8 +16,7 @@ let store: DynamoTicketStore;
 
 beforeAll(async () => {
   stack = await startTestStack();
-  const credentials = { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_ACCESS_KEY };
-  client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', endpoint: stack.dynamoEndpoint, credentials }), { marshallOptions: { removeUndefinedValues: true } });
+  client = documentClientFor(stack);
   store = new DynamoTicketStore(client, stack.tableName);
 });
 
@@ -29,7 +25,7 @@ afterAll(async () => {
   await stack?.teardown();
 });
 
-const ref = () => randomBytes(4).toString('hex').toUpperCase().slice(0, 6);
+const ref = testRef;
 
 async function openTickets(id: string): Promise<number> {
   const result = await client.send(new GetCommand({ TableName: stack.tableName, Key: staffCounterKey(id), ConsistentRead: true }));
@@ -41,28 +37,11 @@ it('keeps the count exact when staff close the ticket between the follow-up’s 
   await client.send(new PutCommand({ TableName: stack.tableName, Item: { ...staffCounterKey(agent), type: 'staff', id: agent, openTickets: 1, vipBook: 0 } }));
   const now = new Date().toISOString();
   const id = ref();
-  const asRead: Ticket = {
-    id,
-    ref: id,
-    subject: 'Withdrawal pending',
-    category: 'deposit-withdrawal',
-    status: 'waiting-on-customer',
-    customer: 'c@example.com',
-    parties: ['c@example.com'],
-    flags: [],
-    language: 'en',
-    tier: 'standard',
-    priority: 'normal',
-    assignee: agent,
-    assignedAt: now,
-    createdAt: now,
-    updatedAt: now,
-    firstResponseDueAt: now,
-    messageCount: 1,
-    openedBy: { sesMessageId: id, origin: id },
-    ack: { state: 'not-needed' },
-  };
-  await client.send(new PutCommand({ TableName: stack.tableName, Item: ticketItem(asRead) }));
+  const asRead = await storeTicket(
+    client,
+    stack.tableName,
+    sampleTicket({ id, createdAt: now, status: 'waiting-on-customer', customer: 'c@example.com', parties: ['c@example.com'], assignee: agent, assignedAt: now }),
+  );
   const followUp: TicketMessage = {
     ticketId: id,
     key: `ses-${ref()}`,

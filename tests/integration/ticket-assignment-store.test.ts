@@ -3,16 +3,13 @@
  * open-ticket counts move atomically with the ticket, a stale read changes nothing, and a message's own
  * send-once record is claimed once.
  */
-import { randomBytes } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staffCounterKey } from '../../functions/adapters/dynamodb/assignment';
-import { ticketItem } from '../../functions/adapters/dynamodb/tickets';
 import { DynamoTicketStore } from '../../functions/adapters/dynamodb/ticket-store';
 import type { Ticket, TicketEvent, TicketMessage } from '../../functions/tickets/model';
-import { LOCAL_ACCESS_KEY } from '../../scripts/local/stack';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
+import { documentClientFor, sampleTicket, storeTicket, testRef } from '../helpers/stored-tickets';
 
 let stack: TestStack;
 let client: DynamoDBDocumentClient;
@@ -20,8 +17,7 @@ let store: DynamoTicketStore;
 
 beforeAll(async () => {
   stack = await startTestStack();
-  const credentials = { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_ACCESS_KEY };
-  client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', endpoint: stack.dynamoEndpoint, credentials }), { marshallOptions: { removeUndefinedValues: true } });
+  client = documentClientFor(stack);
   store = new DynamoTicketStore(client, stack.tableName);
 });
 
@@ -30,7 +26,7 @@ afterAll(async () => {
   await stack?.teardown();
 });
 
-const ref = () => randomBytes(4).toString('hex').toUpperCase().slice(0, 6);
+const ref = testRef;
 
 async function putStaff(id: string): Promise<void> {
   await client.send(new PutCommand({ TableName: stack.tableName, Item: { ...staffCounterKey(id), type: 'staff', id, openTickets: 0, vipBook: 0 } }));
@@ -42,30 +38,7 @@ async function openTickets(id: string): Promise<number> {
 }
 
 async function putTicket(overrides: Partial<Ticket> = {}): Promise<Ticket> {
-  const now = new Date().toISOString();
-  const id = ref();
-  const ticket: Ticket = {
-    id,
-    ref: id,
-    subject: 'Withdrawal pending',
-    category: 'deposit-withdrawal',
-    status: 'open',
-    customer: `c-${id.toLowerCase()}@example.com`,
-    parties: [],
-    flags: [],
-    language: 'en',
-    tier: 'standard',
-    priority: 'normal',
-    createdAt: now,
-    updatedAt: now,
-    firstResponseDueAt: now,
-    messageCount: 1,
-    openedBy: { sesMessageId: id, origin: id },
-    ack: { state: 'not-needed' },
-    ...overrides,
-  };
-  await client.send(new PutCommand({ TableName: stack.tableName, Item: ticketItem(ticket) }));
-  return ticket;
+  return storeTicket(client, stack.tableName, sampleTicket({ parties: [], ...overrides }));
 }
 
 const event = (ticket: Ticket, type: TicketEvent['type'], key: string, detail: Record<string, string> = {}): TicketEvent => ({ ticketId: ticket.id, at: new Date().toISOString(), key, type, actor: 'routing', detail });

@@ -3,16 +3,13 @@
  * queried on their sort key range, then the current tickets read by key; a range holding more than the limit
  * is refused rather than cut short.
  */
-import { randomBytes } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ticketKey } from '../../functions/adapters/dynamodb/keys';
-import { ticketItem } from '../../functions/adapters/dynamodb/tickets';
 import { DynamoTicketStore } from '../../functions/adapters/dynamodb/ticket-store';
 import type { Ticket } from '../../functions/tickets/model';
-import { LOCAL_ACCESS_KEY } from '../../scripts/local/stack';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
+import { documentClientFor, sampleTicket, storeTicket, testRef } from '../helpers/stored-tickets';
 
 let stack: TestStack;
 let client: DynamoDBDocumentClient;
@@ -20,8 +17,7 @@ let store: DynamoTicketStore;
 
 beforeAll(async () => {
   stack = await startTestStack();
-  const credentials = { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_ACCESS_KEY };
-  client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', endpoint: stack.dynamoEndpoint, credentials }), { marshallOptions: { removeUndefinedValues: true } });
+  client = documentClientFor(stack);
   store = new DynamoTicketStore(client, stack.tableName);
 });
 
@@ -30,32 +26,10 @@ afterAll(async () => {
   await stack?.teardown();
 });
 
-const ref = () => randomBytes(4).toString('hex').toUpperCase().slice(0, 6);
+const ref = testRef;
 
 async function putTicket(createdAt: string, overrides: Partial<Ticket> = {}): Promise<Ticket> {
-  const id = ref();
-  const ticket: Ticket = {
-    id,
-    ref: id,
-    subject: 'Withdrawal pending',
-    category: 'deposit-withdrawal',
-    status: 'open',
-    customer: `c-${id.toLowerCase()}@example.com`,
-    parties: [`c-${id.toLowerCase()}@example.com`],
-    flags: [],
-    language: 'en',
-    tier: 'standard',
-    priority: 'normal',
-    createdAt,
-    updatedAt: createdAt,
-    firstResponseDueAt: createdAt,
-    messageCount: 1,
-    openedBy: { sesMessageId: id, origin: id },
-    ack: { state: 'not-needed' },
-    ...overrides,
-  };
-  await client.send(new PutCommand({ TableName: stack.tableName, Item: ticketItem(ticket) }));
-  return ticket;
+  return storeTicket(client, stack.tableName, sampleTicket({ createdAt, ...overrides }));
 }
 
 describe('tickets opened between two instants', () => {
