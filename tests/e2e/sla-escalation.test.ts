@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeMessage, startTestStack, type TestStack } from '../helpers/local-stack';
+import { apiOk, composeMessage, startTestStack, type TestStack } from '../helpers/local-stack';
 
 interface StaffView {
   id: string;
@@ -53,11 +53,7 @@ const POLICY = {
 let stack: TestStack;
 const staff: Record<string, StaffView> = {};
 
-async function api<T>(path: string, method = 'GET', body?: unknown, expected = method === 'POST' ? [200, 201] : [200]): Promise<T> {
-  const response = await stack.api<T>(path, { method, ...(body !== undefined ? { body } : {}) });
-  if (!expected.includes(response.status)) throw new Error(`${method} ${path} → ${response.status}: ${JSON.stringify(response.body)}`);
-  return response.body;
-}
+const api = <T>(path: string, method = 'GET', body?: unknown, expected = method === 'POST' ? [200, 201] : [200]) => apiOk<T>(stack, path, method, body, expected);
 
 const tag = () => randomBytes(3).toString('hex');
 const addressesOf = (field: ParsedMail['to']) => (field ? (Array.isArray(field) ? field : [field]).flatMap((f) => f.value.map((a) => a.address?.toLowerCase())) : []);

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeMessage, newSesMessageId, startTestStack, type TestStack } from '../helpers/local-stack';
+import { apiOk, composeMessage, newSesMessageId, startTestStack, type TestStack } from '../helpers/local-stack';
 
 interface StaffView {
   id: string;
@@ -26,11 +26,7 @@ let stack: TestStack;
 let agent: StaffView;
 let other: StaffView;
 
-async function api<T>(path: string, method = 'GET', body?: unknown): Promise<T> {
-  const response = await stack.api<T>(path, { method, ...(body !== undefined ? { body } : {}) });
-  if (response.status >= 300) throw new Error(`${method} ${path} → ${response.status}: ${JSON.stringify(response.body)}`);
-  return response.body;
-}
+const api = <T>(path: string, method = 'GET', body?: unknown) => apiOk<T>(stack, path, method, body);
 
 const tag = () => randomBytes(3).toString('hex');
 const addressesOf = (field: ParsedMail['to']) => (field ? (Array.isArray(field) ? field : [field]).flatMap((f) => f.value.map((a) => a.address?.toLowerCase())) : []);

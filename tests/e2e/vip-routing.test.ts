@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeMessage, startTestStack, type TestStack } from '../helpers/local-stack';
+import { apiOk, composeMessage, startTestStack, type TestStack } from '../helpers/local-stack';
 
 interface StaffView {
   id: string;
@@ -30,11 +30,7 @@ interface TicketView {
 let stack: TestStack;
 const staff: Record<string, StaffView> = {};
 
-async function api<T>(path: string, method = 'GET', body?: unknown, expected = method === 'POST' ? [200, 201] : [200]): Promise<T> {
-  const response = await stack.api<T>(path, { method, ...(body !== undefined ? { body } : {}) });
-  if (!expected.includes(response.status)) throw new Error(`${method} ${path} → ${response.status}: ${JSON.stringify(response.body)}`);
-  return response.body;
-}
+const api = <T>(path: string, method = 'GET', body?: unknown, expected = method === 'POST' ? [200, 201] : [200]) => apiOk<T>(stack, path, method, body, expected);
 
 async function addStaff(key: string, fields: Record<string, unknown>): Promise<StaffView> {
   staff[key] = await api<StaffView>('/staff', 'POST', { status: 'active', ...fields });

@@ -178,3 +178,14 @@ export function composeMessage(fields: {
   ];
   return lines.join('\r\n');
 }
+
+/**
+ * The body of an API request that must succeed: a status outside `expected` (by default any 2xx) fails the
+ * test with the method, path, status and body, so a set-up step that went wrong says what it was.
+ */
+export async function apiOk<T>(stack: Pick<TestStack, 'api'>, path: string, method = 'GET', body?: unknown, expected?: readonly number[]): Promise<T> {
+  const response = await stack.api<T>(path, { method, ...(body !== undefined ? { body } : {}) });
+  const ok = expected ? expected.includes(response.status) : response.status >= 200 && response.status < 300;
+  if (!ok) throw new Error(`${method} ${path} → ${response.status}: ${JSON.stringify(response.body)}`);
+  return response.body;
+}

@@ -16,16 +16,12 @@ import { runSlaScan, type SlaScanDependencies } from '../../functions/sla/scan';
 import { relayStaffReply } from '../../functions/tickets/staff-replies';
 import { emfDocument } from '../../functions/commons/metrics';
 import type { Ticket } from '../../functions/tickets/model';
-import { composeMessage, startTestStack, type TestStack } from '../helpers/local-stack';
+import { apiOk, composeMessage, startTestStack, type TestStack } from '../helpers/local-stack';
 
 let stack: TestStack;
 const staff: Record<string, { id: string; email: string }> = {};
 
-async function api<T>(path: string, method = 'GET', body?: unknown): Promise<T> {
-  const response = await stack.api<T>(path, { method, ...(body !== undefined ? { body } : {}) });
-  if (response.status >= 300) throw new Error(`${method} ${path} → ${response.status}: ${JSON.stringify(response.body)}`);
-  return response.body;
-}
+const api = <T>(path: string, method = 'GET', body?: unknown) => apiOk<T>(stack, path, method, body);
 
 const addressesOf = (field: ParsedMail['to']) => (field ? (Array.isArray(field) ? field : [field]).flatMap((f) => f.value.map((a) => a.address?.toLowerCase() ?? '')) : []);
 
