@@ -4,12 +4,14 @@
  * queries return keys and the few attributes that never change; the current tickets are then read by key in
  * one batch, so index entries never need rewriting when a ticket changes.
  */
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MessagePosition, Page, TicketPosition, TicketSlaFacts, TicketsOpenedResult } from '../../ports/ticket-store';
 import type { InboundReceipt, Ticket, TicketMessage } from '../../tickets/model';
 import { batchGetItems, fromItem } from './items';
 import { messageFromItem } from './messages';
-import { SLA_STATE_ATTRIBUTES, ticketFromItem } from './tickets';
+import { queryPartition } from './query';
+import { SLA_STATE_ATTRIBUTES } from './sla-codec';
+import { ticketFromItem } from './tickets';
 import { assigneeIndexKey, customerIndexKey, customerPartition, MESSAGE_SK_PREFIX, messageKey, quarantineMonthPartition, recentIndexKey, ticketKey, ticketMonthPartition } from './keys';
 import { TABLE_SCHEMA } from './table-schema';
 
@@ -17,50 +19,6 @@ import { TABLE_SCHEMA } from './table-schema';
 export const RECENT_TICKET_MONTHS = 12;
 
 type Key = Record<string, string>;
-
-/** Which sort keys of the partition a query reads: those with a prefix, in a range, or up to a value. */
-export type SortKeyCondition = { name: string } & ({ prefix: string } | { between: readonly [string, string] } | { atMost: string });
-
-function sortKeyCondition(condition: SortKeyCondition | undefined): { expression: string; values: Record<string, string> } {
-  if (!condition) return { expression: '', values: {} };
-  if ('prefix' in condition) return { expression: ' AND begins_with(#sk, :sk1)', values: { ':sk1': condition.prefix } };
-  if ('between' in condition) return { expression: ' AND #sk BETWEEN :sk1 AND :sk2', values: { ':sk1': condition.between[0], ':sk2': condition.between[1] } };
-  return { expression: ' AND #sk <= :sk1', values: { ':sk1': condition.atMost } };
-}
-
-/**
- * Up to `limit` items of one partition (of the table or an index), walking on past DynamoDB's 1 MB pages;
- * only the sort keys `sortKey` names, and only the attributes `projection` names, when given.
- */
-export async function queryPartition(
-  client: DynamoDBDocumentClient,
-  tableName: string,
-  partition: { index?: string; partitionKey: string; value: string; sortKey?: SortKeyCondition },
-  limit: number,
-  options: { newestFirst: boolean; startKey?: Record<string, unknown>; projection?: string },
-): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  const range = sortKeyCondition(partition.sortKey);
-  let startKey = options.startKey;
-  do {
-    const result = await client.send(
-      new QueryCommand({
-        TableName: tableName,
-        ...(partition.index ? { IndexName: partition.index } : {}),
-        KeyConditionExpression: `#pk = :pk${range.expression}`,
-        ExpressionAttributeNames: { '#pk': partition.partitionKey, ...(partition.sortKey ? { '#sk': partition.sortKey.name } : {}) },
-        ExpressionAttributeValues: { ':pk': partition.value, ...range.values },
-        ScanIndexForward: !options.newestFirst,
-        Limit: limit - items.length,
-        ...(options.projection ? { ProjectionExpression: options.projection } : {}),
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    items.push(...(result.Items ?? []));
-    startKey = result.LastEvaluatedKey;
-  } while (startKey && items.length < limit);
-  return items;
-}
 
 /** The items under `keys`, in the order of `keys` (one batch read per 100), or only the attributes `projection` names. */
 async function readByKeys<T>(

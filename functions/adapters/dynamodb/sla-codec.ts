@@ -9,6 +9,9 @@ import { SLA_PRIORITIES, SLA_TARGETS } from '../../sla/policy';
 import type { SlaRun, SlaTrack } from '../../sla/track';
 import type { TicketSlaState, TicketStatus, Tier } from '../../tickets/model';
 
+/** The ticket's attributes that hold its SLA: the compact state and its version. */
+export const SLA_STATE_ATTRIBUTES = ['sla', 'slaVersion'] as const;
+
 const FORMAT = 1;
 const TIERS: readonly Tier[] = ['standard', 'vip'];
 const STATUSES: readonly TicketStatus[] = ['open', 'waiting-on-customer', 'closed'];

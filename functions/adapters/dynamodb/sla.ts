@@ -11,7 +11,7 @@ import { batchGetItems, cancellationReasons, retryOnConflict } from './items';
 import { encodeSlaState } from './sla-codec';
 import { ticketFromItem } from './tickets';
 import { SLA_DUE_PARTITION, slaDueIndexKey, slaPolicyMarkKey, ticketKey } from './keys';
-import { queryPartition } from './listings';
+import { queryPartition } from './query';
 import { TABLE_SCHEMA } from './table-schema';
 
 /** Parts of a ticket update that write its SLA, to join with the update's own. */

@@ -25,9 +25,6 @@ export function ticketItem(ticket: Ticket): Record<string, unknown> {
   };
 }
 
-/** Where a ticket's SLA is stored (sla-codec.ts). */
-export const SLA_STATE_ATTRIBUTES = ['sla', 'slaVersion'] as const;
-
 /** The stored SLA's attributes: the compact state and the version the writes' conditions compare. */
 export function slaAttributes(state: TicketSlaState): { sla: string; slaVersion: number } {
   return { sla: encodeSlaState(state), slaVersion: state.version };
