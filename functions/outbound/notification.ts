@@ -51,6 +51,8 @@ const FLAG_WARNINGS: Record<TicketFlag, string> = {
     'UNVERIFIED SENDER: authentication does not prove this From address; the mail may be forged. Do not discuss the account or act on requests until the sender is verified.',
   'stranger-reference': 'STRANGER REFERENCE: the sender named a ticket they are not a party to.',
   'security-incident': 'SECURITY INCIDENT: account takeover, unauthorized withdrawal, frozen assets or lost 2FA. Urgent.',
+  'secret-exposed':
+    'SECRET EXPOSED: the customer sent a secret (removed below and from the stored ticket); they were told to treat it as compromised. Urgent.',
 };
 
 /** The notification an assignee gets for a customer's new text; they answer by replying to it. */

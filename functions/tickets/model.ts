@@ -1,4 +1,5 @@
 import type { Classification, Language, Verdicts } from '../mail/types';
+import type { SecretKind } from '../secrets/detect';
 import type { Category } from '../sla/categorize';
 import type { SlaPriority } from '../sla/policy';
 import type { SlaMarks } from '../sla/schedule';
@@ -29,17 +30,20 @@ export interface TicketSlaState {
  *   mail/trust.ts); it may be forged.
  * - `stranger-reference`: the sender referred to a ticket they are not a party to.
  * - `security-incident`: account takeover, unauthorized withdrawal, frozen assets, lost 2FA.
+ * - `secret-exposed`: the customer sent a secret (recovery phrase, private key, password, one-time code); it
+ *   was redacted before anything was stored, and the customer was warned.
  */
-export type TicketFlag = 'unverified-sender' | 'stranger-reference' | 'security-incident';
+export type TicketFlag = 'unverified-sender' | 'stranger-reference' | 'security-incident' | 'secret-exposed';
 
 /**
  * State of one piece of mail the desk sends at most once (see outbound/send-once.ts):
  * `pending` → `sending` (claimed by one holder until its lease runs out) → `sent`; `sending` goes back to
  * `pending` only after a send that certainly failed, and only by its holder; a lease that ran out mid-send
  * becomes `unknown`, never a second send. `rejected`: SES refused it for good. `rate-limited`: withheld by
- * the hourly caps. `not-needed`: nothing to send.
+ * the hourly caps. `not-needed`: nothing to send. `suppressed`: never sent, because the address is on the
+ * suppression list (a hard bounce or a complaint).
  */
-export type SendState = 'pending' | 'sending' | 'sent' | 'not-needed' | 'rate-limited' | 'rejected' | 'unknown';
+export type SendState = 'pending' | 'sending' | 'sent' | 'not-needed' | 'rate-limited' | 'rejected' | 'unknown' | 'suppressed';
 
 export interface OutboundSendRecord {
   state: SendState;
@@ -100,6 +104,8 @@ export interface AttachmentMeta {
   size: number;
   sha256: string;
   s3Key: string;
+  /** Secrets removed from a text attachment before it was stored (the stored copy holds the markers). */
+  redacted?: SecretKind[];
 }
 
 export type MessageDirection = 'inbound' | 'outbound';
@@ -109,7 +115,19 @@ export type MessageDirection = 'inbound' | 'outbound';
  * customer text, a staff member's answer relayed to the customer, or the explanation a staff member gets when
  * their emailed reply was not relayed, and the SLA scan's warning to an assignee and escalation of a breach.
  */
-export type OutboundPurpose = 'acknowledgement' | 'notification' | 'staff-reply' | 'reply-rejected-notice' | 'sla-warning' | 'sla-escalation';
+export type OutboundPurpose =
+  | 'acknowledgement'
+  | 'notification'
+  | 'staff-reply'
+  | 'reply-rejected-notice'
+  | 'sla-warning'
+  | 'sla-escalation'
+  /** The customer sent a secret: support never asks for it, treat it as compromised, what to do now. */
+  | 'secret-warning'
+  /** A staff member's answer was not sent because it asked for a secret or named an unlisted address. */
+  | 'reply-blocked-notice'
+  /** A staff member's answer bounced or drew a complaint; the customer's address is suppressed. */
+  | 'delivery-failed-notice';
 
 export type TicketEventType =
   | 'assigned'
@@ -122,7 +140,13 @@ export type TicketEventType =
   | 'priority-changed'
   | 'category-changed'
   | 'sla-warning'
-  | 'sla-breach';
+  | 'sla-breach'
+  /** The outbound guard stopped a staff member's answer (detail: reason, via). */
+  | 'reply-blocked'
+  /** Secrets were removed from a customer's message before it was stored (detail: kinds). */
+  | 'secret-redacted'
+  /** Mail to an address of the ticket bounced or drew a complaint, and the address was suppressed. */
+  | 'delivery-suppressed';
 
 /**
  * One thing that happened to a ticket, kept for good. `key` is derived from its cause (the delivery or request
@@ -177,6 +201,8 @@ export interface TicketMessage {
   text: string;
   /** Set when `text` was cut to the storage limit; the whole message is still in S3. */
   textTruncated?: boolean;
+  /** Kinds of secret removed from this message's subject, text and text attachments (each named once). */
+  redacted?: SecretKind[];
   attachments: AttachmentMeta[];
   verdicts?: Verdicts;
   classification: Classification;
