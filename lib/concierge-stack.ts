@@ -80,6 +80,7 @@ export class ConciergeStack extends Stack {
     new CfnOutput(this, 'SlaScanLogGroupName', { value: slaScanner.fn.logGroup.logGroupName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: inbound.deadLetters.queueUrl });
     new CfnOutput(this, 'SendingFeedbackTopicArn', { value: sending.feedbackTopic.topicArn });
+    new CfnOutput(this, 'BreakGlassRoleArn', { value: rawMail.breakGlassRole.roleArn, description: 'Assume (with MFA) to read a message that held a secret, under sensitive/ in the raw-mail bucket' });
   }
 
   /** Resource groups stay out of logical IDs, so splitting the stack into them replaced nothing deployed. */

@@ -96,6 +96,7 @@ function messageView(message: TicketMessage) {
     subject: message.subject,
     text: message.text,
     ...(message.textTruncated ? { textTruncated: true } : {}),
+    ...(message.redacted ? { redacted: message.redacted } : {}),
     classification: message.classification,
     language: message.language,
     attachments: message.attachments ?? [],

@@ -25,6 +25,10 @@ const inboundEnvSchema = z.object({
   RAW_MAIL_PREFIX: z._default(z.string(), 'inbound/'),
   ATTACHMENT_PREFIX: z._default(z.string(), 'attachments/'),
   QUARANTINE_PREFIX: z._default(z.string(), 'quarantine/'),
+  /** Raw messages that held a secret, moved out of RAW_MAIL_PREFIX; on AWS only a break-glass role reads them. */
+  SENSITIVE_MAIL_PREFIX: z._default(z.string(), 'sensitive/'),
+  /** The KMS key (id or ARN) those copies are encrypted with; unset locally. */
+  SENSITIVE_MAIL_KEY_ID: z.optional(z.string().check(z.minLength(1))),
   SUPPORT_ADDRESS: emailAddress,
   SUPPORT_DISPLAY_NAME: z._default(z.string(), 'Concierge Support'),
   /** Further addresses that belong to the desk (staff notification sender, aliases): mail from them is a loop. */
@@ -52,6 +56,8 @@ export interface InboundConfig {
   rawMailPrefix: string;
   attachmentPrefix: string;
   quarantinePrefix: string;
+  sensitiveMailPrefix: string;
+  sensitiveMailKeyId?: string;
   supportAddress: string;
   supportDisplayName: string;
   ownAddresses: string[];
@@ -95,6 +101,8 @@ export function loadInboundConfig(env: NodeJS.ProcessEnv = process.env): Inbound
     rawMailPrefix: value.RAW_MAIL_PREFIX,
     attachmentPrefix: value.ATTACHMENT_PREFIX,
     quarantinePrefix: value.QUARANTINE_PREFIX,
+    sensitiveMailPrefix: value.SENSITIVE_MAIL_PREFIX,
+    ...(value.SENSITIVE_MAIL_KEY_ID ? { sensitiveMailKeyId: value.SENSITIVE_MAIL_KEY_ID } : {}),
     supportAddress: value.SUPPORT_ADDRESS,
     supportDisplayName: value.SUPPORT_DISPLAY_NAME,
     ownAddresses: [...new Set([value.SUPPORT_ADDRESS, ...value.OWN_ADDRESSES])],

@@ -21,7 +21,7 @@ const documentClient = createDocumentClient();
 const dependencies: InboundDependencies = {
   store: new DynamoTicketStore(documentClient, config.tableName),
   roster: new DynamoRosterStore(documentClient, config.tableName),
-  rawMail: new S3RawMailStore(createS3Client(config.s3ForcePathStyle), config.rawMailBucket),
+  rawMail: new S3RawMailStore(createS3Client(config.s3ForcePathStyle), config.rawMailBucket, config.sensitiveMailKeyId),
   mailSender: new SesMailSender(createSesClient(), config.sesConfigurationSet),
   settings: { ...config, replyTokenSecret },
   log: (message, fields) => logger.info(message, fields),

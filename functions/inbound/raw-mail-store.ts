@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { CopyObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { MailLimitError } from '../mail/parse';
 import type { RawMessageSource } from '../mail/types';
 
@@ -8,6 +8,8 @@ export class S3RawMailStore {
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
+    /** The KMS key of the sensitive prefix; without one (locally) the copy keeps the bucket's encryption. */
+    private readonly sensitiveKeyId?: string,
   ) {}
 
   /**
@@ -75,5 +77,24 @@ export class S3RawMailStore {
     await this.s3.send(
       new CopyObjectCommand({ Bucket: this.bucket, Key: quarantineKey, CopySource: `${this.bucket}/${encodeURI(sourceKey)}` }),
     );
+  }
+
+  async moveToSensitive(sourceKey: string, sensitiveKey: string): Promise<void> {
+    await this.s3.send(
+      new CopyObjectCommand({
+        Bucket: this.bucket,
+        Key: sensitiveKey,
+        CopySource: `${this.bucket}/${encodeURI(sourceKey)}`,
+        ...(this.sensitiveKeyId ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: this.sensitiveKeyId } : {}),
+      }),
+    );
+    // Deleting what is already gone succeeds: a retry after a crash between the two steps finishes the move.
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: sourceKey }));
+  }
+
+  /** A listing, not a HEAD: a HEAD of an object under the sensitive key would need that key. */
+  async exists(key: string): Promise<boolean> {
+    const listed = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: key, MaxKeys: 1 }));
+    return (listed.Contents ?? []).some((object) => object.Key === key);
   }
 }

@@ -6,6 +6,10 @@ import { readSesAuthenticatedDomains, readSesStampedVerdicts } from '../mail/ses
 import { domainOf, mayAcknowledge, senderTrust, type SenderTrust } from '../mail/trust';
 import type { Classification, InboundMail, Verdicts } from '../mail/types';
 import { extractVisibleText } from '../mail/visible-text';
+import { REDACTION_MARKERS, redactSecrets } from '../secrets/detect';
+import { redactInboundMail, type RedactedAttachment } from '../secrets/redact-mail';
+import { warnOfSecret } from '../tickets/secret-warnings';
+import { markSecretExposed } from '../tickets/update-ticket';
 import { buildAcknowledgement, type AcknowledgementInput, type OutboundMail } from '../outbound/acknowledgement';
 import { sendClaimed } from '../outbound/send-once';
 import type { InboundConfig } from '../commons/config';
@@ -39,7 +43,7 @@ export interface InboundDelivery {
   receivedAt: string;
 }
 
-export type InboundSettings = Omit<InboundConfig, 'tableName' | 'rawMailBucket' | 'replyTokenSecret' | 'sesConfigurationSet' | 's3ForcePathStyle'> & {
+export type InboundSettings = Omit<InboundConfig, 'tableName' | 'rawMailBucket' | 'replyTokenSecret' | 'sesConfigurationSet' | 's3ForcePathStyle' | 'sensitiveMailKeyId'> & {
   /** The reply-address secret itself, resolved from its source. */
   replyTokenSecret: string;
 };
@@ -136,20 +140,25 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
   const { store, settings } = deps;
   const now = deps.now ?? (() => new Date());
   const rawKey = `${settings.rawMailPrefix}${delivery.sesMessageId}`;
+  const sensitiveKey = `${settings.sensitiveMailPrefix}${delivery.sesMessageId}`;
   const log = deps.log ?? (() => undefined);
 
+  /** Set once redaction found a secret: the raw message then belongs under the sensitive prefix, quarantined or not. */
+  let exposedSecrets = false;
   const quarantine = async (reason: string, classification: Classification, mail?: InboundMail): Promise<InboundResult> => {
-    await deps.rawMail.copyToQuarantine(rawKey, `${settings.quarantinePrefix}${delivery.sesMessageId}`);
+    if (!exposedSecrets) await deps.rawMail.copyToQuarantine(rawKey, `${settings.quarantinePrefix}${delivery.sesMessageId}`);
     const recorded = await store.recordReceipt({
       sesMessageId: delivery.sesMessageId,
       outcome: 'quarantined',
       reason,
       classification,
       ...(mail?.from ? { from: mail.from.address } : {}),
-      ...(mail ? { subject: mail.subject.slice(0, MAX_STORED_SUBJECT_CHARS) } : {}),
-      rawS3Key: rawKey,
+      ...(mail ? { subject: redactSecrets(mail.subject).text.slice(0, MAX_STORED_SUBJECT_CHARS) } : {}),
+      rawS3Key: exposedSecrets ? sensitiveKey : rawKey,
       receivedAt: delivery.receivedAt,
     });
+    // After the receipt: a delivery that finds the raw message moved knows it was handled.
+    if (exposedSecrets) await deps.rawMail.moveToSensitive(rawKey, sensitiveKey);
     log('message quarantined', { sesMessageId: delivery.sesMessageId, reason, recorded });
     return { outcome: 'quarantined', reason };
   };
@@ -159,6 +168,12 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
     // Parsed as it downloads: a 25 MB message is never held whole.
     mail = await parseInboundMail(await deps.rawMail.openRawMessage(rawKey, settings.mailLimits.maxMessageBytes), settings.mailLimits);
   } catch (error) {
+    // A message that held a secret leaves the normal prefix last of all: gone from there but kept under the
+    // sensitive prefix, it was handled in full by an earlier delivery.
+    if (isMissingObject(error) && (await deps.rawMail.exists(sensitiveKey))) {
+      log('duplicate delivery ignored: the message was moved to the sensitive prefix', { sesMessageId: delivery.sesMessageId });
+      return { outcome: 'duplicate', of: delivery.sesMessageId };
+    }
     if (error instanceof MailLimitError) {
       return quarantine(`limit ${error.limit}: ${error.message}`, { kind: 'unparseable', reason: `limit ${error.limit}` });
     }
@@ -208,8 +223,32 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
     return result;
   }
 
-  const visible = extractVisibleText({ ...(mail.text ? { text: mail.text } : {}), ...(mail.html ? { html: mail.html } : {}) });
-  const language = detectLanguage(visible, mail.subject);
+  // Secrets leave the message before any of it is stored, shown or sent: the subject, the visible text and
+  // text attachments keep markers in their place, and the language is told from what is left.
+  const redaction = redactInboundMail({
+    subject: mail.subject,
+    visibleText: extractVisibleText({ ...(mail.text ? { text: mail.text } : {}), ...(mail.html ? { html: mail.html } : {}) }),
+    ...(mail.text ? { fullText: mail.text } : {}),
+    attachments: mail.attachments,
+  });
+  mail = { ...mail, subject: redaction.subject, attachments: redaction.attachments };
+  const visible = redaction.visibleText;
+  const secretKinds = redaction.found;
+  exposedSecrets = secretKinds.length > 0;
+  const storedRawKey = secretKinds.length > 0 ? sensitiveKey : rawKey;
+  const language = secretKinds.length > 0 ? detectLanguage(withoutMarkers(visible), withoutMarkers(mail.subject)) : detectLanguage(visible, mail.subject);
+  /** The same mail under another SES id: recorded as a duplicate, its raw copy moved like the first's. */
+  const duplicateOrigin = async (ticketId: string): Promise<InboundResult> => {
+    const result = await recordDuplicateOrigin(delivery, storedRawKey, ticketId, deps);
+    await moveRawIfSecret();
+    return result;
+  };
+  /** Last of all, so that a delivery that finds the raw message gone knows it was handled in full. */
+  const moveRawIfSecret = async () => {
+    if (secretKinds.length === 0) return;
+    await deps.rawMail.moveToSensitive(rawKey, sensitiveKey);
+    log('raw message moved to the sensitive prefix', { sesMessageId: delivery.sesMessageId, kinds: secretKinds.join(',') });
+  };
   const secret = settings.replyTokenSecret;
 
   // One batched read serves threading and the duplicate check on the message's own Message-ID.
@@ -251,10 +290,11 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
       classification,
       ...(sender ? { from: sender } : {}),
       subject: mail.subject.slice(0, MAX_STORED_SUBJECT_CHARS),
-      rawS3Key: rawKey,
+      rawS3Key: storedRawKey,
       receivedAt: delivery.receivedAt,
     });
     log('message discarded', { sesMessageId: delivery.sesMessageId, reason });
+    await moveRawIfSecret();
     return { outcome: 'discarded', reason };
   }
 
@@ -263,13 +303,13 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
   const proven = trust === 'aligned';
   const earlier = ownKey ? indexed.get(ownKey) : undefined;
   if (earlier && earlier.sender === sender && Boolean(earlier.proven) === proven && earlier.sesMessageId && earlier.sesMessageId !== delivery.sesMessageId) {
-    return recordDuplicateOrigin(delivery, rawKey, earlier.ticketId, deps);
+    return duplicateOrigin(earlier.ticketId);
   }
   // A Message-ID another mail already indexed stays with it, unless this one is proven and that one was not.
   const mayIndex = !earlier || earlier.sesMessageId === delivery.sesMessageId || (proven && !earlier.proven);
   const ownClaim: MessageIdClaim | undefined = ownKey && sender && mayIndex ? { key: ownKey, ticketId: '', sender, sesMessageId: delivery.sesMessageId, proven } : undefined;
 
-  const attachments = await storeAttachments(mail, delivery.sesMessageId, deps);
+  const attachments = await storeAttachments(redaction.attachments, delivery.sesMessageId, deps);
   const stored = truncateText(visible, MAX_STORED_TEXT_CHARS, MAX_STORED_TEXT_BYTES);
   // A redelivery keeps the first delivery's time, so its writes land on the same keys.
   const messageFor = (ticketId: string, receivedAt = delivery.receivedAt): TicketMessage => ({
@@ -286,12 +326,21 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
     subject: mail.subject.slice(0, MAX_STORED_SUBJECT_CHARS),
     text: stored.text,
     ...(stored.truncated ? { textTruncated: true } : {}),
+    ...(secretKinds.length > 0 ? { redacted: secretKinds } : {}),
     attachments,
     verdicts,
     classification,
     language,
-    rawS3Key: rawKey,
+    rawS3Key: storedRawKey,
     receivedAt,
+  });
+  const secretEvent = (ticketId: string, at: string): TicketEvent => ({
+    ticketId,
+    at,
+    key: `secret-redacted:${delivery.sesMessageId}`,
+    type: 'secret-redacted',
+    actor: machineGenerated ? 'machine' : 'customer',
+    detail: { kinds: secretKinds.join(','), where: redaction.where.join(',') },
   });
 
   if (decision.kind === 'existing') {
@@ -322,15 +371,23 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
       });
     }
     if (result.status === 'too-large') return quarantine(ITEM_SIZE_REASON, classification, mail);
-    if (result.status === 'duplicate-origin') return recordDuplicateOrigin(delivery, rawKey, ticket.id, deps);
+    if (result.status === 'duplicate-origin') return duplicateOrigin(ticket.id);
+    let warned: string | undefined;
+    if (secretKinds.length > 0) {
+      // The ticket becomes an urgent security matter before its assignee hears of it, and the customer is warned.
+      await markSecretExposed(ticket.id, { kinds: secretKinds, where: redaction.where, cause: delivery.sesMessageId, at: message.receivedAt }, { store, slaPolicy: settings.slaPolicy, now });
+      ticket = (await store.readTicketsNow([ticket.id]))[0] ?? ticket;
+      if (fromCustomer) warned = await warnSender(ticket, message, proven ? await deps.roster.findCustomer(sender) : undefined);
+    }
     // A person's new text reaches the assignee, threaded under the earlier notifications; a redelivery
     // finishes a notification an earlier attempt may not have sent (it is sent once either way).
     const notified = !machineGenerated && !fromStaff && ticket.assignee ? await notifyFollowUp(ticket, message) : undefined;
+    await moveRawIfSecret();
     if (result.status === 'duplicate-delivery') {
       log('duplicate delivery ignored', { sesMessageId: delivery.sesMessageId, ticketId: ticket.id });
       return { outcome: 'duplicate', of: delivery.sesMessageId, ticketId: ticket.id };
     }
-    log('follow-up stored', { sesMessageId: delivery.sesMessageId, ticketId: ticket.id, via: decision.via, reopened: reopen, previousStatus: ticket.status, notified });
+    log('follow-up stored', { sesMessageId: delivery.sesMessageId, ticketId: ticket.id, via: decision.via, reopened: reopen, previousStatus: ticket.status, notified, ...(warned ? { secrets: secretKinds.join(','), warned } : {}) });
     return { outcome: 'follow-up', ticketId: ticket.id, reopened: reopen };
   }
 
@@ -389,17 +446,20 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
       ack,
       now: openedAt,
       routing: { tier: routed.lane, ...(routed.assignee ? { assignee: routed.assignee } : {}), flags: routed.flags },
+      secretExposed: secretKinds.length > 0,
     });
     const result = await store.openTicket(ticket);
     if (result.status === 'too-large') return quarantine(ITEM_SIZE_REASON, classification, mail);
     if (result.status === 'exists') {
       if (result.existing.openedBy?.origin !== origin) continue;
-      if (result.existing.openedBy.sesMessageId !== delivery.sesMessageId) return recordDuplicateOrigin(delivery, rawKey, result.existing.id, deps);
+      if (result.existing.openedBy.sesMessageId !== delivery.sesMessageId) return duplicateOrigin(result.existing.id);
       // This very delivery opened the ticket before: finish what that attempt may not have.
       const planned = plansAcknowledgement(result.existing) ? acknowledgementFor(result.existing, mail, settings, ackExtras(result.existing)) : undefined;
       if ((await writeTicketMessages(result.existing)) === 'too-large') return quarantine(ITEM_SIZE_REASON, classification, mail);
       const acknowledgement = planned ? await finishAcknowledgement(result.existing, planned, allowance, result.existing.openedBy.receivedAt ?? delivery.receivedAt, deps) : undefined;
       await notifyNewTicket(result.existing);
+      const warned = await warnNewTicketSender(result.existing);
+      await moveRawIfSecret();
       log('duplicate delivery ignored', { sesMessageId: delivery.sesMessageId, ticketId: result.existing.id, acknowledgement });
       return { outcome: 'duplicate', of: delivery.sesMessageId, ticketId: result.existing.id, ...(acknowledgement ? { acknowledgement } : {}) };
     }
@@ -407,7 +467,9 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
     const acknowledgement = ackEligible ? await acknowledgeNewTicket(ticket, acknowledgementFor(ticket, mail, settings, ackExtras(ticket))) : await writeTicketMessages(ticket).then((written) => (written === 'too-large' ? written : 'not-needed'));
     if (acknowledgement === 'too-large') return quarantine(ITEM_SIZE_REASON, classification, mail);
     const notified = await notifyNewTicket(ticket);
-    log('ticket opened', { sesMessageId: delivery.sesMessageId, ticketId: ticket.id, flags: ticket.flags, ack: acknowledgement, tier: ticket.tier, assignee: ticket.assignee, notified });
+    const warned = await warnNewTicketSender(ticket);
+    await moveRawIfSecret();
+    log('ticket opened', { sesMessageId: delivery.sesMessageId, ticketId: ticket.id, flags: ticket.flags, ack: acknowledgement, tier: ticket.tier, assignee: ticket.assignee, notified, ...(warned ? { secrets: secretKinds.join(','), warned } : {}) });
     return { outcome: 'ticket-created', ticketId: ticket.id, ref: ticket.ref, acknowledgement };
   }
   throw new Error(`could not find an unused ticket reference in ${MAX_REF_ATTEMPTS} attempts`);
@@ -424,7 +486,7 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
 
   /** The new ticket's assignment (and the leads being told), recorded with its first message. */
   function routingEvents(ticket: Ticket, at: string): TicketEvent[] {
-    const events: TicketEvent[] = [];
+    const events: TicketEvent[] = secretKinds.length > 0 ? [secretEvent(ticket.id, at)] : [];
     if (ticket.assignee) {
       events.push({ ticketId: ticket.id, at, key: `assigned:${delivery.sesMessageId}`, type: 'assigned', actor: 'routing', detail: { to: ticket.assignee, lane: ticket.tier, reason: ticket.assignee === routed.assignee ? routed.reason : 'routed' } });
     }
@@ -442,6 +504,31 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
       ...(knownCustomer.antiPhishingCode ? { antiPhishingCode: knownCustomer.antiPhishingCode } : {}),
       ...(ticket.tier === 'vip' && manager ? { manager: { name: manager.name, ...(routed.basis === 'backup' && routed.assigneeStaff ? { standIn: { name: routed.assigneeStaff.name } } : {}) } } : {}),
     };
+  }
+
+  /**
+   * The sender of a message that held a secret is warned at once, in the ticket's language; their anti-phishing
+   * code only when authentication proves them. Returns what became of the warning, for the log.
+   */
+  async function warnSender(ticket: Ticket, message: TicketMessage, customer: Customer | undefined): Promise<string> {
+    if (!DELIVERABLE_ADDRESS.test(message.from)) return 'undeliverable';
+    const outcome = await warnOfSecret(
+      {
+        ticket,
+        message,
+        kinds: secretKinds,
+        ...(proven && customer?.antiPhishingCode ? { antiPhishingCode: customer.antiPhishingCode } : {}),
+        ...(proven ? {} : { allowance: { sender, hour: now().toISOString().slice(0, 13), perSenderLimit: settings.ackLimitPerSenderPerHour, deskLimit: settings.ackLimitPerHour } }),
+      },
+      deps,
+    );
+    return outcome.status;
+  }
+
+  /** The sender of a new ticket's first message, when it held a secret, is warned at once. */
+  function warnNewTicketSender(ticket: Ticket): Promise<string | undefined> {
+    if (secretKinds.length === 0) return Promise.resolve(undefined);
+    return warnSender(ticket, messageFor(ticket.id, ticket.openedBy.receivedAt ?? delivery.receivedAt), knownCustomer);
   }
 
   /** The new ticket's assignee hears of it, and the leads when routing found nobody fit. Each once. */
@@ -623,9 +710,10 @@ async function recordDuplicateOrigin(delivery: InboundDelivery, rawKey: string, 
   return { outcome: 'duplicate', of: 'an earlier delivery of the same Message-ID', ticketId };
 }
 
-async function storeAttachments(mail: InboundMail, sesMessageId: string, deps: InboundDependencies): Promise<AttachmentMeta[]> {
+/** Stores each attachment as redaction left it: a text attachment that held a secret keeps markers instead. */
+async function storeAttachments(attachments: readonly RedactedAttachment[], sesMessageId: string, deps: InboundDependencies): Promise<AttachmentMeta[]> {
   const stored: AttachmentMeta[] = [];
-  for (const [index, attachment] of mail.attachments.entries()) {
+  for (const [index, attachment] of attachments.entries()) {
     // The key depends only on the delivery, so a redelivered message overwrites rather than duplicates.
     const safeName = attachment.filename.replace(/[^\w.\-]+/g, '_').slice(0, 100) || 'attachment';
     const s3Key = `${deps.settings.attachmentPrefix}${sesMessageId}/${index}-${safeName}`;
@@ -636,9 +724,27 @@ async function storeAttachments(mail: InboundMail, sesMessageId: string, deps: I
       size: attachment.size,
       sha256: attachment.sha256,
       s3Key,
+      ...(attachment.redacted ? { redacted: attachment.redacted } : {}),
     });
   }
   return stored;
+}
+
+const MARKERS = new RegExp(Object.values(REDACTION_MARKERS).map((marker) => marker.replace(/[[\]]/g, '\\$&')).join('|'), 'g');
+
+/** Text without redaction markers: their English words must not sway the language of a Chinese message. */
+function withoutMarkers(text: string): string {
+  return text.replace(MARKERS, ' ');
+}
+
+/**
+ * S3's answer for a key that may hold nothing: NoSuchKey (a bare 404 from some servers), or AccessDenied, which
+ * S3 gives instead to a caller it does not let list the key. The caller then checks where the message went.
+ */
+function isMissingObject(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return error.name === 'NoSuchKey' || error.name === 'NotFound' || error.name === 'AccessDenied' || status === 404 || status === 403;
 }
 
 export type { SenderTrust, ThreadDecision };

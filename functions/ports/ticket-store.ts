@@ -5,7 +5,7 @@
  */
 import type { AddressLookup } from './roster-store';
 import type { Staff } from '../roster/model';
-import type { Category, InboundReceipt, OutboundSendRecord, Priority, Ticket, TicketEvent, TicketMessage, TicketSlaState, TicketStatus } from '../tickets/model';
+import type { Category, InboundReceipt, OutboundSendRecord, Priority, Ticket, TicketEvent, TicketFlag, TicketMessage, TicketSlaState, TicketStatus } from '../tickets/model';
 
 export interface IndexedMessageId {
   ticketId: string;
@@ -64,6 +64,8 @@ export interface SlaFieldsChange {
   updatedAt?: string;
   /** The first-response promise, when the priority moved it. */
   firstResponseDueAt?: string;
+  /** The ticket's flags as they are to be (a message that held a secret adds `secret-exposed`). */
+  flags?: TicketFlag[];
 }
 
 /**

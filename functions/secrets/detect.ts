@@ -58,7 +58,45 @@ export function redactSecrets(text: string): SecretRedaction {
   if (cut < text.length && cut > 0 && isHighSurrogate(text.charCodeAt(cut - 1))) cut -= 1;
   const scanned = cut < text.length ? text.slice(0, cut) : text;
 
-  const spans = [
+  const spans = secretSpans(scanned);
+  return {
+    text: applySpans(scanned, spans),
+    found: kindsOf(spans),
+    scannedChars: cut,
+    truncatedScan: cut < text.length,
+  };
+}
+
+/**
+ * Windows of the whole-text scan overlap by this much: far more than the longest secret (a 24-word phrase with
+ * numbering is about 500 characters, a keystore about 1,000), so every secret lies whole inside some window.
+ */
+export const WINDOW_OVERLAP_CHARS = 10_000;
+
+/**
+ * Like `redactSecrets`, but scans all of `text`, however long, a window of `MAX_SCANNED_CHARS` at a time: for
+ * what is kept whole (a text attachment), where dropping the rest is not an option. Still linear: each
+ * character is scanned at most twice.
+ */
+export function redactAllSecrets(text: string): { text: string; found: SecretKind[] } {
+  if (text.length <= MAX_SCANNED_CHARS) {
+    const { text: redacted, found } = redactSecrets(text);
+    return { text: redacted, found };
+  }
+  const spans: Span[] = [];
+  for (let start = 0; start < text.length; ) {
+    let end = Math.min(text.length, start + MAX_SCANNED_CHARS);
+    if (end < text.length && isHighSurrogate(text.charCodeAt(end - 1))) end -= 1;
+    for (const span of secretSpans(text.slice(start, end))) spans.push({ ...span, start: span.start + start, end: span.end + start });
+    if (end === text.length) break;
+    start = end - WINDOW_OVERLAP_CHARS;
+    if (isLowSurrogate(text.charCodeAt(start))) start -= 1;
+  }
+  return { text: applySpans(text, spans), found: kindsOf(spans) };
+}
+
+function secretSpans(scanned: string): Span[] {
+  return [
     ...recoveryPhrases(scanned),
     ...hexPrivateKeys(scanned),
     ...wifPrivateKeys(scanned),
@@ -67,13 +105,11 @@ export function redactSecrets(text: string): SecretRedaction {
     ...passwords(scanned),
     ...oneTimeCodes(scanned),
   ];
+}
+
+function kindsOf(spans: readonly Span[]): SecretKind[] {
   const kinds = new Set(spans.map((span) => span.kind));
-  return {
-    text: applySpans(scanned, spans),
-    found: SECRET_KINDS.filter((kind) => kinds.has(kind)),
-    scannedChars: cut,
-    truncatedScan: cut < text.length,
-  };
+  return SECRET_KINDS.filter((kind) => kinds.has(kind));
 }
 
 /** Overlapping spans become one; its marker names the kind of the longest span in it. */
@@ -114,6 +150,7 @@ interface Token {
 }
 
 const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
 const isLatinLetter = (code: number) => (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
 /** CJK unified ideographs, extension A and compatibility ideographs: every BIP39 Chinese word is among them. */
 const isHan = (code: number) => (code >= 0x4e00 && code <= 0x9fff) || (code >= 0x3400 && code <= 0x4dbf) || (code >= 0xf900 && code <= 0xfaff);

@@ -9,6 +9,8 @@ import { firstResponseDueAtOf, openingSlaState } from './sla-state';
 import type { ThreadDecision } from './threading';
 
 export const MAX_STORED_SUBJECT_CHARS = 998;
+/** What a message holding a secret is, whatever else it is about. */
+export const SECRET_EXPOSED = { category: 'security', priority: 'urgent' } as const;
 /** Addresses a ticket lets write into it: the customer and the people they copied, at most this many. */
 export const MAX_TICKET_PARTIES = 50;
 /** No deliverable address is longer (RFC 5321's path limit); a longer Cc entry is no one to write in. */
@@ -31,19 +33,22 @@ export interface NewTicketInput {
   now: Date;
   /** What routing decided (roster/routing.ts): the lane sets the tier and so the first-response promise. */
   routing?: { tier: Tier; assignee?: string; flags: readonly TicketFlag[] };
+  /** The message held a secret (redacted before this): a security matter, urgent whatever it is about. */
+  secretExposed?: boolean;
 }
 
 /**
  * The ticket a person's message opens. Anything short of a From address proven by aligned authentication is
  * flagged `unverified-sender`; a message that referred to a ticket its sender is not a party to is flagged
- * `stranger-reference`; security incidents are urgent whatever the tier (sla/categorize.ts).
+ * `stranger-reference`; security incidents are urgent whatever the tier (sla/categorize.ts), and so is a
+ * message that gave a secret away (`secret-exposed`).
  */
 export function newTicket(input: NewTicketInput): Ticket {
-  const { category, priority } = categorize(input.mail.subject, input.visibleText);
-  const flags: TicketFlag[] = [];
+  const { category, priority } = input.secretExposed ? SECRET_EXPOSED : categorize(input.mail.subject, input.visibleText);
+  const flags: TicketFlag[] = input.secretExposed ? ['secret-exposed'] : [];
   if (input.trust !== 'aligned') flags.push('unverified-sender');
   if (input.decision.strangerReference) flags.push('stranger-reference');
-  if (priority === 'urgent') flags.push('security-incident');
+  if (priority === 'urgent' && !input.secretExposed) flags.push('security-incident');
   for (const flag of input.routing?.flags ?? []) if (!flags.includes(flag)) flags.push(flag);
   const tier: Tier = input.routing?.tier ?? 'standard';
   const createdAt = input.now.toISOString();

@@ -19,7 +19,8 @@ export interface OutboundMessageFields {
   /** `~<kind>:<digest of the cause>`: the same cause writes, and so claims, the same item. */
   key: string;
   purpose: OutboundPurpose;
-  staffId: string;
+  /** The member of staff who wrote it or receives it; absent for mail to the customer from the desk itself. */
+  staffId?: string;
   /** What the ticket keeps as the message's text (a notification keeps only its frame, not the customer's words). */
   text: string;
   classification: TicketMessage['classification'];

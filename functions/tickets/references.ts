@@ -131,9 +131,9 @@ const OWN_ID_SIGNATURE_LENGTH = 12;
 
 /**
  * What a Message-ID of the desk's own was written for: an acknowledgement, a staff notification, a relayed
- * answer, a notice to staff, an SLA warning or escalation.
+ * answer, a notice to staff, an SLA warning or escalation, a customer's warning of a secret they sent.
  */
-export const OWN_MESSAGE_PURPOSES = ['ack', 'note', 'reply', 'notice', 'sla'] as const;
+export const OWN_MESSAGE_PURPOSES = ['ack', 'note', 'reply', 'notice', 'sla', 'warn'] as const;
 export type OwnMessagePurpose = (typeof OWN_MESSAGE_PURPOSES)[number];
 
 /**

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RosterStore } from '../ports/roster-store';
-import type { TicketStore } from '../ports/ticket-store';
+import type { SlaFieldsChange, TicketStore } from '../ports/ticket-store';
 import type { SlaPolicy } from '../sla/policy';
 import type { Category, Priority, Ticket, TicketEvent, TicketStatus } from './model';
 import { advanceSla } from './sla-state';
@@ -104,4 +104,40 @@ export async function updateTicket(ticketId: string, change: TicketChange, actor
 function changesSlaFields(change: TicketChange, ticket: Ticket): boolean {
   const priority = change.category === 'security' ? 'urgent' : change.priority;
   return (priority !== undefined && priority !== ticket.priority) || (change.category !== undefined && change.category !== ticket.category);
+}
+
+/**
+ * A customer's follow-up held a secret: the ticket is flagged `secret-exposed` and becomes a security matter,
+ * urgent, with its due times moved as a priority change moves them; the `secret-redacted` event (keyed by the
+ * delivery) says which kinds were removed. A redelivery finds it done and writes only the event again.
+ */
+export async function markSecretExposed(
+  ticketId: string,
+  redaction: { kinds: readonly string[]; where: readonly string[]; cause: string; at: string },
+  deps: Pick<UpdateTicketDependencies, 'store' | 'slaPolicy' | 'now'> & { store: Pick<TicketStore, 'recordEvent'> },
+): Promise<void> {
+  const now = deps.now ?? (() => new Date());
+  const redacted: TicketEvent = { ticketId, at: redaction.at, key: `secret-redacted:${redaction.cause}`, type: 'secret-redacted', actor: 'customer', detail: { kinds: redaction.kinds.join(','), where: redaction.where.join(',') } };
+  for (let attempt = 0; attempt <= MAX_RACE_RETRIES; attempt += 1) {
+    const ticket = await deps.store.getTicket(ticketId);
+    if (!ticket) throw new TicketNotFoundError(`no ticket ${ticketId}`);
+    const flags = ticket.flags.includes('secret-exposed') ? undefined : [...ticket.flags, 'secret-exposed' as const];
+    const priority: Priority | undefined = ticket.priority === 'urgent' ? undefined : 'urgent';
+    const category: Category | undefined = ticket.category === 'security' ? undefined : 'security';
+    if (!flags && !priority && !category) {
+      await deps.store.recordEvent(redacted);
+      return;
+    }
+    const at = now().toISOString();
+    const events: TicketEvent[] = [
+      redacted,
+      ...(priority ? [{ ticketId, at, key: `priority-changed:${redaction.cause}`, type: 'priority-changed' as const, actor: 'secret-detection', detail: { from: ticket.priority, to: priority } }] : []),
+      ...(category ? [{ ticketId, at, key: `category-changed:${redaction.cause}`, type: 'category-changed' as const, actor: 'secret-detection', detail: { from: ticket.category ?? 'other', to: category } }] : []),
+    ];
+    const sla = priority ? advanceSla(ticket, [{ type: 'priority', at, priority }], now(), deps.slaPolicy) : advanceSla(ticket, [], now(), deps.slaPolicy);
+    const firstResponse = sla?.track.firstResponse && !sla.track.firstResponse.stopped ? slaClocksOf(sla.track, now(), deps.slaPolicy).firstResponse?.dueAt : undefined;
+    const change: SlaFieldsChange = { ...(priority ? { priority } : {}), ...(category ? { category } : {}), ...(flags ? { flags } : {}), updatedAt: at, ...(firstResponse ? { firstResponseDueAt: firstResponse } : {}) };
+    if ((await deps.store.writeTicketSla(ticket, change, sla, events)) === 'changed') return;
+  }
+  throw new Error(`ticket ${ticketId} kept changing while it was flagged secret-exposed`);
 }

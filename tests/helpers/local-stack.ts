@@ -30,6 +30,10 @@ export interface DeliverOptions {
   verdicts?: Partial<Record<'spam' | 'virus' | 'spf' | 'dkim' | 'dmarc', Verdict>> | 'absent';
   /** Deliver the same event this many times concurrently. */
   concurrency?: number;
+  /** The event's timestamps (SES repeats them when it delivers one event again); now by default. */
+  receivedAt?: string;
+  /** False delivers the event again without storing the raw message again, as SES's own retry does. */
+  storeRaw?: boolean;
 }
 
 export function newSesMessageId(): string {
@@ -82,8 +86,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     },
     async deliver(raw, deliverOptions = {}) {
       const sesMessageId = deliverOptions.sesMessageId ?? newSesMessageId();
-      await s3.send(new PutObjectCommand({ Bucket: stack.rawMailBucket, Key: `${stack.rawMailPrefix}${sesMessageId}`, Body: Buffer.from(raw) }));
-      const now = new Date().toISOString();
+      if (deliverOptions.storeRaw !== false) await s3.send(new PutObjectCommand({ Bucket: stack.rawMailBucket, Key: `${stack.rawMailPrefix}${sesMessageId}`, Body: Buffer.from(raw) }));
+      const now = deliverOptions.receivedAt ?? new Date().toISOString();
       const v = deliverOptions.verdicts === 'absent' ? undefined : { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS', ...deliverOptions.verdicts };
       const recipients = deliverOptions.recipients ?? [stack.supportAddress];
       const event = {

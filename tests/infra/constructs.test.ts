@@ -214,3 +214,47 @@ describe('staff API methods', () => {
     for (const method of methods) expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
   });
 });
+
+describe('sensitive raw mail', () => {
+  type Statement = { Sid?: string; Effect: string; Action: string | string[]; Principal?: unknown; Resource: unknown; Condition?: unknown };
+  const actionsOf = (statement: Statement) => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
+  const resources = synthesize();
+  const [keyId, key] = Object.entries(resources).find(([id, resource]) => resource.Type === 'AWS::KMS::Key' && id.startsWith('SensitiveMailKey'))!;
+  const keyStatements = (key.Properties.KeyPolicy as { Statement: Statement[] }).Statement;
+  const roleId = Object.entries(resources).find(([id, resource]) => resource.Type === 'AWS::IAM::Role' && id.startsWith('BreakGlass'))![0];
+  const policyOf = (roleLogicalId: string) =>
+    Object.values(resources)
+      .filter((resource) => resource.Type === 'AWS::IAM::Policy' && JSON.stringify(resource.Properties.Roles).includes(roleLogicalId))
+      .flatMap((resource) => (resource.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+  const inboundRoleId = Object.keys(resources).find((id) => id.startsWith('InboundServiceRole'))!;
+
+  it('has its own rotated key whose policy lets nobody but the break-glass role decrypt, and that role only with MFA', () => {
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    const decrypters = keyStatements.filter((statement) => actionsOf(statement).some((action) => action === 'kms:*' || action === 'kms:Decrypt'));
+    expect(decrypters).toHaveLength(1);
+    expect(JSON.stringify(decrypters[0]!.Principal)).toContain(roleId);
+    // the account may administer the key, not use it
+    const administration = keyStatements.find((statement) => statement.Sid === 'AdministerWithoutUse')!;
+    expect(actionsOf(administration).some((action) => /^kms:(\*|Decrypt|Encrypt|GenerateDataKey|ReEncrypt)/.test(action))).toBe(false);
+    const assume = (resources[roleId]!.Properties.AssumeRolePolicyDocument as { Statement: Statement[] }).Statement[0]!;
+    expect(assume.Condition).toEqual({ Bool: { 'aws:MultiFactorAuthPresent': 'true' } });
+  });
+
+  it('lets inbound encrypt with the key and move mail there, never decrypt; the break-glass role reads the prefix', () => {
+    const inbound = policyOf(inboundRoleId);
+    const inboundKeyActions = inbound.filter((statement) => JSON.stringify(statement.Resource).includes(keyId)).flatMap(actionsOf);
+    expect(inboundKeyActions).toEqual(['kms:GenerateDataKey']);
+    expect(JSON.stringify(keyStatements.filter((statement) => JSON.stringify(statement.Principal).includes(inboundRoleId)).flatMap(actionsOf))).toBe('["kms:GenerateDataKey"]');
+    expect(inbound.some((statement) => actionsOf(statement).includes('s3:PutObject') && JSON.stringify(statement.Resource).includes('/sensitive/*'))).toBe(true);
+    expect(inbound.some((statement) => actionsOf(statement).includes('s3:GetObject') && JSON.stringify(statement.Resource).includes('/sensitive/'))).toBe(false);
+    const breakGlass = policyOf(roleId);
+    expect(breakGlass.some((statement) => actionsOf(statement).includes('s3:GetObject') && JSON.stringify(statement.Resource).includes('/sensitive/*'))).toBe(true);
+    expect(inboundEnvironment(resources)).toMatchObject({ SENSITIVE_MAIL_PREFIX: 'sensitive/', SENSITIVE_MAIL_KEY_ID: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+  });
+
+  it('expires the sensitive prefix after 30 days', () => {
+    const bucket = Object.entries(resources).find(([id, resource]) => resource.Type === 'AWS::S3::Bucket' && id.startsWith('RawMail'))![1];
+    const rules = (bucket.Properties.LifecycleConfiguration as { Rules: Array<{ Id: string; Prefix?: string; ExpirationInDays?: number }> }).Rules;
+    expect(rules.find((rule) => rule.Id === 'expire-sensitive')).toMatchObject({ Prefix: 'sensitive/', ExpirationInDays: 30 });
+  });
+});

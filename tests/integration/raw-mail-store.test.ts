@@ -169,6 +169,28 @@ describe('S3RawMailStore against the S3 server', () => {
     });
   });
 
+  it('moves a message to the sensitive prefix: there byte for byte, gone from inbound/, and a repeat of the move is harmless', async () => {
+    // Prepare
+    const raw = Buffer.from('From: a@example.com\r\n\r\nmy words are …\r\n');
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'inbound/moved', Body: raw }));
+    expect(await store.exists('sensitive/moved')).toBe(false);
+
+    // Act
+    await store.moveToSensitive('inbound/moved', 'sensitive/moved');
+    await store.moveToSensitive('inbound/moved', 'sensitive/moved').catch((error: Error) => error);
+
+    // Assess
+    const moved = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'sensitive/moved' }));
+    expect(Buffer.from(await moved.Body!.transformToByteArray())).toEqual(raw);
+    expect(await store.exists('sensitive/moved')).toBe(true);
+    expect(await store.exists('inbound/moved')).toBe(false);
+    // a key that merely starts like another is not it
+    expect(await store.exists('sensitive/move')).toBe(false);
+    const gone = await store.openRawMessage('inbound/moved', 1024).catch((error: Error) => error);
+    expect(gone).toBeInstanceOf(Error);
+    expect((gone as Error).name).toBe('NoSuchKey');
+  });
+
   it('stores an attachment given as chunks, byte for byte, and an empty one', async () => {
     // Prepare
     const chunks = [Buffer.from('first '), Buffer.alloc(100_000, 'x'), Buffer.from(' last')];

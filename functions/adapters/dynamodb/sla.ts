@@ -56,13 +56,14 @@ export async function writeTicketSla(
   events: readonly TicketEvent[],
 ): Promise<'changed' | 'changed-meanwhile'> {
   const sla = next && ticket.slaState ? slaUpdateParts(ticket.id, next, ticket.slaState.version) : undefined;
-  const set = [...(sla?.set ?? []), ...(change.priority ? ['priority = :priority'] : []), ...(change.category ? ['category = :category'] : []), ...(change.updatedAt ? ['updatedAt = :updatedAt'] : []), ...(change.firstResponseDueAt ? ['firstResponseDueAt = :firstResponseDueAt'] : [])];
+  const set = [...(sla?.set ?? []), ...(change.priority ? ['priority = :priority'] : []), ...(change.category ? ['category = :category'] : []), ...(change.updatedAt ? ['updatedAt = :updatedAt'] : []), ...(change.firstResponseDueAt ? ['firstResponseDueAt = :firstResponseDueAt'] : []), ...(change.flags ? ['flags = :flags'] : [])];
   const values = {
     ...(sla?.values ?? {}),
     ...(change.priority ? { ':priority': change.priority } : {}),
     ...(change.category ? { ':category': change.category } : {}),
     ...(change.updatedAt ? { ':updatedAt': change.updatedAt } : {}),
     ...(change.firstResponseDueAt ? { ':firstResponseDueAt': change.firstResponseDueAt } : {}),
+    ...(change.flags ? { ':flags': change.flags } : {}),
   };
   // A ticket stored before the SLA engine has no clocks to fold: its fields change on the fields as read.
   const condition = sla ? `attribute_exists(pk) AND ${sla.condition}` : 'attribute_exists(pk) AND attribute_not_exists(slaVersion) AND priority = :readPriority';
