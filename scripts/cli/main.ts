@@ -44,6 +44,8 @@ interface TicketMessageView {
   subject: string;
   text: string;
   classification: { kind: string; reason: string };
+  /** Kinds of secret removed before the message was stored. */
+  redacted?: string[];
   receivedAt: string;
 }
 
@@ -64,6 +66,7 @@ function printMessages(messages: TicketMessageView[]): void {
     print();
     print(`— ${message.receivedAt} ${message.direction} ${message.from} → ${message.to.join(', ')} (${message.classification.kind})`);
     print(`  ${message.subject}`);
+    if (message.redacted?.length) print(`  (secrets removed before it was stored: ${message.redacted.join(', ')})`);
     print(message.text.split('\n').map((line) => `  ${line}`).join('\n'));
   }
 }

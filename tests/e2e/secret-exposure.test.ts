@@ -13,6 +13,7 @@ import { wordlist as simplifiedChineseWords } from '@scure/bip39/wordlists/simpl
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_ACCESS_KEY } from '../../scripts/local/stack';
+import { runCli } from '../helpers/cli';
 import { apiOk, composeMessage, newSesMessageId, startTestStack, type TestStack } from '../helpers/local-stack';
 import { documentClientFor } from '../helpers/stored-tickets';
 
@@ -126,6 +127,12 @@ describe('a customer who mails a secret', () => {
     expect(ticket.messages.some((m) => m.purpose === 'secret-warning')).toBe(true);
     // only the sensitive prefix holds the words
     await expectSecretOnlyUnderSensitivePrefix(phrase, ticket);
+    // and the CLI says what was removed
+    const shown = await runCli(stack.apiUrl, ['tickets', 'show', ticket.ref]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('flags secret-exposed');
+    expect(shown.stdout).toContain('(secrets removed before it was stored: recovery-phrase)');
+    expect(shown.stdout).not.toContain(phrase);
   });
 
   it('a private key in Chinese: redacted, flagged, and the warning is in Chinese', async () => {
