@@ -10,7 +10,7 @@
  * - Linear time: one tokenizer pass for words, and regular expressions with bounded, unnested quantifiers for
  *   the rest; every look around a candidate reads a window of fixed size.
  */
-import { validateMnemonic } from '@scure/bip39';
+import { createHash } from 'node:crypto';
 import { wordlist as englishWords } from '@scure/bip39/wordlists/english.js';
 import { wordlist as simplifiedChineseWords } from '@scure/bip39/wordlists/simplified-chinese.js';
 import { wordlist as traditionalChineseWords } from '@scure/bip39/wordlists/traditional-chinese.js';
@@ -205,6 +205,35 @@ function tokenize(text: string): Token[] {
 const ENGLISH = new Set(englishWords);
 const SIMPLIFIED_CHINESE = new Set(simplifiedChineseWords);
 const TRADITIONAL_CHINESE = new Set(traditionalChineseWords);
+/** Each list's words by their index (the 11 bits each word stands for). */
+const INDEXES = new Map<readonly string[], Map<string, number>>(
+  [englishWords, simplifiedChineseWords, traditionalChineseWords].map((list) => [list, new Map(list.map((word, index) => [word, index]))]),
+);
+
+/**
+ * BIP39's checksum: the words' 11-bit indexes hold the entropy followed by its SHA-256's first `words / 3`
+ * bits. Written here, on node:crypto, rather than importing @scure/bip39's main module, which brings a hash
+ * library every cold start would load for this one check.
+ */
+export function hasValidChecksum(words: readonly string[], list: readonly string[]): boolean {
+  if (!PHRASE_LENGTHS.has(words.length)) return false;
+  const index = INDEXES.get(list);
+  if (!index) return false;
+  let bits = '';
+  for (const word of words) {
+    const value = index.get(word);
+    if (value === undefined) return false;
+    bits += value.toString(2).padStart(11, '0');
+  }
+  const checksumBits = words.length / 3;
+  const entropyBits = bits.length - checksumBits;
+  const entropy = Buffer.alloc(entropyBits / 8);
+  for (let byte = 0; byte < entropy.length; byte += 1) entropy[byte] = Number.parseInt(bits.slice(byte * 8, byte * 8 + 8), 2);
+  const digest = createHash('sha256').update(entropy).digest();
+  const expected = [...digest.subarray(0, 1)].map((value) => value.toString(2).padStart(8, '0')).join('').slice(0, checksumBits);
+  return bits.slice(entropyBits) === expected;
+}
+
 const CHINESE_LISTS = [
   { words: SIMPLIFIED_CHINESE, list: simplifiedChineseWords },
   { words: TRADITIONAL_CHINESE, list: traditionalChineseWords },
@@ -259,7 +288,7 @@ function phraseSpan(run: Run): Span {
       const to = from + length;
       if (to > words.length || words.length - to > trailing) continue;
       const phrase = words.slice(from, to);
-      if (validateMnemonic(phrase.map((entry) => entry.word.toLowerCase()).join(' '), [...list])) {
+      if (hasValidChecksum(phrase.map((entry) => entry.word.toLowerCase()), list)) {
         return { start: (phrase[0] as Run['words'][number]).start, end: (phrase[phrase.length - 1] as Run['words'][number]).end, kind: 'recovery-phrase' };
       }
     }
@@ -361,7 +390,7 @@ function unspacedChinesePhrase(text: string, token: Token): Span[] {
   if (!PHRASE_LENGTHS.has(run.length)) return [];
   for (const { words, list } of CHINESE_LISTS) {
     const characters = [...run];
-    if (characters.every((character) => words.has(character)) && validateMnemonic(characters.join(' '), [...list])) {
+    if (characters.every((character) => words.has(character)) && hasValidChecksum(characters, list)) {
       return [{ start: token.start, end: token.end, kind: 'recovery-phrase' }];
     }
   }

@@ -5,7 +5,7 @@ import { wordlist as simplifiedChineseWords } from '@scure/bip39/wordlists/simpl
 import { wordlist as traditionalChineseWords } from '@scure/bip39/wordlists/traditional-chinese.js';
 import { describe, expect, it } from 'vitest';
 import { encodeBase58Check } from '../../functions/secrets/base58';
-import { isWifPrivateKey, MAX_SCANNED_CHARS, redactSecrets } from '../../functions/secrets/detect';
+import { hasValidChecksum, isWifPrivateKey, MAX_SCANNED_CHARS, redactSecrets } from '../../functions/secrets/detect';
 
 /** Fixed entropy, so a failure names the same phrase every run. */
 const entropy = (length: number, fill: number) => Uint8Array.from({ length }, (_, index) => (fill * 31 + index * 7) & 0xff);
@@ -346,5 +346,29 @@ describe('several secrets and limits', () => {
     const result = redactSecrets(text);
     expect(result.scannedChars).toBe(MAX_SCANNED_CHARS - 1);
     expect(result.text).toBe('a'.repeat(MAX_SCANNED_CHARS - 1));
+  });
+});
+
+describe('the BIP39 checksum', () => {
+  it('agrees with @scure/bip39 on valid phrases of every length and on each with one word changed', () => {
+    // Prepare: fixed entropy, every length, all three lists
+    const lists = [englishWords, simplifiedChineseWords, traditionalChineseWords];
+    const cases: Array<{ words: string[]; list: readonly string[] }> = [];
+    for (const [listIndex, list] of lists.entries()) {
+      for (const bytes of [16, 20, 24, 28, 32]) {
+        for (let seed = 0; seed < 20; seed += 1) {
+          const words = entropyToMnemonic(entropy(bytes, seed * 7 + listIndex), list).split(' ');
+          cases.push({ words, list });
+          const changed = [...words];
+          changed[seed % words.length] = list[(list.indexOf(words[seed % words.length]!) + 1 + seed) % 2048]!;
+          cases.push({ words: changed, list });
+        }
+      }
+    }
+
+    // Act / Assess
+    const disagreements = cases.filter(({ words, list }) => hasValidChecksum(words, list) !== validateMnemonic(words.join(' '), [...list]));
+    expect(disagreements).toEqual([]);
+    expect(cases.filter(({ words, list }) => hasValidChecksum(words, list)).length).toBeGreaterThanOrEqual(300);
   });
 });
