@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeBase58Check } from '../../functions/secrets/base58';
 import { canonicalAddress, DepositAddressFileError, findCryptoAddresses, isValidBech32, parseDepositAddresses } from '../../functions/secrets/crypto-addresses';
-import { checkStaffReply, MAX_CHECKED_CHARS, type BlockReason } from '../../functions/secrets/outbound-guard';
+import { checkStaffReply, MAX_CHECKED_CHARS, type BlockReason, type GuardOptions } from '../../functions/secrets/outbound-guard';
 import { MAX_REPLY_TEXT_CHARS } from '../../functions/tickets/staff-replies';
 import { PROJECT_ROOT } from '../helpers/corpus';
 
@@ -21,7 +21,7 @@ interface LabelledReply {
 
 const labelled = JSON.parse(readFileSync(join(PROJECT_ROOT, 'tests', 'fixtures', 'staff-replies', 'labelled.json'), 'utf8')) as { depositAddresses: string[]; replies: LabelledReply[] };
 const deposit = parseDepositAddresses(labelled.depositAddresses.join('\n'), 'labelled.json');
-const none = { depositAddresses: new Set<string>() };
+const none: GuardOptions = { depositAddresses: new Set<string>() };
 const reasonsOf = (text: string, options = none): BlockReason[] => {
   const verdict = checkStaffReply(text, options);
   return verdict.allowed ? [] : verdict.reasons;
