@@ -258,13 +258,19 @@ export async function rejectStaffReply(
   return sendOutboundMessage(message, mail, deps);
 }
 
-/** Tells the staff member whose emailed answer the guard stopped what it found, once per cause. */
-function notifyBlocked(
+/**
+ * Tells the staff member whose emailed answer the guard stopped what it found, once per cause. The notice's
+ * item is placed where a first delivery placed it, so the same mail delivered again under another SES id (a
+ * later receipt time) claims the same item and sends nothing more.
+ */
+async function notifyBlocked(
   input: { ticket: Ticket; cause: string; at: string; notify: { staff: Staff; inReplyTo?: string }; blockedDetail?: string; reason: StaffReplyRejection },
   deps: StaffReplyDependencies,
 ): Promise<SendOnceOutcome> {
   const { ticket, settings } = { ticket: input.ticket, settings: deps.settings };
   const discriminator = ownMessageDiscriminator(`blocked:${input.cause}`);
+  const messages = await deps.store.listMessages(ticket.id);
+  const placedAt = messages.find((message) => message.key === `~notice:${discriminator}`)?.receivedAt ?? messages.filter((message) => message.direction === 'inbound').at(-1)?.receivedAt ?? ticket.createdAt;
   const mail = buildReplyBlockedNotice({
     ref: ticket.ref,
     detail: input.blockedDetail ?? REJECTION_TEXT[input.reason],
@@ -281,7 +287,7 @@ function notifyBlocked(
     text: mail.text,
     classification: { kind: 'auto-reply', reason: 'notice sent by Concierge' },
     language: 'en',
-    receivedAt: input.at,
+    receivedAt: placedAt,
   });
   return sendOutboundMessage(message, mail, deps);
 }
