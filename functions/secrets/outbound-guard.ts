@@ -13,8 +13,12 @@
  *    and the list under it are one clause ("reply with:\n1) your password").
  * 2. A clause names a secret (a cue: "seed phrase", 助记词, "private key", 私钥, "password", 密码, "2FA code",
  *    验证码, "the code you received", …). A clause whose own cues are none borrows the previous clause's when
- *    it refers back ("it", "them", 它): "The last step is the recovery phrase. Once we have it, …".
- * 3. It asks for it when it holds a directive aimed at the customer (a trigger) that is not negated:
+ *    a hand-over's object refers back to it ("send it", "once we have it", 把它): "The last step is the
+ *    recovery phrase. Once we have it, …"; "If it wasn't you, tell us" refers to nothing.
+ * 3. It asks for it when it holds a directive aimed at the customer (a trigger) that is not negated and whose
+ *    object the secret is: named within 80 characters after it with no "when", "if", "before"… between
+ *    ("tell us the error you see when entering your password" asks for no password), within 30 characters
+ *    before a Chinese one (把私钥发给我们, 助记词是什么), or before it and taken up by "it" ("forward it"):
  *    - hand-over triggers always ask: send, share, provide, give, tell, reply with, forward, read out, let us
  *      know, what is your, we need / we require, once we have, unless you, 提供, 发给, 告诉, 回复, 是什么, 我们需要…;
  *    - placement triggers (enter, type, input, paste, confirm, 输入, 填写…) ask for a recovery phrase or private
@@ -158,8 +162,12 @@ const IMPERSONATION_G = new RegExp(IMPERSONATION.source, 'g');
 const DESCRIBING = /\b(?:is|are|was|were|been|being|be|has|have|had)\s+$/;
 /** The desk as the subject right before a Chinese verb: 我们(刚)发送. */
 const SELF_SUBJECT_ZH = /(?:我们|我們|系统|系統|我方)(?:刚|剛|已|已经|已經|会|會|将|將|刚刚|剛剛)?$/;
-/** Words that refer back to the previous clause's secret. */
-const REFERS_BACK = /\b(?:it|them|those|these|that one)\b|它们|它們|它|这些|這些|这个|這個/;
+/**
+ * A hand-over whose object refers back to the previous clause's secret ("send it over", "once we have it"). Only
+ * the pronoun as the object counts: "If it wasn't you, tell us" refers to no secret.
+ */
+const REFERS_BACK =
+  /\b(?:send|share|provide|give|tell|forward|paste|type|enter|have|get|receive|read|attach|include|post|drop|say|submit|email|text)\s+(?:(?:us|me)\s+)?(?:it|them|those|these|that one)\b|(?:把|将|將)(?:它们|它們|它|这些|這些|这个|這個)/;
 
 const TRANSFER_VERB =
   /\b(?:send|sending|transfer|transferring|deposit|depositing|pay|paying|move|top[\s-]?up)\b|\b(?:has|have|must|needs?) to be paid\b|\bmust be paid\b|\bmake (?:a |an )?(?:small |quick |test |one[\s-]time |verification )*(?:transaction|transfer|payment|deposit)\b|转账|轉賬|转帐|轉帳|转入|轉入|充值|打款|汇款|匯款|缴纳|繳納|交纳|交納|支付|付款|转(?=\d)|轉(?=\d)|(?:做|进行|進行)一笔|(?:做|進行|进行)(?=转账|轉賬|充值)/g;
@@ -263,24 +271,57 @@ function directives(pattern: RegExp, clause: string): RegExpMatchArray[] {
   return [...clause.matchAll(pattern)].filter((match) => !negated(clause, match.index!) && !reported(clause, match.index!));
 }
 
-/** Which secrets the clause asks for, given the kinds it names (rule 3); each trigger list is scanned once. */
-function asked(reasons: ReadonlySet<SecretReason>, clause: string): Set<SecretReason> {
+interface Cue {
+  reason: SecretReason;
+  excerpt: string;
+  start: number;
+  end: number;
+  /** Borrowed from the previous clause through a pronoun: no position in this one. */
+  carried: boolean;
+}
+
+/** How far after a trigger its object may start (English word order), or end before it (Chinese 把/将, 是什么). */
+const OBJECT_AFTER_CHARS = 80;
+const OBJECT_BEFORE_CHARS = 30;
+const PRONOUN_OBJECT = /^\s+(?:(?:us|me)\s+)?(?:it|them|those|these)\b/;
+/** Between a trigger and a secret named after it, these start another clause: "tell us the error you see when entering your password". */
+const SUBORDINATE = /\b(?:when|while|after|before|if|whether|because|since|during)\b/;
+
+/** Whether the secret is the trigger's object: close after it, close before a Chinese one, or before it and taken up by "it". */
+function governs(trigger: RegExpMatchArray, cue: Cue, clause: string): boolean {
+  if (cue.carried) return true;
+  const start = trigger.index!;
+  const end = start + trigger[0].length;
+  if (cue.start >= end) return cue.start - end <= OBJECT_AFTER_CHARS && !SUBORDINATE.test(clause.slice(end, cue.start));
+  if (cue.end > start) return true;
+  if (han(trigger[0])) return start - cue.end <= OBJECT_BEFORE_CHARS;
+  return PRONOUN_OBJECT.test(clause.slice(end, end + 20));
+}
+
+/** Which secrets the clause asks for (rule 3); each trigger list is scanned once. */
+function asked(cues: readonly Cue[], clause: string): Set<SecretReason> {
   const result = new Set<SecretReason>();
-  if (reasons.size === 0) return result;
-  if (directives(HANDOVER, clause).length > 0) return new Set(reasons);
+  if (cues.length === 0) return result;
+  const handovers = directives(HANDOVER, clause);
+  for (const cue of cues) if (handovers.some((trigger) => governs(trigger, cue, clause))) result.add(cue.reason);
   // Nothing legitimate requires a recovery phrase or a private key: "your phrase is required" asks for it.
-  if (directives(REQUIRED, clause).length > 0) for (const reason of reasons) if (reason === 'recovery-phrase' || reason === 'private-key') result.add(reason);
+  if (directives(REQUIRED, clause).length > 0) for (const cue of cues) if (cue.reason === 'recovery-phrase' || cue.reason === 'private-key') result.add(cue.reason);
   const placements = directives(PLACEMENT, clause).filter((match) => !(match[0] === 'write' && WRITE_DOWN.test(clause)));
   if (placements.length === 0) return result;
   // A password or code typed into the product is how logins work; typed into the reply or a page outside is not.
   const credentialsAsked = EXTERNAL_URL.test(clause) || INTO_REPLY.test(clause) || (!IN_PRODUCT.test(clause) && OUTSIDE_PAGE.test(clause));
-  for (const reason of reasons) if (reason === 'recovery-phrase' || reason === 'private-key' || credentialsAsked) result.add(reason);
+  for (const cue of cues) {
+    if (!placements.some((trigger) => governs(trigger, cue, clause))) continue;
+    if (cue.reason === 'recovery-phrase' || cue.reason === 'private-key' || credentialsAsked) result.add(cue.reason);
+  }
   return result;
 }
 
-function cuesOf(clause: string): Array<[SecretReason, string]> {
-  const found: Array<[SecretReason, string]> = [];
-  for (const [reason, pattern] of CUES) for (const match of clause.matchAll(pattern)) found.push([reason, match[0]]);
+function cuesOf(clause: string): Cue[] {
+  const found: Cue[] = [];
+  for (const [reason, pattern] of CUES) {
+    for (const match of clause.matchAll(pattern)) found.push({ reason, excerpt: match[0], start: match.index!, end: match.index! + match[0].length, carried: false });
+  }
   return found;
 }
 
@@ -289,12 +330,12 @@ export function checkStaffReply(text: string, options: GuardOptions): GuardVerdi
   if (text.length > MAX_CHECKED_CHARS) return blocked([{ reason: 'too-long', excerpt: `${text.length} characters` }]);
   const findings: BlockFinding[] = [];
   const normalised = normalise(text);
-  let previousCues: Array<[SecretReason, string]> = [];
+  let previousCues: Cue[] = [];
   for (const { text: clause } of clausesOf(normalised)) {
     const own = cuesOf(clause);
-    const cues = own.length > 0 ? own : REFERS_BACK.test(clause) ? previousCues : [];
-    const asks = asked(new Set(cues.map(([reason]) => reason)), clause);
-    for (const [reason, cue] of cues) if (asks.has(reason)) findings.push({ reason, excerpt: cue });
+    const cues = own.length > 0 ? own : REFERS_BACK.test(clause) ? previousCues.map((cue) => ({ ...cue, carried: true })) : [];
+    const asks = asked(cues, clause);
+    for (const cue of cues) if (asks.has(cue.reason)) findings.push({ reason: cue.reason, excerpt: cue.excerpt });
     previousCues = own.length > 0 ? own : [];
 
     const remote = [...clause.matchAll(REMOTE_ACCESS)];

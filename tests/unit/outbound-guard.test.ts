@@ -110,6 +110,13 @@ describe('requests and warnings', () => {
     expect(reasonsOf('Keep your recovery phrase offline. Nobody should ever see it.')).toEqual([]);
   });
 
+  it('asks for a secret only when it is the object of the request', () => {
+    expect(reasonsOf('Please tell us the error message you see when entering your password.')).toEqual([]);
+    expect(reasonsOf('Your password was changed. If it wasn’t you, tell us right away.')).toEqual([]);
+    expect(reasonsOf('Without the SMS code we cannot cancel it, so please forward it to me.')).toEqual(['one-time-code']);
+    expect(reasonsOf('请把您的私钥发给我们。')).toEqual(['private-key']);
+  });
+
   it('treats a colon and the list under it as one request', () => {
     expect(reasonsOf('Please reply with:\n1. your email\n2. your password')).toEqual(['password']);
   });
