@@ -6,12 +6,15 @@ import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { BUNDLED_SLA_POLICY_DEFINE } from '../functions/sla/policy-file';
+import { BUNDLED_DEPOSIT_ADDRESSES_DEFINE } from '../functions/secrets/deposit-address-file';
 
 export interface ConciergeFunctionProps extends Pick<NodejsFunctionProps, 'entry' | 'description' | 'environment' | 'deadLetterQueue' | 'retryAttempts' | 'maxEventAge' | 'reservedConcurrentExecutions'> {
   /** Modules this function defers besides DEFERRED_MODULES (FUNCTION_DEFERRED_MODULES). */
   readonly extraDeferredModules?: Readonly<Record<string, string>>;
   /** The SLA policy file's text, compiled into the bundle (functions/sla/policy-file.ts); absent, the defaults. */
   readonly slaPolicyText?: string;
+  /** The deposit-address file's text, compiled into the bundle (functions/secrets/deposit-address-file.ts); absent, none. */
+  readonly depositAddressesText?: string;
   /** Chosen from measurement; see README "Sizing". */
   memorySize: number;
   timeout: Duration;
@@ -99,6 +102,11 @@ export function slaPolicyDefine(slaPolicyText: string | undefined): Record<strin
   return slaPolicyText === undefined ? {} : { [BUNDLED_SLA_POLICY_DEFINE]: JSON.stringify(slaPolicyText) };
 }
 
+/** The esbuild `define` that compiles the deposit-address list into a bundle, as slaPolicyDefine does the policy. */
+export function depositAddressesDefine(depositAddressesText: string | undefined): Record<string, string> {
+  return depositAddressesText === undefined ? {} : { [BUNDLED_DEPOSIT_ADDRESSES_DEFINE]: JSON.stringify(depositAddressesText) };
+}
+
 /** NODE_OPTIONS every function starts with; empty since source maps are off (see sourceMap above). */
 export const DEPLOYED_NODE_OPTIONS: string = '';
 
@@ -107,13 +115,13 @@ export const DEPLOYED_NODE_OPTIONS: string = '';
  * its own log group with retention, JSON logs, X-Ray tracing.
  */
 export class ConciergeFunction extends NodejsFunction {
-  /** What esbuild replaces in this function's bundle (empty unless an SLA policy is bundled). */
+  /** What esbuild replaces in this function's bundle (empty unless an SLA policy or deposit-address list is bundled). */
   readonly bundlingDefine: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: ConciergeFunctionProps) {
-    const { logRetention, extraDeferredModules, slaPolicyText, ...functionProps } = props;
+    const { logRetention, extraDeferredModules, slaPolicyText, depositAddressesText, ...functionProps } = props;
     const deferred = deferredModulesWith(extraDeferredModules);
-    const define = slaPolicyDefine(slaPolicyText);
+    const define = { ...slaPolicyDefine(slaPolicyText), ...depositAddressesDefine(depositAddressesText) };
     const logGroup = new LogGroup(scope, `${id}Logs`, { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
     super(scope, id, {
       ...functionProps,

@@ -45,6 +45,8 @@ export class ConciergeStack extends Stack {
     const alarms = new Alarms(this, 'Alarms', { email: p.alarmEmail, topicKey });
     // Every function that keeps the SLA clock carries the same policy, checked at synth (lib/parameters.ts).
     const slaPolicy = p.slaPolicy ? { slaPolicyText: p.slaPolicy.text } : {};
+    // The functions that relay staff answers carry the published deposit addresses the outbound guard allows.
+    const depositAddresses = p.depositAddresses ? { depositAddressesText: p.depositAddresses.text } : {};
     const inbound = new Inbound(this, 'Inbound', {
       table,
       rawMail,
@@ -55,9 +57,10 @@ export class ConciergeStack extends Stack {
       ackLimitPerSenderPerHour: p.ackLimitPerSenderPerHour,
       logRetention,
       ...slaPolicy,
+      ...depositAddresses,
     });
     const receiving = new Receiving(this, 'Receiving', { recipients: p.supportAddresses, rawMail, inbound: inbound.fn });
-    const api = new StaffApi(this, 'Api', { table, sending, supportAddress: p.supportAddresses[0]!, logRetention, ...slaPolicy });
+    const api = new StaffApi(this, 'Api', { table, sending, supportAddress: p.supportAddresses[0]!, logRetention, ...slaPolicy, ...depositAddresses });
     const slaScanner = new SlaScanner(this, 'SlaScanner', { table, sending, supportAddress: p.supportAddresses[0]!, logRetention, ...slaPolicy });
 
     alarms.onDeadLetters(inbound.deadLetters);

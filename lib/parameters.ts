@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadSlaPolicyFile } from '../functions/sla/policy-file';
+import { loadDepositAddressFile } from '../functions/secrets/deposit-address-file';
 
 /** Where `cdk.json` lives and CDK runs the app: relative parameter paths start here. */
 const PROJECT_ROOT = join(import.meta.dirname, '..');
@@ -41,6 +42,11 @@ export const parametersSchema = z.object({
    * the functions use the built-in defaults.
    */
   slaPolicyFile: z.string().trim().min(1).optional(),
+  /**
+   * The exchange's published deposit addresses (text, one per line, see README "Outbound guard"), relative to
+   * the project or absolute: the only crypto addresses a staff answer may name. Absent, none may.
+   */
+  depositAddressesFile: z.string().trim().min(1).optional(),
 });
 
 /** An SLA policy file checked at synth, its text as written (bundled into the functions that keep the SLA clock). */
@@ -50,9 +56,18 @@ export interface BundledSlaPolicy {
   readonly text: string;
 }
 
+/** A deposit-address file checked at synth, its text as written (bundled into the functions that relay answers). */
+export interface BundledDepositAddresses {
+  /** Absolute path of the file. */
+  readonly file: string;
+  readonly text: string;
+}
+
 export type ConciergeParameters = z.output<typeof parametersSchema> & {
   /** The policy `slaPolicyFile` names, checked; absent when the parameter is not set. */
   readonly slaPolicy?: BundledSlaPolicy;
+  /** The list `depositAddressesFile` names, checked; absent when the parameter is not set. */
+  readonly depositAddresses?: BundledDepositAddresses;
 };
 
 /** Parses the context; every problem is named so `cdk synth` fails with a message, not a stack trace. */
@@ -74,7 +89,19 @@ export function readParameters(context: (key: string) => unknown): ConciergePara
     );
   }
   const slaPolicy = parsed.data.slaPolicyFile === undefined ? undefined : readSlaPolicy(parsed.data.slaPolicyFile);
-  return { ...parsed.data, ...(slaPolicy ? { slaPolicy } : {}) };
+  const depositAddresses = parsed.data.depositAddressesFile === undefined ? undefined : readDepositAddresses(parsed.data.depositAddressesFile);
+  return { ...parsed.data, ...(slaPolicy ? { slaPolicy } : {}), ...(depositAddresses ? { depositAddresses } : {}) };
+}
+
+/** Checks the deposit-address file as the functions will, so a bad line fails `cdk synth`, naming it. */
+function readDepositAddresses(path: string): BundledDepositAddresses {
+  const file = isAbsolute(path) ? path : resolve(PROJECT_ROOT, path);
+  try {
+    loadDepositAddressFile(file);
+  } catch (error) {
+    throw new Error(`Concierge parameters: depositAddressesFile: ${(error as Error).message}`);
+  }
+  return { file, text: readFileSync(file, 'utf8') };
 }
 
 /**

@@ -16,7 +16,7 @@
  *
  * Options: --cold-runs N (15), --messages N per throughput phase (300), --concurrency N (4),
  * --smtp-messages N (60), --cost-samples N (20), --roster-lines N (10000), --only with a comma-separated list
- * of phases (all of bundle, cold-start, memory, cpu, throughput, cost, roster-import, classifier, sla-scan, secrets), --json FILE (the headline figures as JSON, see
+ * of phases (all of bundle, cold-start, memory, cpu, throughput, cost, roster-import, classifier, sla-scan, secrets, outbound-guard), --json FILE (the headline figures as JSON, see
  * `BenchFigures` in scripts/bench/figures.ts). The report goes to stdout, progress to stderr. A run whose
  * phases leave one of their figures out fails.
  */
@@ -39,6 +39,7 @@ import { runPerformancePhase } from './bench/performance';
 import { benchRosterImport, WARM_UP_LINES } from './bench/roster-import';
 import { labelledSetAccuracy, type LabelledMessage } from './bench/categorize-accuracy';
 import { corpusRedactions, generatePhraseSamples, measurePhraseRedaction } from './bench/secrets';
+import { measureOutboundGuard } from './bench/outbound-guard';
 import { measureSlaScans, SLA_SCAN_DUE_TICKETS, SLA_SCAN_OPEN_TICKETS, type SlaScanRun } from './bench/sla-scan';
 import { clearAcknowledgementQuotas, deliverAll, openTicketsForFollowUps, sendAllSmtp, type RunResult } from './bench/throughput';
 import { fixed, kib, progress, table, thousands } from './bench/stats';
@@ -65,7 +66,7 @@ const { values: args } = parseArgs({
   },
   strict: true,
 });
-const PHASES = ['bundle', 'cold-start', 'memory', 'cpu', 'throughput', 'cost', 'roster-import', 'classifier', 'sla-scan', 'secrets'] as const;
+const PHASES = ['bundle', 'cold-start', 'memory', 'cpu', 'throughput', 'cost', 'roster-import', 'classifier', 'sla-scan', 'secrets', 'outbound-guard'] as const;
 type Phase = (typeof PHASES)[number];
 function phases(value: string | undefined): Set<Phase> {
   if (value === undefined) return new Set(PHASES);
@@ -389,6 +390,31 @@ async function benchSecrets(): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// 10. Outbound guard
+
+function benchOutboundGuard(): void {
+  progress('outbound-guard: the labelled staff replies');
+  const result = measureOutboundGuard();
+  const share = (blocked: number, total: number) => `${blocked}/${total} (${fixed((100 * blocked) / total, 1)}%)`;
+  print('10. Outbound guard (functions/secrets/outbound-guard.ts) on tests/fixtures/staff-replies/labelled.json');
+  print('  Staff replies labelled by hand, English and Chinese; the set\'s deposit addresses are the configured list.');
+  print(`  dangerous blocked ${share(result.dangerous.blocked, result.dangerous.total)}: ${againstGoal(result.dangerous.blocked / result.dangerous.total, GOALS.guardDangerousBlockedRate, 3, '', 'at-least')}`);
+  print(`  ordinary blocked ${share(result.ordinary.blocked, result.ordinary.total)}: ${againstGoal(result.ordinary.blocked / result.ordinary.total, GOALS.guardOrdinaryBlockedRate, 3)}`);
+  for (const language of ['en', 'zh'] as const) {
+    const group = result.byLanguage[language];
+    print(`  ${language}: dangerous ${group.dangerousBlocked}/${group.dangerous}, ordinary ${group.ordinaryBlocked}/${group.ordinary} blocked`);
+  }
+  for (const miss of result.missed) print(`  missed: ${miss.why}: ${JSON.stringify(miss.text.slice(0, 100))}`);
+  for (const wrong of result.wronglyBlocked) print(`  wrongly blocked: ${wrong.why} (${wrong.detail}): ${JSON.stringify(wrong.text.slice(0, 100))}`);
+  print(`  check time: ${fixed(result.microsecondsPerReply, 1)} µs per reply (median of 30 passes over the set);`);
+  print(`  ${fixed(result.microsecondsLongestReply / 1000, 2)} ms for one reply of the longest size checked (20,000 characters of cues and triggers, no sentence end)`);
+  figures.guardDangerousBlockedRate = Number((result.dangerous.blocked / result.dangerous.total).toFixed(3));
+  figures.guardOrdinaryBlockedRate = Number((result.ordinary.blocked / result.ordinary.total).toFixed(3));
+  figures.guardMicrosecondsPerReply = round(result.microsecondsPerReply);
+  print();
+}
+
+// ---------------------------------------------------------------------------------------------
 // 6. Roster import
 
 async function benchRoster(stack: TestStack, workDir: string): Promise<void> {
@@ -528,6 +554,7 @@ async function main(): Promise<void> {
   }
   if (options.phases.has('classifier')) benchClassifier();
   if (options.phases.has('secrets')) await benchSecrets();
+  if (options.phases.has('outbound-guard')) benchOutboundGuard();
   printGoals();
   print(`wall time: ${fixed((performance.now() - wallStarted) / 1000, 1)} s`);
   const missing = missingFigureKeys(figures, options.phases);

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { loadSlaPolicyFile } from '../functions/sla/policy-file';
+import { loadDepositAddressFile } from '../functions/secrets/deposit-address-file';
 import { sendRawMessage } from './cli/smtp-send';
 import { startLocalStack, type LocalStack } from './local/stack';
 
@@ -20,6 +21,8 @@ const envSchema = z.object({
   /** Seconds between SLA scans (EventBridge runs it every minute on AWS). */
   SLA_SCAN_INTERVAL: z.coerce.number().int().min(1).max(86_400).default(60),
   SLA_POLICY_FILE: z.string().min(1).optional(),
+  /** The published deposit addresses staff answers may name (README "Outbound guard"); none when unset. */
+  DEPOSIT_ADDRESSES_FILE: z.string().min(1).optional(),
 });
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -61,7 +64,7 @@ async function runDemo(stack: LocalStack): Promise<void> {
   }
 }
 
-function banner(stack: LocalStack, dataDir: string, sla: { intervalSeconds: number; policyFile?: string }): string {
+function banner(stack: LocalStack, dataDir: string, sla: { intervalSeconds: number; policyFile?: string }, deposit?: { file: string; count: number }): string {
   // The CLI finds a stack on the default ports by itself; on other ports it needs to be told.
   const cliEnv = [
     ...(stack.apiUrl !== DEFAULT_API_URL ? [`CONCIERGE_API_URL=${stack.apiUrl}`] : []),
@@ -77,6 +80,7 @@ Concierge is running on 127.0.0.1
   DynamoDB Local                       ${stack.dynamoEndpoint}   table ${stack.tableName}
   Data directory                       ${dataDir}
   SLA scan                             every ${sla.intervalSeconds} s, policy ${sla.policyFile ?? 'built-in defaults (set SLA_POLICY_FILE)'}
+  Outbound guard                       ${deposit ? `${deposit.count} deposit addresses from ${deposit.file}` : 'no deposit address may be named (set DEPOSIT_ADDRESSES_FILE)'}
 ${cliSetup}
 Read the demo ticket, then reply to it as its customer:
   npx concierge tickets list
@@ -99,6 +103,16 @@ async function main(): Promise<void> {
       loadSlaPolicyFile(env.SLA_POLICY_FILE);
     } catch (error) {
       process.stderr.write(`concierge: invalid SLA policy: ${(error as Error).message}\n`);
+      process.exit(2);
+    }
+  }
+  // A bad deposit-address list stops start-up the same way, naming the line.
+  let deposit: { file: string; count: number } | undefined;
+  if (env.DEPOSIT_ADDRESSES_FILE) {
+    try {
+      deposit = { file: env.DEPOSIT_ADDRESSES_FILE, count: loadDepositAddressFile(env.DEPOSIT_ADDRESSES_FILE).size };
+    } catch (error) {
+      process.stderr.write(`concierge: invalid deposit-address list: ${(error as Error).message}\n`);
       process.exit(2);
     }
   }
@@ -146,7 +160,7 @@ async function main(): Promise<void> {
   }
   if (stopping || !stack) return;
 
-  log(banner(stack, env.DATA_DIR, { intervalSeconds: env.SLA_SCAN_INTERVAL, ...(env.SLA_POLICY_FILE ? { policyFile: env.SLA_POLICY_FILE } : {}) }));
+  log(banner(stack, env.DATA_DIR, { intervalSeconds: env.SLA_SCAN_INTERVAL, ...(env.SLA_POLICY_FILE ? { policyFile: env.SLA_POLICY_FILE } : {}) }, deposit));
   if (env.LOCAL_DEMO === '1') {
     await runDemo(stack).catch((error: unknown) => log(`\nThe demo message could not be sent: ${error instanceof Error ? error.message : String(error)}`));
   }

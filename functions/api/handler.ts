@@ -34,7 +34,7 @@ async function replies(): Promise<StaffReplyDependencies> {
       store,
       roster,
       mailSender: new SesMailSender(createSesClient(), config.sesConfigurationSet),
-      settings: { supportAddress: config.supportAddress, supportDisplayName: config.supportDisplayName, replyTokenSecret, region: config.region, slaPolicy: config.slaPolicy },
+      settings: { supportAddress: config.supportAddress, supportDisplayName: config.supportDisplayName, replyTokenSecret, region: config.region, slaPolicy: config.slaPolicy, depositAddresses: config.depositAddresses },
       log: (message, fields) => logger.info(message, fields),
       metrics: emfToStdout,
     };

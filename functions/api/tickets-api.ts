@@ -219,6 +219,9 @@ const REFUSAL_STATUS: Record<StaffReplyRejection, { status: number; field?: stri
   'wrong-sender': { status: 400, field: 'staffId' },
   'invalid-address': { status: 400 },
   'support-address': { status: 400 },
+  // The request was understood and cannot be sent as written: the outbound guard stopped it.
+  'blocked-request': { status: 422 },
+  'unlisted-address': { status: 422 },
 };
 
 /**
@@ -250,7 +253,7 @@ export async function replyToTicket(deps: StaffReplyDependencies, idOrRef: unkno
       if (refusal.status === 404) throw new NotFoundError(`no ticket ${id}`);
       const message = refusal.field ? `${refusal.field}: ${result.explanation}` : result.explanation;
       if (refusal.status === 400) throw new BadRequestError(message);
-      return new Answer(refusal.status, { error: message, reason: result.reason });
+      return new Answer(refusal.status, { error: message, reason: result.reason, ...(result.blocked ? { detail: result.blocked.detail, kinds: result.blocked.kinds } : {}) });
     }
   }
 }

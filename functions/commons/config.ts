@@ -2,6 +2,7 @@ import * as z from './validation';
 import { DEFAULT_MAIL_LIMITS, validateMailLimits, type MailLimits } from '../mail/limits';
 import type { SlaPolicy } from '../sla/policy';
 import { loadConfiguredSlaPolicy } from '../sla/policy-file';
+import { loadConfiguredDepositAddresses } from '../secrets/deposit-address-file';
 
 /** Thrown at start-up when the environment does not describe a usable deployment. */
 export class ConfigError extends Error {
@@ -67,6 +68,8 @@ export interface InboundConfig {
   ackLimitPerSenderPerHour: number;
   ackLimitPerHour: number;
   slaPolicy: SlaPolicy;
+  /** The published deposit addresses a staff answer may name (canonical forms); empty by default. */
+  depositAddresses: ReadonlySet<string>;
   mailLimits: MailLimits;
   s3ForcePathStyle: boolean;
 }
@@ -77,6 +80,15 @@ function configuredSlaPolicy(env: NodeJS.ProcessEnv): SlaPolicy {
     return loadConfiguredSlaPolicy(env);
   } catch (error) {
     throw new ConfigError(`invalid SLA policy: ${(error as Error).message}`);
+  }
+}
+
+/** The deposit-address list (secrets/deposit-address-file.ts); a bad one stops start-up with the line of each mistake. */
+function configuredDepositAddresses(env: NodeJS.ProcessEnv): ReadonlySet<string> {
+  try {
+    return loadConfiguredDepositAddresses(env);
+  } catch (error) {
+    throw new ConfigError(`invalid deposit-address list: ${(error as Error).message}`);
   }
 }
 
@@ -112,6 +124,7 @@ export function loadInboundConfig(env: NodeJS.ProcessEnv = process.env): Inbound
     ackLimitPerSenderPerHour: value.ACK_LIMIT_PER_SENDER_PER_HOUR,
     ackLimitPerHour: value.ACK_LIMIT_PER_HOUR,
     slaPolicy: configuredSlaPolicy(env),
+    depositAddresses: configuredDepositAddresses(env),
     mailLimits: validateMailLimits({
       ...DEFAULT_MAIL_LIMITS,
       maxMessageBytes: value.MAX_MESSAGE_BYTES,
@@ -143,6 +156,8 @@ export interface ApiConfig {
   region: string;
   sesConfigurationSet?: string;
   slaPolicy: SlaPolicy;
+  /** The published deposit addresses a staff answer may name (canonical forms); empty by default. */
+  depositAddresses: ReadonlySet<string>;
 }
 
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
@@ -159,5 +174,6 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     region: value.AWS_REGION,
     ...(value.SES_CONFIGURATION_SET ? { sesConfigurationSet: value.SES_CONFIGURATION_SET } : {}),
     slaPolicy: configuredSlaPolicy(env),
+    depositAddresses: configuredDepositAddresses(env),
   };
 }

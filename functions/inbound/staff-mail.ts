@@ -68,7 +68,7 @@ export async function receiveStaffMail(input: StaffMailInput, deps: StaffReplyDe
   const result = await relayStaffReply({ ticketId: ticket.id, staffId: named.id, text, cause, at: input.receivedAt, via: 'email' }, deps);
   if (result.status === 'rejected') {
     const notify = { staff: named, ...(input.mail.messageId ? { inReplyTo: input.mail.messageId } : {}) };
-    await rejectStaffReply({ ticket, sender, reason: result.reason, cause, at: input.receivedAt, via: 'email', notify }, deps);
+    await rejectStaffReply({ ticket, sender, reason: result.reason, cause, at: input.receivedAt, via: 'email', notify, ...(result.blocked ? { blockedDetail: result.blocked.detail } : {}) }, deps);
     return { outcome: 'staff-reply-rejected', ticketId: ticket.id, reason: result.reason };
   }
   return { outcome: 'staff-reply', ticketId: ticket.id, relayed: result.status };

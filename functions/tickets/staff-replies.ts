@@ -6,6 +6,8 @@
  * message, and the ticket waits on the customer with its first response recorded.
  */
 import { buildCustomerReply } from '../outbound/customer-reply';
+import { buildReplyBlockedNotice } from '../outbound/reply-blocked-notice';
+import { checkStaffReply, type BlockReason } from '../secrets/outbound-guard';
 import { buildReplyRejectedNotice, REPLY_REJECTION_TEXT, type ReplyRejectionReason } from '../outbound/notification';
 import type { OutboundMail } from '../outbound/acknowledgement';
 import type { SendOnceOutcome } from '../outbound/send-once';
@@ -32,6 +34,8 @@ export interface DeskSettings {
   region: string;
   /** An answer stops the running response clock (tickets/sla-state.ts). */
   slaPolicy: SlaPolicy;
+  /** The published deposit addresses an answer may name (secrets/outbound-guard.ts); absent, none. */
+  depositAddresses?: ReadonlySet<string>;
 }
 
 export interface StaffReplyDependencies {
@@ -57,7 +61,10 @@ export interface StaffReplyRequest {
   via: 'email' | 'api';
 }
 
-export type StaffReplyRejection = ReplyRejectionReason | 'unknown-ticket' | 'unknown-staff' | 'too-long';
+/** The outbound guard stopped the answer: it asks for a secret, remote access or funds, or names an unlisted address. */
+export type GuardRejection = 'blocked-request' | 'unlisted-address';
+
+export type StaffReplyRejection = ReplyRejectionReason | 'unknown-ticket' | 'unknown-staff' | 'too-long' | GuardRejection;
 
 export type StaffReplyOutcome =
   | { status: 'sent'; ticketId: string; messageId?: string }
@@ -67,14 +74,18 @@ export type StaffReplyOutcome =
   | { status: 'in-progress'; ticketId: string }
   /** SES refused it for good, or it may or may not have gone out: never sent twice. */
   | { status: 'not-delivered'; ticketId: string; state: string; error?: string }
-  | { status: 'rejected'; reason: StaffReplyRejection; explanation: string };
+  | { status: 'rejected'; reason: StaffReplyRejection; explanation: string; blocked?: { kinds: BlockReason[]; detail: string } };
 
 const REJECTION_TEXT: Record<StaffReplyRejection, string> = {
   ...REPLY_REJECTION_TEXT,
   'unknown-ticket': 'There is no such ticket.',
   'unknown-staff': 'There is no such member of staff.',
   'too-long': `The answer is longer than ${MAX_REPLY_TEXT_CHARS.toLocaleString('en')} characters; shorten it or attach the rest to the ticket.`,
+  'blocked-request': 'The answer was not sent: it asks the customer for a secret, for remote access or to send funds to verify, which support never does.',
+  'unlisted-address': 'The answer was not sent: it names a crypto address that is not one of the published deposit addresses.',
 };
+
+const isGuardRejection = (reason: StaffReplyRejection): reason is GuardRejection => reason === 'blocked-request' || reason === 'unlisted-address';
 
 export const rejectionText = (reason: StaffReplyRejection) => REJECTION_TEXT[reason];
 
@@ -123,6 +134,9 @@ export async function relayStaffReply(firstRequest: StaffReplyRequest, deps: Sta
   // answer's time is when it was first sent (an API retry comes later than the first).
   if (earlier) request = { ...request, at: earlier.sentAt ?? request.at };
   else {
+    // Checked before who may answer: an attempt to ask a customer for a secret is recorded whoever makes it.
+    const blocked = await blockUnsafeReply(ticket, staff, text, request, deps);
+    if (blocked) return blocked;
     const refusal = replyRefusal(ticket, staff);
     if (refusal) return reject(refusal);
   }
@@ -153,6 +167,24 @@ export async function relayStaffReply(firstRequest: StaffReplyRequest, deps: Sta
   }
   await markAnswered(ticket.id, staff, request, deps, sent.status === 'already-sent');
   return sent.status === 'already-sent' ? { status: 'already-sent', ticketId: ticket.id } : { status: 'sent', ticketId: ticket.id, messageId: sesMessageIdHeader(sent.sesMessageId, settings.region) };
+}
+
+/**
+ * The outbound guard (secrets/outbound-guard.ts) on an answer about to be sent for the first time: a retry of an
+ * answer already stored is not judged again. A blocked answer sends nothing and is recorded as `reply-blocked`
+ * keyed by its cause, with the kinds found and never the answer's words; a retry of the same cause finds the
+ * event and records nothing more.
+ */
+async function blockUnsafeReply(ticket: Ticket, staff: Staff, text: string, request: StaffReplyRequest, deps: StaffReplyDependencies): Promise<StaffReplyOutcome | undefined> {
+  const verdict = checkStaffReply(text, { depositAddresses: deps.settings.depositAddresses ?? new Set() });
+  if (verdict.allowed) return undefined;
+  const reason: GuardRejection = verdict.reasons.every((kind) => kind === 'unlisted-address') ? 'unlisted-address' : 'blocked-request';
+  const key = `reply-blocked:${request.cause}`;
+  if (!(await deps.store.listEvents(ticket.id)).some((event) => event.key === key)) {
+    await deps.store.recordEvent({ ticketId: ticket.id, at: request.at, key, type: 'reply-blocked', actor: staff.id, detail: { reason, kinds: verdict.reasons.join(','), via: request.via } });
+  }
+  deps.log?.('staff answer blocked', { ticketId: ticket.id, staffId: staff.id, via: request.via, kinds: verdict.reasons });
+  return { status: 'rejected', reason, explanation: REJECTION_TEXT[reason], blocked: { kinds: verdict.reasons, detail: verdict.detail } };
 }
 
 /** The ticket waits on the customer, with its first response recorded and the answer as an event. */
@@ -195,10 +227,12 @@ async function markAnswered(ticketId: string, staff: Staff, request: StaffReplyR
  * forged reply cannot make the desk mail an address of the forger's choosing.
  */
 export async function rejectStaffReply(
-  input: { ticket: Ticket; sender: string; reason: StaffReplyRejection; cause: string; at: string; via: 'email' | 'api'; notify?: { staff: Staff; inReplyTo?: string } },
+  input: { ticket: Ticket; sender: string; reason: StaffReplyRejection; cause: string; at: string; via: 'email' | 'api'; notify?: { staff: Staff; inReplyTo?: string }; blockedDetail?: string },
   deps: StaffReplyDependencies,
 ): Promise<SendOnceOutcome | undefined> {
   const { ticket, settings } = { ticket: input.ticket, settings: deps.settings };
+  // The guard recorded `reply-blocked` already; its notice says what it found.
+  if (isGuardRejection(input.reason)) return input.notify ? notifyBlocked({ ...input, notify: input.notify }, deps) : undefined;
   await deps.store.recordEvent({ ticketId: ticket.id, at: input.at, key: `reply-rejected:${input.cause}`, type: 'reply-rejected', actor: input.sender, detail: { reason: input.reason, via: input.via } });
   deps.log?.('staff reply rejected', { ticketId: ticket.id, sender: input.sender, reason: input.reason });
   if (!input.notify || input.reason === 'unknown-ticket' || input.reason === 'unknown-staff' || input.reason === 'too-long') return undefined;
@@ -220,6 +254,40 @@ export async function rejectStaffReply(
     classification: { kind: 'auto-reply', reason: 'notice sent by Concierge' },
     language: 'en',
     receivedAt: input.at,
+  });
+  return sendOutboundMessage(message, mail, deps);
+}
+
+/**
+ * Tells the staff member whose emailed answer the guard stopped what it found, once per cause. The notice's
+ * item is placed where a first delivery placed it, so the same mail delivered again under another SES id (a
+ * later receipt time) claims the same item and sends nothing more.
+ */
+async function notifyBlocked(
+  input: { ticket: Ticket; cause: string; at: string; notify: { staff: Staff; inReplyTo?: string }; blockedDetail?: string; reason: StaffReplyRejection },
+  deps: StaffReplyDependencies,
+): Promise<SendOnceOutcome> {
+  const { ticket, settings } = { ticket: input.ticket, settings: deps.settings };
+  const discriminator = ownMessageDiscriminator(`blocked:${input.cause}`);
+  const messages = await deps.store.listMessages(ticket.id);
+  const placedAt = messages.find((message) => message.key === `~notice:${discriminator}`)?.receivedAt ?? messages.filter((message) => message.direction === 'inbound').at(-1)?.receivedAt ?? ticket.createdAt;
+  const mail = buildReplyBlockedNotice({
+    ref: ticket.ref,
+    detail: input.blockedDetail ?? REJECTION_TEXT[input.reason],
+    to: input.notify.staff.email,
+    ...(input.notify.inReplyTo ? { inReplyTo: input.notify.inReplyTo } : {}),
+    support: { name: settings.supportDisplayName, address: settings.supportAddress },
+    messageId: ownMessageIdFor('notice', ticket.id, settings.supportAddress, settings.replyTokenSecret, discriminator),
+  });
+  const message = outboundMessage(mail, {
+    ticketId: ticket.id,
+    key: `~notice:${discriminator}`,
+    purpose: 'reply-blocked-notice',
+    staffId: input.notify.staff.id,
+    text: mail.text,
+    classification: { kind: 'auto-reply', reason: 'notice sent by Concierge' },
+    language: 'en',
+    receivedAt: placedAt,
   });
   return sendOutboundMessage(message, mail, deps);
 }

@@ -28,6 +28,8 @@ export interface StaffApiProps {
   readonly supportAddress: string;
   /** The SLA policy file's text, bundled into the function (staff changes recompute due times); absent, the defaults. */
   readonly slaPolicyText?: string;
+  /** The deposit-address file's text, bundled into the function (it relays staff answers); absent, none. */
+  readonly depositAddressesText?: string;
   readonly logRetention: RetentionDays;
 }
 
@@ -52,6 +54,7 @@ export class StaffApi extends ResourceGroup {
       environment: { SUPPORT_ADDRESS: props.supportAddress },
       extraDeferredModules: FUNCTION_DEFERRED_MODULES.api,
       ...(props.slaPolicyText === undefined ? {} : { slaPolicyText: props.slaPolicyText }),
+      ...(props.depositAddressesText === undefined ? {} : { depositAddressesText: props.depositAddressesText }),
     });
     acknowledgeFunctionBaseline(this.fn);
     props.table.grant(this.fn, 'read-write');

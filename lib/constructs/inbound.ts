@@ -24,6 +24,8 @@ export interface InboundProps {
   readonly ackLimitPerSenderPerHour: number;
   /** The SLA policy file's text, bundled into the function (it starts each new ticket's clock); absent, the defaults. */
   readonly slaPolicyText?: string;
+  /** The deposit-address file's text, bundled into the function (it relays staff answers); absent, none. */
+  readonly depositAddressesText?: string;
   readonly logRetention: RetentionDays;
 }
 
@@ -63,6 +65,7 @@ export class Inbound extends ResourceGroup {
         ACK_LIMIT_PER_SENDER_PER_HOUR: String(props.ackLimitPerSenderPerHour),
       },
       ...(props.slaPolicyText === undefined ? {} : { slaPolicyText: props.slaPolicyText }),
+      ...(props.depositAddressesText === undefined ? {} : { depositAddressesText: props.depositAddressesText }),
     });
     acknowledgeFunctionBaseline(this.fn);
     props.table.grant(this.fn, 'read-write');

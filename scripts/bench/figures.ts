@@ -26,9 +26,14 @@ export interface BenchFigures {
   /** Share of 1,000 generated recovery phrases in prose left with no word of the phrase, and corpus messages redacted at all. */
   secretMnemonicRedactionRate?: number;
   secretCorpusFalseRedactions?: number;
+  /** Outbound guard on tests/fixtures/staff-replies/labelled.json: shares of dangerous and ordinary replies blocked. */
+  guardDangerousBlockedRate?: number;
+  guardOrdinaryBlockedRate?: number;
+  /** Median time to check one labelled reply, microseconds (no goal: speed is reported, not held). */
+  guardMicrosecondsPerReply?: number;
 }
 
-export type FigurePhase = 'cold-start' | 'memory' | 'cpu' | 'cost' | 'roster-import' | 'classifier' | 'sla-scan' | 'secrets';
+export type FigurePhase = 'cold-start' | 'memory' | 'cpu' | 'cost' | 'roster-import' | 'classifier' | 'sla-scan' | 'secrets' | 'outbound-guard';
 
 /** Every key a run writes, as a dotted path, by the phase that measures it. */
 export const FIGURE_KEYS: Readonly<Record<FigurePhase, readonly string[]>> = {
@@ -52,6 +57,7 @@ export const FIGURE_KEYS: Readonly<Record<FigurePhase, readonly string[]>> = {
   classifier: ['classifierCategoryAccuracy'],
   'sla-scan': ['slaScanReadUnits10000', 'slaScanReadUnits100', 'slaScanReadUnitRatio'],
   secrets: ['secretMnemonicRedactionRate', 'secretCorpusFalseRedactions'],
+  'outbound-guard': ['guardDangerousBlockedRate', 'guardOrdinaryBlockedRate', 'guardMicrosecondsPerReply'],
 };
 
 /**
@@ -71,6 +77,9 @@ export const GOALS = {
   /** Every generated phrase redacted (a lower bound), and no message of the real-mail corpus touched. */
   secretMnemonicRedactionRate: 1,
   secretCorpusFalseRedactions: 0,
+  /** Every dangerous staff reply blocked (a lower bound), at most 2% of ordinary ones (an upper bound). */
+  guardDangerousBlockedRate: 1,
+  guardOrdinaryBlockedRate: 0.02,
 } as const;
 
 /** The number at `path` in `figures`, if it is there and finite. */
@@ -127,6 +136,7 @@ export function goalRows(figures: BenchFigures): GoalRow[] {
   }
   add('slaScanReadUnitRatio', figureAt(figures, 'slaScanReadUnitRatio'), GOALS.slaScanReadUnitRatio, 2, '×');
   add('secretCorpusFalseRedactions', figureAt(figures, 'secretCorpusFalseRedactions'), GOALS.secretCorpusFalseRedactions, 0);
+  add('guardOrdinaryBlockedRate', figureAt(figures, 'guardOrdinaryBlockedRate'), GOALS.guardOrdinaryBlockedRate, 3);
   const importRate = figureAt(figures, 'rosterImportLinesPerSecond');
   if (importRate !== undefined) {
     rows.push({ figure: 'rosterImportLinesPerSecond', measured: importRate, goal: GOALS.rosterImportLinesPerSecond, met: importRate >= GOALS.rosterImportLinesPerSecond, digits: 0, prefix: '', atLeast: true });
@@ -138,6 +148,10 @@ export function goalRows(figures: BenchFigures): GoalRow[] {
   const phraseRate = figureAt(figures, 'secretMnemonicRedactionRate');
   if (phraseRate !== undefined) {
     rows.push({ figure: 'secretMnemonicRedactionRate', measured: phraseRate, goal: GOALS.secretMnemonicRedactionRate, met: phraseRate >= GOALS.secretMnemonicRedactionRate, digits: 3, prefix: '', atLeast: true });
+  }
+  const guardRate = figureAt(figures, 'guardDangerousBlockedRate');
+  if (guardRate !== undefined) {
+    rows.push({ figure: 'guardDangerousBlockedRate', measured: guardRate, goal: GOALS.guardDangerousBlockedRate, met: guardRate >= GOALS.guardDangerousBlockedRate, digits: 3, prefix: '', atLeast: true });
   }
   return rows;
 }

@@ -109,7 +109,9 @@ async function getJson<T>(apiUrl: string, path: string, sign = false, send?: Req
   }
   if (!response.ok) {
     const message = typeof body === 'object' && body && 'error' in body ? String((body as { error: unknown }).error) : text;
-    throw new CliError(`${response.status}: ${message}`);
+    // The outbound guard's refusal says in `detail` what it found.
+    const detail = typeof body === 'object' && body && 'detail' in body && typeof (body as { detail: unknown }).detail === 'string' ? `\n  ${(body as { detail: string }).detail}` : '';
+    throw new CliError(`${response.status}: ${message}${detail}`);
   }
   return body as T;
 }

@@ -50,6 +50,7 @@ describe('inbound configuration', () => {
       replyTokenSecret: { value: 's'.repeat(40) },
       region: 'us-east-1',
       slaPolicy: DEFAULT_SLA_POLICY,
+      depositAddresses: new Set(),
     });
     expect(() => loadApiConfig({})).toThrow(/TABLE_NAME/);
     expect(() => loadApiConfig({ TABLE_NAME: 'tickets', SUPPORT_ADDRESS: 'support@desk.example' })).toThrow(/REPLY_TOKEN_SECRET/);

@@ -1,0 +1,379 @@
+/**
+ * The outbound guard: whether a staff member's answer may go to a customer. An exchange's support never needs
+ * a customer's password, recovery phrase, private key or one-time code, never needs to see their screen, and
+ * never asks them to send funds "to verify" anything: a reply that asks for any of these is what an
+ * impostor, a phished staff account or an insider would write, so it is stopped. A crypto address in a reply
+ * goes out only when it is one of the exchange's published deposit addresses, because a changed address is
+ * the classic insider and account-takeover fraud. Pure: no I/O, no clock.
+ *
+ * How a request is told from a warning (the rules, in the order they apply to each clause):
+ * 1. The text is normalised (NFKC, so full-width letters and punctuation read as ASCII; zero-width characters
+ *    removed; lower case) and cut into clauses at sentence ends (. ! ? 。 ; and line breaks) and at "but",
+ *    "however", 但是, 不过: a warning and a request joined by "but" are judged apart. A line ending in a colon
+ *    and the list under it are one clause ("reply with:\n1) your password").
+ * 2. A clause names a secret (a cue: "seed phrase", 助记词, "private key", 私钥, "password", 密码, "2FA code",
+ *    验证码, "the code you received", …). A clause whose own cues are none borrows the previous clause's when
+ *    a hand-over's object refers back to it ("send it", "once we have it", 把它): "The last step is the
+ *    recovery phrase. Once we have it, …"; "If it wasn't you, tell us" refers to nothing.
+ * 3. It asks for it when it holds a directive aimed at the customer (a trigger) that is not negated and whose
+ *    object the secret is: named within 80 characters after it with no "when", "if", "before"… between
+ *    ("tell us the error you see when entering your password" asks for no password), within 30 characters
+ *    before a Chinese one (把私钥发给我们, 助记词是什么), or before it and taken up by "it" ("forward it"):
+ *    - hand-over triggers always ask: send, share, provide, give, tell, reply with, forward, read out, let us
+ *      know, what is your, we need / we require, once we have, unless you, 提供, 发给, 告诉, 回复, 是什么, 我们需要…;
+ *    - placement triggers (enter, type, input, paste, confirm, 输入, 填写…) ask for a recovery phrase or private
+ *      key wherever they point, since nothing legitimate takes one; for a password or one-time code they ask
+ *      only when they point at the reply ("here", "in your reply", 回复) or at a link or page outside the
+ *      product. "Enter the code from your authenticator in the app" is how every login works and goes out;
+ *      "write the code here in your reply" does not. Without either hint a placement trigger is taken as
+ *      product instructions (the customer types into the app, not to us), and that is the guard's chosen
+ *      risk: it favours letting ordinary instructions through over blocking on a guess.
+ * 4. A trigger is negated when a negation governs it: a strong one anywhere before it in the clause (never,
+ *    under no circumstances, no one, 绝不, 从不, 切勿), or a weak one close before it without a comma between
+ *    (do not, don't, will not, cannot, 不要, 请勿, 不会, 无需 — at most six words / twenty characters). "Unless",
+ *    "until", "without", 除非 between them end the negation: "we cannot unlock it unless you provide the code"
+ *    asks. A trigger in reported speech is not a directive either: a third party followed by a reporting verb
+ *    before it ("anyone asking you to send your seed phrase is a scammer", 任何要求您提供助记词的人), or
+ *    "claiming to be / pretending to be / 自称 / 冒充". English progressive and passive forms ("scammers are
+ *    sending", "was sent") are descriptions, not directives. Phrases that only look negative are removed first
+ *    ("don't worry", "no problem", 不用担心, 不好意思).
+ * 5. Remote-desktop tools are blocked by mention (AnyDesk, TeamViewer, RustDesk, Chrome Remote Desktop, Quick
+ *    Assist, UltraViewer, 向日葵, ToDesk, remote control / remote desktop / screen sharing, 远程协助/控制/桌面):
+ *    support has no reason to name one except to warn, so a clause naming one goes out only when it carries a
+ *    negation, reported speech, or "uninstall"/"remove"/卸载.
+ * 6. Sending funds "to verify" needs three things in one clause: a transfer verb that is not negated (send,
+ *    transfer, deposit, pay, make a test transaction, 转账, 转入, 充值, 支付), something that is funds (an amount
+ *    with a coin, "funds", "a small amount", "a test transaction", a fee, 小额, 保证金), and a verifying purpose
+ *    (verify, confirm, activate, unlock, unfreeze, prove, 验证, 激活, 解冻, 测试). "Send us the TXID so we can
+ *    verify the deposit" names no funds and goes out.
+ * 7. Addresses: every address findCryptoAddresses recognises must be on the deposit list, whatever the words
+ *    around it say. To refer to a customer's own address, staff write part of it ("ending in …9f3a"), which no
+ *    checksum accepts.
+ *
+ * Limits: at most MAX_CHECKED_CHARS characters are checked; a longer text is refused whole (`too-long`) rather
+ * than sent half-checked (the relay refuses answers over 20,000 characters before the guard runs). Linear
+ * time: every regular expression is a fixed alternation or a bounded run without nested quantifiers, each
+ * clause is scanned a fixed number of times, and every look-back reads a window of fixed size.
+ */
+import { findCryptoAddresses } from './crypto-addresses';
+
+/** Characters checked; equal to the relay's own cap on an answer (MAX_REPLY_TEXT_CHARS). */
+export const MAX_CHECKED_CHARS = 20_000;
+
+export type BlockReason = 'password' | 'recovery-phrase' | 'private-key' | 'one-time-code' | 'remote-access' | 'send-funds' | 'unlisted-address' | 'too-long';
+
+/** In the order a verdict lists them. */
+export const BLOCK_REASONS: readonly BlockReason[] = ['recovery-phrase', 'private-key', 'password', 'one-time-code', 'remote-access', 'send-funds', 'unlisted-address', 'too-long'];
+
+export interface BlockFinding {
+  reason: BlockReason;
+  /** What matched: the words of the cue (normalised), or the address as written. */
+  excerpt: string;
+}
+
+export type GuardVerdict =
+  | { allowed: true }
+  | {
+      allowed: false;
+      /** Each reason once, in BLOCK_REASONS order. */
+      reasons: BlockReason[];
+      findings: BlockFinding[];
+      /** One line naming every reason (and every unlisted address), without the reply's other words. */
+      detail: string;
+    };
+
+export interface GuardOptions {
+  /** Canonical forms (parseDepositAddresses / FoundAddress.canonical) of the published deposit addresses. */
+  depositAddresses: ReadonlySet<string>;
+}
+
+/** What each reason means, for the staff member who wrote the reply. */
+export const BLOCK_REASON_TEXT: Readonly<Record<BlockReason, string>> = {
+  'recovery-phrase': 'it asks the customer for their recovery phrase (seed phrase, mnemonic)',
+  'private-key': 'it asks the customer for a private key or keystore',
+  password: 'it asks the customer for a password',
+  'one-time-code': 'it asks the customer for a 2FA, SMS, authenticator or verification code',
+  'remote-access': 'it asks the customer for remote access to their device (remote-desktop tools, screen sharing)',
+  'send-funds': 'it asks the customer to send funds to verify, activate or unlock something',
+  'unlisted-address': 'it names a crypto address that is not one of the published deposit addresses',
+  'too-long': `it is longer than the ${MAX_CHECKED_CHARS.toLocaleString('en')} characters the guard checks`,
+};
+
+type SecretReason = 'recovery-phrase' | 'private-key' | 'password' | 'one-time-code';
+
+// ---------------------------------------------------------------------------------------------
+// Lexicon. English patterns are written for lower-cased, NFKC-normalised text.
+
+const CUES: ReadonlyArray<[SecretReason, RegExp]> = [
+  [
+    'recovery-phrase',
+    /\b(?:seed|recovery|secret|backup|mnemonic|wallet)[\s-]*(?:phrases?|phase|frase|words?)\b|\bmnemonics?\b|\bmnemonik\b|\byour seed\b(?![\s-]*(?:phrases?|words?))|\b(?:12|24|twelve|twenty[\s-]*four)[\s-]*words?\b|助记词|助記詞|助记|助記|恢复短语|恢復短語|种子短语|種子短語|备份短语|備份短語|恢复词/g,
+  ],
+  ['private-key', /\bprivate[\s-]*keys?\b|\bpriv[\s-]*key\b|\bkeystore\b|\bsecret[\s-]*keys?\b|\bxprv\b|\bwallet[\s-]*keys?\b|私钥|私鑰|钱包密钥|錢包密鑰/g],
+  ['password', /\bpass[\s-]?words?\b|\bpasword\b|\bpasswrd\b|\bpasswd\b|\bpwd\b|\bp@ssword\b|\bpasscode\b|\bpin(?:[\s-]*code)?\b|\blogin credentials\b|密码|密碼/g],
+  [
+    'one-time-code',
+    /\b(?:2fa|two[\s-]*factor|2[\s-]*step|mfa|authenticator|google[\s-]*auth|g-?auth)[\s-]*(?:codes?|tokens?|pins?|numbers?|keys?|otp)\b|\botps?\b|\bone[\s-]*time[\s-]*(?:pass[\s-]?(?:word|code)s?|codes?|pins?)\b|\b(?:verification|verify|security|sms|text|confirmation|auth|authentication|access|login|email)[\s-]*codes?\b|\b(?:\d|six|four|eight)[\s-]*digits?[\s-]*codes?\b|\b(?:backup|setup|recovery)[\s-]*keys?\b|\bcodes? (?:that |which )?(?:you|we|i) (?:just )?(?:received|got|get|sent|emailed|texted)\b|\bcodes? (?:from|in|on|shown in|displayed in) (?:your |the )?(?:phone|email|app|authenticator|google|sms)\b|验证码|驗證碼|[6六]位数字?|[6六]位數字?|[6六]位码|[6六]位碼|动态码|動態碼|校验码|校驗碼|短信码|安全码|安全碼|动态口令|動態口令|备份密钥|備份密鑰/g,
+  ],
+];
+
+const REMOTE_ACCESS =
+  /\bany[\s-]?desk\b|\bteam[\s-]?viewer\b|\brust[\s-]?desk\b|\bultra[\s-]?viewer\b|\bchrome remote desktop\b|\bquick[\s-]?assist\b|\bsplashtop\b|\blogmein\b|\bsupremo\b|\bzoho assist\b|\bremote[\s-]*(?:access|desktop|control|session|support|assistance)\b|\bremote into\b|\bscreen[\s-]*shar(?:e|ing)\b|\bshare (?:your|the) screen\b|\btake over (?:your|the) (?:screen|computer|pc|device|laptop)\b|向日葵|todesk|远程协助|遠程協助|远程控制|遠程控制|远程桌面|遠程桌面|远程连接|遠程連接|屏幕共享|共享屏幕/g;
+const REMOTE_EXEMPT = /\b(?:uninstall|remove|delete)\b|卸载|卸載|删除|刪除/;
+
+/** Hand-over triggers: the customer gives the thing to us. */
+const HANDOVER =
+  /\b(?:send|share|provide|give|tell|forward|submit|disclose|reveal|furnish|attach|dm|spell)\b|\bhand (?:it |them )?over\b|\bre(?:ply|spond) (?:to (?:this|the|my|our) (?:email|e-mail|message|ticket) )?with\b|\bread (?:it |them )?(?:out|to me|to us|back)\b|\blet (?:me|us) (?:know|have|see)\b|\bwhat(?:'s| is| are| was) (?:your|the)\b|\b(?:we|i|team|system|department|engineers?|technicians?)(?: will| would|'ll|'d| do| does| also| still| now| really)? (?:need|needs|require|requires|must have)\b|\bonce (?:we|i) (?:have|get|receive)\b|\bunless you\b|\binclude (?:it|them|your|the)\b|\be-?mail (?:it |them )?(?:to )?(?:us|me)\b|\btext (?:it |them )?(?:to )?(?:us|me)\b|\bscreenshot of\b|\bsay (?:it|them|the|your)\b|\bdrop (?:it|them|the|your)\b|\bpost (?:it|them|the|your)\b|\blist (?:the|your|all)\b|\bhave (?:the|your)\b[^.,;]{0,40}\bready\b|\bphoto of\b|\bpicture of\b|提供|发给|發給|发送|發送|发我|發我|发过来|發過來|发来|發來|告诉|告訴|告知|回复|回覆|回復|透露|泄露|洩露|报给|報給|交给|交給|给我|給我|转发|轉發|私信|截图|截圖|说一下|說一下|念一遍|念一下|念出来|念出來|读一遍|讀一遍|跟我说|跟我說|说给|說給|念给|念給|讲一下|講一下|拍照|是什么|是什麼|是多少|(?:我们|我們|我|我方|我这边|我這邊|我们这边|我們這邊|系统|系統)(?:需要|要|必须|必須)/g;
+
+/** A requirement stated without a subject. */
+const REQUIRED = /\b(?:is|are|will be|would be) (?:required|needed|necessary|mandatory)\b|\brequired\b|必须提供|必須提供|需要提供|须提供|須提供/g;
+
+/** Placement triggers: the customer types the thing somewhere. */
+const PLACEMENT = /\b(?:enter|type|input|paste|fill (?:in|out)|key in|import|sync|validate|verify|confirm|write)\b|输入|輸入|填写|填寫|填入|粘贴|粘貼|导入|導入/g;
+
+/** A placement inside the product: the app, the site's own login page, the security settings. */
+const IN_PRODUCT =
+  /\b(?:in|into|on|within|inside|through|via|using|to) (?:the |our |your )?(?:app|application|mobile app|website|login (?:page|screen)|sign[\s-]*in (?:page|screen)|security (?:settings|center|centre|page)|account settings|settings|authenticator(?: app)?)\b|(?:在|于|於)?(?:app|应用|應用|官网|官網)(?:中|内|內|里|裡)|登录页面|登錄頁面|登录页|安全中心|安全设置|安全設置|设置中|設置中/;
+/** The placement points at us: the reply itself. */
+const INTO_REPLY = /\bhere\b|\bin (?:the |our )?(?:live )?chat\b|\bbelow\b|\bin (?:your|this|my|the) (?:reply|response|answer)\b|\bin (?:your|this|my) (?:email|e-mail|message)\b|\breply\b|\brespond\b|\bback to (?:me|us)\b|回复|回覆|本邮件|本郵件|下方|这里|這裡/;
+/** Or at a page that is not the product. */
+const EXTERNAL_URL = /https?:\/\/|\bwww\./;
+const OUTSIDE_PAGE = /\blink\b|\bform\b|\bportal\b|\bpage\b|链接|鏈接|網址|网址|网站|網站|表单|表單|页面|頁面/;
+/** "Write it down on paper" is the advice every wallet gives, not a request. */
+const WRITE_DOWN = /\bwrite (?:it |them |this |these )?down\b|\bon paper\b|\bpaper\b|抄写|抄寫|纸上|紙上/;
+
+const STRONG_NEGATION = /\bnever\b|\bno (?:legitimate|legit|real|genuine|official|honest|reputable)\b|\bunder no circumstances?\b|\bat no (?:time|point)\b|\bno one\b|\bnobody\b|\bnot even\b|\bin no case\b|绝不|絕不|绝对不|絕對不|从不|從不|从来不|從來不|永远不|永遠不|切勿|严禁|嚴禁/g;
+const WEAK_NEGATION_EN = /\b(?:do not|don't|dont|does not|doesn't|did not|didn't|not|won't|wont|will not|cannot|can't|cant|should not|shouldn't|must not|mustn't|no need to|nor|avoid|refuse to|stop)\b/g;
+const WEAK_NEGATION_ZH = /不要|不會|不会|不用|不需要|無需|无需|不必|请勿|請勿|勿|别|別|不得|不能|不可|不应|不應|禁止|不使用|无法|無法|并非|並非|不是/g;
+/** Between a negation and its trigger, these turn it into a condition: "cannot … unless you provide". */
+const NEGATION_BREAK = /\b(?:unless|until|without|except|otherwise)\b|除非|否则|否則|才能|才可以/;
+/** Phrases that look negative but negate nothing the customer is asked to do. */
+const FALSE_NEGATIONS =
+  /\b(?:don't|do not|dont) (?:worry|hesitate|panic)\b|\bno (?:worries|problem|rush|need to worry)\b|\bnot (?:a problem|sure|yet)\b|\bif not\b|\bno longer\b|不用担心|不用擔心|别担心|別擔心|不必担心|不必擔心|无需担心|無需擔心|不好意思|不客气|不客氣|不便|没问题|沒問題|不同|不少|特别|特別|区别|區別|分别|分別|识别|識別|级别|級別|类别|類別/g;
+
+/** A third party before a reporting verb: what follows is what someone else asks, quoted in a warning. */
+const THIRD_PARTY =
+  /\b(?:anyone|anybody|someone|somebody|whoever|scammers?|fraudsters?|criminals?|hackers?|impostors?|imposters?|people|callers?|strangers?|they|others|third[\s-]part(?:y|ies)|emails?|messages?|calls?|websites?|sites?|links?)\b|任何|有人|他人|陌生人|骗子|騙子|不法分子|诈骗|詐騙|钓鱼|釣魚/g;
+const REPORTING_VERB =
+  /\b(?:ask|asks|asked|asking|request|requests|requested|requesting|tell|tells|told|telling|urge|urges|urged|urging|instruct|instructs|instructed|want|wants|wanted|demand|demands|demanding|invite|invites|inviting)\b|要求|让您|讓您|让你|讓你|叫您|叫你|索要|索取|诱导|誘導|声称|聲稱/g;
+const IMPERSONATION = /\bclaim(?:s|ed|ing)? to be\b|\bpretend(?:s|ed|ing)? to be\b|\bimpersonat|\bposing as\b|自称|自稱|冒充|假冒|冒用/;
+const IMPERSONATION_G = new RegExp(IMPERSONATION.source, 'g');
+/** "Scammers are sending…", "it was sent": a description, not a directive. */
+const DESCRIBING = /\b(?:is|are|was|were|been|being|be|has|have|had)\s+$/;
+/** The desk as the subject right before a Chinese verb: 我们(刚)发送. */
+const SELF_SUBJECT_ZH = /(?:我们|我們|系统|系統|我方)(?:刚|剛|已|已经|已經|会|會|将|將|刚刚|剛剛)?$/;
+/**
+ * A hand-over whose object refers back to the previous clause's secret ("send it over", "once we have it"). Only
+ * the pronoun as the object counts: "If it wasn't you, tell us" refers to no secret.
+ */
+const REFERS_BACK =
+  /\b(?:send|share|provide|give|tell|forward|paste|type|enter|have|get|receive|read|attach|include|post|drop|say|submit|email|text)\s+(?:(?:us|me)\s+)?(?:it|them|those|these|that one)\b|(?:把|将|將)(?:它们|它們|它|这些|這些|这个|這個)/;
+
+const TRANSFER_VERB =
+  /\b(?:send|sending|transfer|transferring|deposit|depositing|pay|paying|move|top[\s-]?up)\b|\b(?:has|have|must|needs?) to be paid\b|\bmust be paid\b|\bmake (?:a |an )?(?:small |quick |test |one[\s-]time |verification )*(?:transaction|transfer|payment|deposit)\b|转账|轉賬|转帐|轉帳|转入|轉入|充值|打款|汇款|匯款|缴纳|繳納|交纳|交納|支付|付款|转(?=\d)|轉(?=\d)|(?:做|进行|進行)一笔|(?:做|進行|进行)(?=转账|轉賬|充值)/g;
+const FUNDS =
+  /\d(?:[\d,]*\.?\d*)?\s*(?:btc|eth|usdt|usdc|trx|bnb|sol|xrp|ltc|doge|busd|dai|matic|ada|usd|dollars?|u)\b|\$\s*\d|\b(?:funds?|crypto|coins?|tokens?|fees?)\b|\btest (?:transaction|transfer|deposit|payment)\b|\bsmall (?:amount|transfer|deposit|transaction|payment)\b|\b(?:verification|activation|unfreezing|unlocking|release) (?:fee|deposit|payment|transfer)\b|小额|小額|一笔|一筆|费|費|保证金|保證金|资金|資金|转账验证|轉賬驗證|充值验证|充值驗證/;
+const VERIFY_PURPOSE =
+  /\b(?:verif\w*|validat\w*|confirm\w*|activat\w*|unlock\w*|unfreez\w*|releas\w*|prove|proof|authenticat\w*|whitelist\w*)\b|\btest (?:transaction|transfer|deposit|payment)\b|验证|驗證|激活|解冻|解凍|解锁|解鎖|认证|認證|测试|測試|确认|確認|保证金|保證金/;
+
+// ---------------------------------------------------------------------------------------------
+
+interface Clause {
+  /** Normalised text of the clause, false negations blanked (same length). */
+  text: string;
+}
+
+const normalise = (text: string) =>
+  text
+    .normalize('NFKC')
+    .replace(/[\u00ad\u200b-\u200f\u2060\ufeff]/g, '')
+    .replace(/[\u2018\u2019\u02bc\u00b4`]/g, "'")
+    .toLowerCase();
+
+const LIST_ITEM = /^\s*(?:\(?\d{1,2}[.)、]|[-*•·])\s*/;
+
+/** Lines joined where a colon introduces what follows; then cut at sentence ends and contrasting conjunctions. */
+function clausesOf(text: string): Clause[] {
+  const logical: string[] = [];
+  let joining = false;
+  for (const line of text.split('\n')) {
+    const trimmed = line.trim();
+    if (trimmed === '') {
+      joining = false;
+      continue;
+    }
+    const previous = logical.length - 1;
+    if (previous >= 0 && (joining || logical[previous]!.endsWith(':'))) {
+      logical[previous] = `${logical[previous]} ${trimmed.replace(LIST_ITEM, '')},`;
+      joining = true;
+      continue;
+    }
+    joining = false;
+    logical.push(trimmed);
+  }
+  const clauses: Clause[] = [];
+  for (const line of logical) {
+    for (const part of line.split(/[.!?](?=\s|$)|[。!?;]|\b(?:but|however|although|though)\b|但是|不过|不過|然而|可是/)) {
+      const trimmed = part.trim();
+      if (trimmed !== '') clauses.push({ text: trimmed.replace(FALSE_NEGATIONS, (match) => ' '.repeat(match.length)) });
+    }
+  }
+  return clauses;
+}
+
+const han = (text: string) => /[\u3400-\u9fff]/.test(text);
+
+/** Whether a negation governs the trigger at `index` (rule 4). */
+function negated(clause: string, index: number): boolean {
+  const before = clause.slice(Math.max(0, index - LOOK_BACK_CHARS), index);
+  for (const match of before.matchAll(STRONG_NEGATION)) if (!NEGATION_BREAK.test(before.slice(match.index))) return true;
+  // Weak negations: a short window, cut at the last comma.
+  const window = before.slice(Math.max(0, before.length - 60));
+  const sinceComma = window.slice(Math.max(window.lastIndexOf(','), window.lastIndexOf('、')) + 1);
+  for (const match of sinceComma.matchAll(WEAK_NEGATION_EN)) {
+    const between = sinceComma.slice(match.index + match[0].length);
+    if (between.trim().split(/\s+/).filter(Boolean).length <= 6 && !NEGATION_BREAK.test(between)) return true;
+  }
+  const zhWindow = sinceComma.slice(Math.max(0, sinceComma.length - 20));
+  for (const match of zhWindow.matchAll(WEAK_NEGATION_ZH)) if (!NEGATION_BREAK.test(zhWindow.slice(match.index))) return true;
+  return false;
+}
+
+/** Whether the trigger at `index` is someone else's request quoted in a warning, or a description (rule 4). */
+function reported(clause: string, index: number): boolean {
+  const before = clause.slice(Math.max(0, index - LOOK_BACK_CHARS), index);
+  if (IMPERSONATION.test(before)) return true;
+  if (han(clause.slice(index, index + 1))) {
+    // 我们刚发送的验证码: what the desk sent, not what the customer is to send.
+    if (SELF_SUBJECT_ZH.test(before)) return true;
+  } else if (DESCRIBING.test(before)) return true;
+  return thirdPartyReporting(before);
+}
+
+/** A third party, then a reporting verb after it ("anyone who asks you to"): linear, two scans. */
+function thirdPartyReporting(text: string): boolean {
+  const party = firstMatch(THIRD_PARTY, text);
+  return party !== undefined && firstMatch(REPORTING_VERB, text, party) !== undefined;
+}
+
+function firstMatch(pattern: RegExp, text: string, from = 0): number | undefined {
+  pattern.lastIndex = from;
+  const match = pattern.exec(text);
+  pattern.lastIndex = 0;
+  return match ? match.index : undefined;
+}
+
+/** How far back from a trigger negation and reported speech are looked for: a fixed window keeps the check linear. */
+const LOOK_BACK_CHARS = 200;
+
+/** Directive occurrences of `pattern` in the clause: neither negated nor reported. */
+function directives(pattern: RegExp, clause: string): RegExpMatchArray[] {
+  return [...clause.matchAll(pattern)].filter((match) => !negated(clause, match.index!) && !reported(clause, match.index!));
+}
+
+interface Cue {
+  reason: SecretReason;
+  excerpt: string;
+  start: number;
+  end: number;
+  /** Borrowed from the previous clause through a pronoun: no position in this one. */
+  carried: boolean;
+}
+
+/** How far after a trigger its object may start (English word order), or end before it (Chinese 把/将, 是什么). */
+const OBJECT_AFTER_CHARS = 80;
+const OBJECT_BEFORE_CHARS = 30;
+const PRONOUN_OBJECT = /^\s+(?:(?:us|me)\s+)?(?:it|them|those|these)\b/;
+/** Between a trigger and a secret named after it, these start another clause: "tell us the error you see when entering your password". */
+const SUBORDINATE = /\b(?:when|while|after|before|if|whether|because|since|during)\b/;
+
+/** Whether the secret is the trigger's object: close after it, close before a Chinese one, or before it and taken up by "it". */
+function governs(trigger: RegExpMatchArray, cue: Cue, clause: string): boolean {
+  if (cue.carried) return true;
+  const start = trigger.index!;
+  const end = start + trigger[0].length;
+  if (cue.start >= end) return cue.start - end <= OBJECT_AFTER_CHARS && !SUBORDINATE.test(clause.slice(end, cue.start));
+  if (cue.end > start) return true;
+  if (han(trigger[0])) return start - cue.end <= OBJECT_BEFORE_CHARS;
+  return PRONOUN_OBJECT.test(clause.slice(end, end + 20));
+}
+
+/** Which secrets the clause asks for (rule 3); each trigger list is scanned once. */
+function asked(cues: readonly Cue[], clause: string): Set<SecretReason> {
+  const result = new Set<SecretReason>();
+  if (cues.length === 0) return result;
+  const handovers = directives(HANDOVER, clause);
+  for (const cue of cues) if (handovers.some((trigger) => governs(trigger, cue, clause))) result.add(cue.reason);
+  // Nothing legitimate requires a recovery phrase or a private key: "your phrase is required" asks for it.
+  if (directives(REQUIRED, clause).length > 0) for (const cue of cues) if (cue.reason === 'recovery-phrase' || cue.reason === 'private-key') result.add(cue.reason);
+  const placements = directives(PLACEMENT, clause).filter((match) => !(match[0] === 'write' && WRITE_DOWN.test(clause)));
+  if (placements.length === 0) return result;
+  // A password or code typed into the product is how logins work; typed into the reply or a page outside is not.
+  const credentialsAsked = EXTERNAL_URL.test(clause) || INTO_REPLY.test(clause) || (!IN_PRODUCT.test(clause) && OUTSIDE_PAGE.test(clause));
+  for (const cue of cues) {
+    if (!placements.some((trigger) => governs(trigger, cue, clause))) continue;
+    if (cue.reason === 'recovery-phrase' || cue.reason === 'private-key' || credentialsAsked) result.add(cue.reason);
+  }
+  return result;
+}
+
+function cuesOf(clause: string): Cue[] {
+  const found: Cue[] = [];
+  for (const [reason, pattern] of CUES) {
+    for (const match of clause.matchAll(pattern)) found.push({ reason, excerpt: match[0], start: match.index!, end: match.index! + match[0].length, carried: false });
+  }
+  return found;
+}
+
+/** Checks a staff member's answer before it is sent; see the module comment for every rule. */
+export function checkStaffReply(text: string, options: GuardOptions): GuardVerdict {
+  if (text.length > MAX_CHECKED_CHARS) return blocked([{ reason: 'too-long', excerpt: `${text.length} characters` }]);
+  const findings: BlockFinding[] = [];
+  const normalised = normalise(text);
+  let previousCues: Cue[] = [];
+  for (const { text: clause } of clausesOf(normalised)) {
+    const own = cuesOf(clause);
+    const cues = own.length > 0 ? own : REFERS_BACK.test(clause) ? previousCues.map((cue) => ({ ...cue, carried: true })) : [];
+    const asks = asked(cues, clause);
+    for (const cue of cues) if (asks.has(cue.reason)) findings.push({ reason: cue.reason, excerpt: cue.excerpt });
+    previousCues = own.length > 0 ? own : [];
+
+    const remote = [...clause.matchAll(REMOTE_ACCESS)];
+    if (remote.length > 0 && !(REMOTE_EXEMPT.test(clause) || negatedAnywhere(clause) || firstMatch(IMPERSONATION_G, clause) !== undefined || thirdPartyReporting(clause))) {
+      for (const match of remote) findings.push({ reason: 'remote-access', excerpt: match[0] });
+    }
+
+    if (FUNDS.test(clause) && VERIFY_PURPOSE.test(clause)) {
+      const [transfer] = directives(TRANSFER_VERB, clause);
+      if (transfer) findings.push({ reason: 'send-funds', excerpt: clause.slice(transfer.index, transfer.index! + 60).trim() });
+    }
+  }
+  // Addresses are read from the text as written: Base58 is case-sensitive.
+  for (const address of findCryptoAddresses(text.normalize('NFKC').replace(/[\u00ad\u200b-\u200f\u2060\ufeff]/g, ''))) {
+    if (!options.depositAddresses.has(address.canonical)) findings.push({ reason: 'unlisted-address', excerpt: address.text });
+  }
+  return findings.length === 0 ? { allowed: true } : blocked(findings);
+}
+
+/** A clause that carries any negation at all: how a mention of a remote-desktop tool is read as a warning. */
+function negatedAnywhere(clause: string): boolean {
+  return firstMatch(STRONG_NEGATION, clause) !== undefined || firstMatch(WEAK_NEGATION_EN, clause) !== undefined || firstMatch(WEAK_NEGATION_ZH, clause) !== undefined;
+}
+
+function blocked(findings: BlockFinding[]): GuardVerdict {
+  const unique = findings.filter((finding, index) => findings.findIndex((other) => other.reason === finding.reason && other.excerpt === finding.excerpt) === index);
+  const reasons = BLOCK_REASONS.filter((reason) => unique.some((finding) => finding.reason === reason));
+  return { allowed: false, reasons, findings: unique, detail: describeBlock(reasons, unique) };
+}
+
+/** The reasons in words, naming unlisted addresses (the only words of the reply it repeats). */
+export function describeBlock(reasons: readonly BlockReason[], findings: readonly BlockFinding[]): string {
+  return reasons
+    .map((reason) => {
+      if (reason !== 'unlisted-address') return BLOCK_REASON_TEXT[reason];
+      const addresses = [...new Set(findings.filter((finding) => finding.reason === reason).map((finding) => finding.excerpt))];
+      const shown = addresses.slice(0, 5).join(', ');
+      return `it names ${addresses.length === 1 ? 'the address' : 'the addresses'} ${shown}${addresses.length > 5 ? ` and ${addresses.length - 5} more` : ''}, not on the list of published deposit addresses`;
+    })
+    .join('; ');
+}

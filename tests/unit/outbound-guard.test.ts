@@ -1,0 +1,212 @@
+/**
+ * The outbound guard on its own: the labelled set of staff replies (every dangerous one blocked, at most 2% of
+ * the ordinary ones), then each rule, the addresses it recognises and the deposit-address file.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { encodeBase58Check } from '../../functions/secrets/base58';
+import { canonicalAddress, DepositAddressFileError, findCryptoAddresses, isValidBech32, parseDepositAddresses } from '../../functions/secrets/crypto-addresses';
+import { checkStaffReply, MAX_CHECKED_CHARS, type BlockReason, type GuardOptions } from '../../functions/secrets/outbound-guard';
+import { MAX_REPLY_TEXT_CHARS } from '../../functions/tickets/staff-replies';
+import { PROJECT_ROOT } from '../helpers/corpus';
+
+interface LabelledReply {
+  text: string;
+  language: 'en' | 'zh';
+  dangerous: boolean;
+  why: string;
+  heldOut?: number;
+}
+
+const labelled = JSON.parse(readFileSync(join(PROJECT_ROOT, 'tests', 'fixtures', 'staff-replies', 'labelled.json'), 'utf8')) as { depositAddresses: string[]; replies: LabelledReply[] };
+const deposit = parseDepositAddresses(labelled.depositAddresses.join('\n'), 'labelled.json');
+const none: GuardOptions = { depositAddresses: new Set<string>() };
+const reasonsOf = (text: string, options = none): BlockReason[] => {
+  const verdict = checkStaffReply(text, options);
+  return verdict.allowed ? [] : verdict.reasons;
+};
+
+describe('the labelled staff replies', () => {
+  it('hold at least 120 replies, about half dangerous, in both languages', () => {
+    const dangerous = labelled.replies.filter((reply) => reply.dangerous);
+    expect(labelled.replies.length).toBeGreaterThanOrEqual(120);
+    expect(Math.abs(dangerous.length * 2 - labelled.replies.length)).toBeLessThanOrEqual(labelled.replies.length * 0.1);
+    for (const language of ['en', 'zh'] as const) {
+      expect(dangerous.filter((reply) => reply.language === language).length, language).toBeGreaterThanOrEqual(30);
+      expect(labelled.replies.filter((reply) => !reply.dangerous && reply.language === language).length, language).toBeGreaterThanOrEqual(30);
+    }
+  });
+
+  it('blocks every dangerous reply and at most 2% of the ordinary ones', () => {
+    // Act
+    const results = labelled.replies.map((reply) => ({ reply, verdict: checkStaffReply(reply.text, { depositAddresses: deposit }) }));
+
+    // Assess
+    const missed = results.filter(({ reply, verdict }) => reply.dangerous && verdict.allowed);
+    const ordinary = results.filter(({ reply }) => !reply.dangerous);
+    const wronglyBlocked = ordinary.filter(({ verdict }) => !verdict.allowed);
+    const describe = (list: typeof results) => list.map(({ reply, verdict }) => `\n  - ${reply.why}: ${reply.text.slice(0, 80)}${verdict.allowed ? '' : ` → ${verdict.detail}`}`).join('');
+    expect(missed.length, `dangerous replies let through (${missed.length}/${results.length - ordinary.length}):${describe(missed)}`).toBe(0);
+    expect(wronglyBlocked.length / ordinary.length, `ordinary replies blocked (${wronglyBlocked.length}/${ordinary.length}):${describe(wronglyBlocked)}`).toBeLessThanOrEqual(0.02);
+  });
+});
+
+describe('requests and warnings', () => {
+  it('blocks a request for each kind of secret, in English and Chinese', () => {
+    expect(reasonsOf('Please reply with your seed phrase.')).toEqual(['recovery-phrase']);
+    expect(reasonsOf('请提供您的助记词。')).toEqual(['recovery-phrase']);
+    expect(reasonsOf('Send me the private key of that address.')).toEqual(['private-key']);
+    expect(reasonsOf('请把私钥发给我们。')).toEqual(['private-key']);
+    expect(reasonsOf('What is your password?')).toEqual(['password']);
+    expect(reasonsOf('请告诉我您的登录密码。')).toEqual(['password']);
+    expect(reasonsOf('Tell me the SMS code you received.')).toEqual(['one-time-code']);
+    expect(reasonsOf('请把短信验证码发给我。')).toEqual(['one-time-code']);
+  });
+
+  it('lets warnings through: never, do not, 绝不, 请勿, and reported speech', () => {
+    for (const warning of [
+      'We will never ask for your seed phrase.',
+      'Never share your 2FA code with anyone.',
+      'Do not send your password to anyone, including us.',
+      'Anyone who asks you to send your private key is a scammer.',
+      'If someone claiming to be us asks you to provide your verification code, hang up.',
+      '我们绝不会索取您的助记词。',
+      '请勿向任何人提供您的验证码。',
+      '任何要求您发送私钥的人都是骗子。',
+    ]) {
+      expect(reasonsOf(warning), warning).toEqual([]);
+    }
+  });
+
+  it('judges a warning and a request joined by "but" apart', () => {
+    expect(reasonsOf('We never ask for passwords, but please send us your 2FA code.')).toEqual(['one-time-code']);
+    expect(reasonsOf('我们不会索取密码，但是请把验证码发给我。')).toEqual(['one-time-code']);
+  });
+
+  it('ends a negation at "unless": "cannot … unless you provide" asks', () => {
+    expect(reasonsOf('We cannot unlock the account unless you provide the authenticator code.')).toEqual(['one-time-code']);
+  });
+
+  it('ignores negations that negate nothing: "don’t worry", 不用担心', () => {
+    expect(reasonsOf("Don't worry, just send me your seed phrase.")).toEqual(['recovery-phrase']);
+    expect(reasonsOf('不用担心，把私钥发过来就行。')).toEqual(['private-key']);
+  });
+
+  it('lets a code typed into the app through, but not one typed into the reply or an outside page', () => {
+    expect(reasonsOf('Enter the 6-digit code from Google Authenticator in the app to confirm.')).toEqual([]);
+    expect(reasonsOf('请在App中输入验证码确认提现。')).toEqual([]);
+    expect(reasonsOf('Type the verification code here in your reply.')).toEqual(['one-time-code']);
+    expect(reasonsOf('Enter your password at https://login-check.example to continue.')).toEqual(['password']);
+  });
+
+  it('blocks a recovery phrase typed anywhere, the app included: nothing legitimate takes one', () => {
+    expect(reasonsOf('Enter your recovery phrase in the app to verify the wallet.')).toEqual(['recovery-phrase']);
+    expect(reasonsOf('Write your seed phrase down on paper and keep it offline.')).toEqual([]);
+  });
+
+  it('follows "it" back to the secret named just before', () => {
+    expect(reasonsOf('The last thing we need is the recovery phrase. Once we have it, the refund is immediate.')).toEqual(['recovery-phrase']);
+    expect(reasonsOf('Keep your recovery phrase offline. Nobody should ever see it.')).toEqual([]);
+  });
+
+  it('asks for a secret only when it is the object of the request', () => {
+    expect(reasonsOf('Please tell us the error message you see when entering your password.')).toEqual([]);
+    expect(reasonsOf('Your password was changed. If it wasn’t you, tell us right away.')).toEqual([]);
+    expect(reasonsOf('Without the SMS code we cannot cancel it, so please forward it to me.')).toEqual(['one-time-code']);
+    expect(reasonsOf('请把您的私钥发给我们。')).toEqual(['private-key']);
+  });
+
+  it('treats a colon and the list under it as one request', () => {
+    expect(reasonsOf('Please reply with:\n1. your email\n2. your password')).toEqual(['password']);
+  });
+
+  it('reads full-width letters and zero-width characters as plain text', () => {
+    expect(reasonsOf('Please send your ｓｅｅｄ ｐｈｒａｓｅ.')).toEqual(['recovery-phrase']);
+    expect(reasonsOf('Please send your se\u200bed phr\u200base.')).toEqual(['recovery-phrase']);
+  });
+});
+
+describe('remote access and sending funds', () => {
+  it('blocks a remote-desktop tool named without a warning, and lets a warning or an uninstall through', () => {
+    expect(reasonsOf('Please install AnyDesk so our engineer can help.')).toEqual(['remote-access']);
+    expect(reasonsOf('请下载向日葵，我远程帮您处理。')).toEqual(['remote-access']);
+    expect(reasonsOf('We never use AnyDesk or TeamViewer.')).toEqual([]);
+    expect(reasonsOf('If you installed TeamViewer for a caller, uninstall it now.')).toEqual([]);
+    expect(reasonsOf('我们不使用ToDesk等远程控制软件。')).toEqual([]);
+  });
+
+  it('blocks funds sent to verify, but not information sent to verify a deposit', () => {
+    expect(reasonsOf('Send 0.1 BTC to verify your wallet; it is refunded within an hour.')).toEqual(['send-funds']);
+    expect(reasonsOf('请转账100 USDT进行验证，验证后退回。')).toEqual(['send-funds']);
+    expect(reasonsOf('To verify the deposit, please send us the TXID and the amount.')).toEqual([]);
+    expect(reasonsOf('Please do not send funds to anyone to verify your wallet.')).toEqual([]);
+  });
+});
+
+describe('addresses', () => {
+  const listed = parseDepositAddresses('bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq\n0xde0B295669a9FD93d5F28D9Ec85E40f4cb697BAe\n', 'test');
+
+  it('lets a listed address through, in any case for EVM', () => {
+    expect(reasonsOf('Our address: bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq', { depositAddresses: listed })).toEqual([]);
+    expect(reasonsOf('Our address: 0xDE0B295669A9FD93D5F28D9EC85E40F4CB697BAE', { depositAddresses: listed })).toEqual([]);
+  });
+
+  it('blocks an unlisted one, naming it', () => {
+    const verdict = checkStaffReply('Send it to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa please.', { depositAddresses: listed });
+    expect(verdict).toMatchObject({ allowed: false, reasons: ['unlisted-address'] });
+    expect(verdict.allowed ? '' : verdict.detail).toContain('1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa');
+  });
+
+  it('recognises each supported kind by its checksum, and not a hash, a truncated address or a typo', () => {
+    const tron = encodeBase58Check(Uint8Array.from([0x41, ...new Array<number>(20).fill(7)]));
+    const kinds = findCryptoAddresses(
+      [
+        '1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa',
+        '3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy',
+        'bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4',
+        'bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297',
+        '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed',
+        tron,
+        'rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTh',
+      ].join(' and '),
+    ).map((address) => address.kind);
+    expect(kinds).toEqual(['bitcoin', 'bitcoin', 'bech32', 'bech32', 'evm', 'tron', 'xrp']);
+    expect(findCryptoAddresses('TXID 0x30cbd85a8bffba6bcd7915680bdb4db3a6fd56e41ce83a28ecc964de1a36826f')).toEqual([]);
+    expect(findCryptoAddresses('the address ending in bc1qxy…0wlh')).toEqual([]);
+    expect(findCryptoAddresses('1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb')).toEqual([]);
+    expect(isValidBech32('bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5')).toBe(false);
+    expect(isValidBech32('BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4')).toBe(true);
+    expect(isValidBech32('bc1qW508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4')).toBe(false);
+  });
+});
+
+describe('the deposit-address file', () => {
+  it('reads one address per line, with comments and blank lines, into canonical forms', () => {
+    const parsed = parseDepositAddresses('# BTC cold wallet\nbc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq\n\n0xDE0B295669a9FD93d5F28D9Ec85E40f4cb697BAe  # ETH\n', 'deposit.txt');
+    expect([...parsed]).toEqual(['bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq', '0xde0b295669a9fd93d5f28d9ec85e40f4cb697bae']);
+    expect(canonicalAddress('bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq')).toBe('bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq');
+  });
+
+  it('refuses an entry that is not an address, naming the file and the line', () => {
+    const read = () => parseDepositAddresses('bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq\n1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb\nnot an address\n', 'deposit.txt');
+    expect(read).toThrow(DepositAddressFileError);
+    expect(read).toThrow(/^deposit\.txt: line 2: "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb" is not an address.*; line 3: "not an address"/);
+  });
+});
+
+describe('limits', () => {
+  it('checks as much as the relay sends, and refuses whole what is longer rather than check part of it', () => {
+    expect(MAX_CHECKED_CHARS).toBeGreaterThanOrEqual(MAX_REPLY_TEXT_CHARS);
+    expect(reasonsOf('a'.repeat(MAX_CHECKED_CHARS + 1))).toEqual(['too-long']);
+    expect(reasonsOf(`${'Thank you for waiting. '.repeat(800)}Please send me your seed phrase.`.slice(0, MAX_CHECKED_CHARS))).toEqual(['recovery-phrase']);
+  });
+
+  it('checks a clause of the longest size, thousands of triggers in it, by looking back a bounded window', () => {
+    // Every trigger follows a "never" close behind it: a warning, however long.
+    const warning = 'never send never tell never provide '.repeat(Math.floor(MAX_CHECKED_CHARS / 40));
+    expect(reasonsOf(`${warning}your password`)).toEqual([]);
+    // The same clause with the negations far behind the last trigger: a request.
+    expect(reasonsOf(`${warning.slice(0, 15_000)}${' and so on'.repeat(30)} please send your password`)).toEqual(['password']);
+  });
+});
