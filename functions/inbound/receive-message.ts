@@ -8,6 +8,7 @@ import type { Classification, InboundMail, Verdicts } from '../mail/types';
 import { extractVisibleText } from '../mail/visible-text';
 import { buildAcknowledgement, type AcknowledgementInput, type OutboundMail } from '../outbound/acknowledgement';
 import { sendClaimed } from '../outbound/send-once';
+import { withKnownSuppression } from '../outbound/suppression-guard';
 import type { InboundConfig } from '../commons/config';
 import type { MetricSink } from '../commons/metrics';
 import type { MailSender } from '../ports/mail-sender';
@@ -67,7 +68,7 @@ export type InboundResult =
   | { outcome: 'duplicate'; of: string; ticketId?: string; acknowledgement?: AckResult }
   | Exclude<StaffMailResult, { outcome: 'discarded' }>;
 
-export type AckResult = 'sent' | 'not-needed' | 'rate-limited' | 'claimed-elsewhere' | 'rejected' | 'unknown';
+export type AckResult = 'sent' | 'not-needed' | 'rate-limited' | 'claimed-elsewhere' | 'rejected' | 'unknown' | 'suppressed';
 
 /** Deliberately plain: an address SES will take, not a full RFC 5322 parser. */
 const DELIVERABLE_ADDRESS = /^[^\s@<>()",;:]{1,64}@[^\s@<>()",;:]{1,253}\.[^\s@<>()",;:]{1,63}$/;
@@ -404,7 +405,7 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
       return { outcome: 'duplicate', of: delivery.sesMessageId, ticketId: result.existing.id, ...(acknowledgement ? { acknowledgement } : {}) };
     }
 
-    const acknowledgement = ackEligible ? await acknowledgeNewTicket(ticket, acknowledgementFor(ticket, mail, settings, ackExtras(ticket))) : await writeTicketMessages(ticket).then((written) => (written === 'too-large' ? written : 'not-needed'));
+    const acknowledgement = ackEligible ? await acknowledgeNewTicket(ticket, withKnownSuppression(acknowledgementFor(ticket, mail, settings, ackExtras(ticket)), context)) : await writeTicketMessages(ticket).then((written) => (written === 'too-large' ? written : 'not-needed'));
     if (acknowledgement === 'too-large') return quarantine(ITEM_SIZE_REASON, classification, mail);
     const notified = await notifyNewTicket(ticket);
     log('ticket opened', { sesMessageId: delivery.sesMessageId, ticketId: ticket.id, flags: ticket.flags, ack: acknowledgement, tier: ticket.tier, assignee: ticket.assignee, notified });
@@ -576,9 +577,9 @@ async function sendAcknowledgement(
     now: deps.now ?? (() => new Date()),
     afterRelease: () => deps.store.returnAckAllowance(allowance),
   });
-  if (result.status === 'rejected') {
-    deps.log?.('acknowledgement refused by SES', { ticketId: ticket.id, error: result.error });
-    return { result: 'rejected' };
+  if (result.status === 'rejected' || result.status === 'suppressed') {
+    deps.log?.(result.status === 'rejected' ? 'acknowledgement refused by SES' : 'acknowledgement not sent: the address is suppressed', { ticketId: ticket.id, error: result.error });
+    return { result: result.status };
   }
   if (result.status === 'unknown') {
     deps.log?.('acknowledgement state unknown: the send failed after it may have been accepted; not sending again', { ticketId: ticket.id, error: result.error });
