@@ -9,6 +9,8 @@ import { logger } from '../commons/logger';
 import { emfToStdout } from '../commons/metrics';
 import { DynamoRosterStore } from '../adapters/dynamodb/roster';
 import { DynamoTicketStore } from '../adapters/dynamodb/ticket-store';
+import { DynamoSuppressionStore } from '../adapters/dynamodb/suppressions';
+import { SuppressionCheckingMailSender } from '../outbound/suppression-guard';
 import { RosterConflictError } from '../roster/errors';
 import { BadRequestError, HttpError, MethodNotAllowedError, NotFoundError } from './errors';
 import { routeForPath, routeForResource, type ApiRoute } from './routes';
@@ -20,6 +22,7 @@ const config = loadApiConfig();
 const documentClient = createDocumentClient();
 const store = new DynamoTicketStore(documentClient, config.tableName);
 const roster = new DynamoRosterStore(documentClient, config.tableName);
+const suppressions = new DynamoSuppressionStore(documentClient, config.tableName);
 /**
  * Staff answers go out through SES. The SES client, the MIME encoders and the reply-address secret are all
  * needed only then: they are loaded on the first answer, not at every cold start (the deployed bundle defers
@@ -33,7 +36,7 @@ async function replies(): Promise<StaffReplyDependencies> {
     replyDependencies = {
       store,
       roster,
-      mailSender: new SesMailSender(createSesClient(), config.sesConfigurationSet),
+      mailSender: new SuppressionCheckingMailSender(new SesMailSender(createSesClient(), config.sesConfigurationSet), suppressions),
       settings: { supportAddress: config.supportAddress, supportDisplayName: config.supportDisplayName, replyTokenSecret, region: config.region, slaPolicy: config.slaPolicy },
       log: (message, fields) => logger.info(message, fields),
       metrics: emfToStdout,

@@ -10,6 +10,8 @@ import { emfToStdout } from '../commons/metrics';
 import { SesMailSender } from '../outbound/ses-mail-sender';
 import { DynamoRosterStore } from '../adapters/dynamodb/roster';
 import { DynamoTicketStore } from '../adapters/dynamodb/ticket-store';
+import { DynamoSuppressionStore } from '../adapters/dynamodb/suppressions';
+import { SuppressionCheckingMailSender } from '../outbound/suppression-guard';
 import { S3RawMailStore } from './raw-mail-store';
 import { receiveMessage, type InboundDependencies, type InboundResult } from './receive-message';
 import { deliveriesFromEvent, sesReceiptEventSchema } from './ses-event';
@@ -22,7 +24,7 @@ const dependencies: InboundDependencies = {
   store: new DynamoTicketStore(documentClient, config.tableName),
   roster: new DynamoRosterStore(documentClient, config.tableName),
   rawMail: new S3RawMailStore(createS3Client(config.s3ForcePathStyle), config.rawMailBucket),
-  mailSender: new SesMailSender(createSesClient(), config.sesConfigurationSet),
+  mailSender: new SuppressionCheckingMailSender(new SesMailSender(createSesClient(), config.sesConfigurationSet), new DynamoSuppressionStore(documentClient, config.tableName)),
   settings: { ...config, replyTokenSecret },
   log: (message, fields) => logger.info(message, fields),
   metrics: emfToStdout,
