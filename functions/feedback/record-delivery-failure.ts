@@ -25,6 +25,11 @@ export interface DeliveryFailure {
   cause: string;
   at: string;
   recipients: ReadonlyArray<{ email: string } & SuppressionDetails>;
+  /**
+   * Suppress only addresses the bounced mail was sent to. For reports that come by mail, which anyone can
+   * write: a report citing our mail must not put some other address (a colleague's) on the list.
+   */
+  onlyItsRecipients?: boolean;
 }
 
 export interface DeliveryFailureDependencies {
@@ -50,8 +55,10 @@ export async function recordDeliveryFailure(failure: DeliveryFailure, deps: Deli
   const outcome: DeliveryFailureOutcome = { suppressed: [], alreadySuppressed: [], staffNotices: [] };
   const located = await locateOutbound(failure.sesMessageId, deps);
   if (located) outcome.ticketId = located.ticketId;
+  const sentTo = new Set((located?.message?.to ?? []).map(normaliseAddress));
   for (const recipient of failure.recipients) {
     const email = normaliseAddress(recipient.email);
+    if (failure.onlyItsRecipients && !sentTo.has(email)) continue;
     const { email: _given, ...details } = recipient;
     const entry = { email, reason: failure.reason, suppressedAt: failure.at, cause: failure.cause, sesMessageId: failure.sesMessageId, ...details, ...(located ? { ticketId: located.ticketId } : {}) };
     const result = await deps.suppressions.suppress(entry);
@@ -81,7 +88,7 @@ export async function recordDeliveryFailure(failure: DeliveryFailure, deps: Deli
 }
 
 /** The ticket and outbound message that mail SES sent as `sesMessageId` belongs to, when it is ours. */
-async function locateOutbound(sesMessageId: string, deps: DeliveryFailureDependencies): Promise<{ ticketId: string; message?: TicketMessage } | undefined> {
+export async function locateOutbound(sesMessageId: string, deps: DeliveryFailureDependencies): Promise<{ ticketId: string; message?: TicketMessage } | undefined> {
   const key = messageIdKey(sesMessageIdHeader(sesMessageId, deps.settings.region));
   const indexed = (await deps.store.lookupMessageIds([key])).get(key);
   if (!indexed?.outbound) return undefined;

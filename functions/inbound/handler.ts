@@ -20,11 +20,13 @@ import { deliveriesFromEvent, sesReceiptEventSchema } from './ses-event';
 const config = loadInboundConfig();
 const replyTokenSecret = 'value' in config.replyTokenSecret ? config.replyTokenSecret.value : await readSecret(config.replyTokenSecret.secretArn);
 const documentClient = createDocumentClient();
+const suppressions = new DynamoSuppressionStore(documentClient, config.tableName);
 const dependencies: InboundDependencies = {
   store: new DynamoTicketStore(documentClient, config.tableName),
   roster: new DynamoRosterStore(documentClient, config.tableName),
   rawMail: new S3RawMailStore(createS3Client(config.s3ForcePathStyle), config.rawMailBucket),
-  mailSender: new SuppressionCheckingMailSender(new SesMailSender(createSesClient(), config.sesConfigurationSet), new DynamoSuppressionStore(documentClient, config.tableName)),
+  mailSender: new SuppressionCheckingMailSender(new SesMailSender(createSesClient(), config.sesConfigurationSet), suppressions),
+  suppressions,
   settings: { ...config, replyTokenSecret },
   log: (message, fields) => logger.info(message, fields),
   metrics: emfToStdout,

@@ -9,6 +9,8 @@ import { extractVisibleText } from '../mail/visible-text';
 import { buildAcknowledgement, type AcknowledgementInput, type OutboundMail } from '../outbound/acknowledgement';
 import { sendClaimed } from '../outbound/send-once';
 import { withKnownSuppression } from '../outbound/suppression-guard';
+import { recordDeliveryReport } from '../feedback/delivery-report-mail';
+import type { SuppressionStore } from '../ports/suppression-store';
 import type { InboundConfig } from '../commons/config';
 import type { MetricSink } from '../commons/metrics';
 import type { MailSender } from '../ports/mail-sender';
@@ -58,6 +60,8 @@ export interface InboundDependencies {
   newClaimHolder?: () => string;
   /** Response times of answers by email (CloudWatch EMF in Lambda). */
   metrics?: MetricSink;
+  /** The suppression list: a bounce report citing our mail suppresses the address that failed. */
+  suppressions?: SuppressionStore;
 }
 
 export type InboundResult =
@@ -324,6 +328,8 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
     }
     if (result.status === 'too-large') return quarantine(ITEM_SIZE_REASON, classification, mail);
     if (result.status === 'duplicate-origin') return recordDuplicateOrigin(delivery, rawKey, ticket.id, deps);
+    // A bounce report citing our mail: a hard failure suppresses the address and is recorded on the ticket.
+    if (machineGenerated && deps.suppressions) await recordDeliveryReport({ mail, sesMessageId: delivery.sesMessageId, receivedAt: delivery.receivedAt }, { ...deps, suppressions: deps.suppressions });
     // A person's new text reaches the assignee, threaded under the earlier notifications; a redelivery
     // finishes a notification an earlier attempt may not have sent (it is sent once either way).
     const notified = !machineGenerated && !fromStaff && ticket.assignee ? await notifyFollowUp(ticket, message) : undefined;
