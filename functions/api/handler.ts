@@ -17,6 +17,7 @@ import { routeForPath, routeForResource, type ApiRoute } from './routes';
 import { Answer, createStaff, importCustomers, listStaff, putCustomer, showCustomer, showStaff, updateCustomer, updateStaff } from './roster-api';
 import { listTickets, patchTicket, replyToTicket, showTicket } from './tickets-api';
 import { slaReport } from './reports-api';
+import { liftSuppression, listSuppressions, showSuppression } from './suppressions-api';
 
 const config = loadApiConfig();
 const documentClient = createDocumentClient();
@@ -64,6 +65,9 @@ const actions: Record<RouteKey, Action> = {
   'GET /customers/{email}': (_query, path) => showCustomer(roster, path.email),
   'PATCH /customers/{email}': (_query, path, body) => updateCustomer(roster, path.email, body),
   'GET /reports/sla': (query) => slaReport(store, query, config),
+  'GET /suppressions': (query) => listSuppressions(suppressions, query),
+  'GET /suppressions/{email}': (_query, path) => showSuppression(suppressions, path.email),
+  'DELETE /suppressions/{email}': (_query, path, body) => liftSuppression(suppressions, path.email, body),
 };
 
 /** The JSON body of a request that carries one; none for GET. */
