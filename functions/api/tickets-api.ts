@@ -88,6 +88,7 @@ function messageView(message: TicketMessage) {
     ...(message.purpose ? { purpose: message.purpose } : {}),
     ...(message.staffId ? { staffId: message.staffId } : {}),
     ...(message.sendState ? { sendState: message.sendState } : {}),
+    ...(message.sendError ? { sendError: message.sendError } : {}),
     from: message.from,
     to: message.to,
     cc: message.cc ?? [],

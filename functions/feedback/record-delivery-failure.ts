@@ -119,7 +119,8 @@ async function tellStaff(ticketId: string, answer: TicketMessage, address: strin
     text: mail.text,
     classification: { kind: 'auto-reply', reason: 'notice sent by Concierge' },
     language: 'en',
-    receivedAt: failure.at,
+    // Placed by the answer it is about, not by the report: a second report of the same bounce finds this item.
+    receivedAt: answer.sentAt ?? answer.receivedAt,
   });
   return (await sendOutboundMessage(message, mail, deps)).status;
 }

@@ -51,10 +51,12 @@ export class DynamoSuppressionStore implements SuppressionStore {
     const email = normaliseAddress(entry.email);
     const details = Object.fromEntries(DETAIL_FIELDS.flatMap((name) => (entry[name] ? [[name, entry[name]!.slice(0, MAX_DETAIL_CHARS)]] : [])));
     const fields: Record<string, unknown> = { type: 'suppression', email, reason: entry.reason, suppressedAt: entry.suppressedAt, cause: entry.cause, ...details, ...suppressedIndexKey(entry.suppressedAt, email) };
+    // Every name through a placeholder: `status` is one of DynamoDB's reserved words.
     const names = Object.fromEntries(Object.keys(fields).map((name, index) => [`#f${index}`, name]));
     const values = Object.fromEntries(Object.values(fields).map((value, index) => [`:f${index}`, value]));
     // A new suppression replaces an earlier one's details; fields it does not have are removed with the lift's.
     const stale = DETAIL_FIELDS.filter((name) => !(name in details));
+    const staleNames = Object.fromEntries(stale.map((name, index) => [`#r${index}`, name]));
     try {
       await this.client.send(
         new UpdateCommand({
@@ -62,10 +64,10 @@ export class DynamoSuppressionStore implements SuppressionStore {
           Key: suppressionKey(email),
           UpdateExpression: `SET ${Object.keys(names)
             .map((name, index) => `${name} = :f${index}`)
-            .join(', ')} REMOVE liftedAt, liftedBy, liftReason${stale.map((name) => `, ${name}`).join('')}`,
+            .join(', ')} REMOVE liftedAt, liftedBy, liftReason${Object.keys(staleNames).map((name) => `, ${name}`).join('')}`,
           // New, or lifted — and never by a cause that was lifted before (a redelivered notification).
           ConditionExpression: '(attribute_not_exists(pk) OR attribute_exists(liftedAt)) AND NOT contains(liftedCauses, :cause)',
-          ExpressionAttributeNames: names,
+          ExpressionAttributeNames: { ...names, ...staleNames },
           ExpressionAttributeValues: { ...values, ':cause': entry.cause },
         }),
       );
