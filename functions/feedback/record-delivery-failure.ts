@@ -7,6 +7,7 @@
  * 3. when the mail was a staff member's relayed answer, tell that staff member by mail, once.
  * Every write is keyed by the bounced mail and the address, so SNS's repeated deliveries change nothing.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sendOutboundMessage, outboundMessage } from '../tickets/outbound-messages';
 import { buildDeliveryFailedNotice } from '../outbound/delivery-failed-notice';
 import type { MailSender } from '../ports/mail-sender';
@@ -41,6 +42,7 @@ export interface DeliveryFailureDependencies {
   now?: () => Date;
   log?: (message: string, fields: Record<string, unknown>) => void;
   newClaimHolder?: () => string;
+  locateRetryDelaysMs?: readonly number[];
 }
 
 export interface DeliveryFailureOutcome {
@@ -53,7 +55,8 @@ export interface DeliveryFailureOutcome {
 
 export async function recordDeliveryFailure(failure: DeliveryFailure, deps: DeliveryFailureDependencies): Promise<DeliveryFailureOutcome> {
   const outcome: DeliveryFailureOutcome = { suppressed: [], alreadySuppressed: [], staffNotices: [] };
-  const located = await locateOutbound(failure.sesMessageId, deps);
+  // A report by mail comes long after the send was recorded; SES's notification may come before it.
+  const located = await locateOutbound(failure.sesMessageId, deps, failure.cause.startsWith('dsn:') ? [] : (deps.locateRetryDelaysMs ?? LOCATE_RETRY_DELAYS_MS));
   if (located) outcome.ticketId = located.ticketId;
   const sentTo = new Set((located?.message?.to ?? []).map(normaliseAddress));
   for (const recipient of failure.recipients) {
@@ -87,10 +90,22 @@ export async function recordDeliveryFailure(failure: DeliveryFailure, deps: Deli
   return outcome;
 }
 
+/**
+ * Waits between looks for the record of the bounced mail. SES may report a bounce before the sender's record
+ * of the send has landed (it is written after SES answers, and retried for about seven seconds), so a
+ * notification looks again for about as long before it takes the mail for someone else's.
+ */
+export const LOCATE_RETRY_DELAYS_MS: readonly number[] = [100, 300, 1_000, 2_000, 4_000];
+
 /** The ticket and outbound message that mail SES sent as `sesMessageId` belongs to, when it is ours. */
-export async function locateOutbound(sesMessageId: string, deps: DeliveryFailureDependencies): Promise<{ ticketId: string; message?: TicketMessage } | undefined> {
+export async function locateOutbound(sesMessageId: string, deps: DeliveryFailureDependencies, retryDelaysMs: readonly number[] = []): Promise<{ ticketId: string; message?: TicketMessage } | undefined> {
   const key = messageIdKey(sesMessageIdHeader(sesMessageId, deps.settings.region));
-  const indexed = (await deps.store.lookupMessageIds([key])).get(key);
+  let indexed = (await deps.store.lookupMessageIds([key])).get(key);
+  for (const delay of retryDelaysMs) {
+    if (indexed) break;
+    await sleep(delay);
+    indexed = (await deps.store.lookupMessageIds([key])).get(key);
+  }
   if (!indexed?.outbound) return undefined;
   const messages = await deps.store.listMessages(indexed.ticketId);
   const message = messages.find((candidate) => candidate.direction === 'outbound' && candidate.sesMessageId === sesMessageId);
