@@ -215,6 +215,21 @@ describe('bounces and complaints', () => {
     expect((await suppressionOf('ada@staff.example')).status).toBe(404);
   });
 
+  it('a transient bounce and a delivery notification suppress nothing', async () => {
+    // Prepare: SES's own samples, as SNS hands them to the function
+    const { readFileSync } = await import('node:fs');
+    const sample = (name: string) => readFileSync(new URL(`../fixtures/feedback/${name}`, import.meta.url), 'utf8');
+    const event = (message: string) => ({ Records: [{ EventSource: 'aws:sns', Sns: { Type: 'Notification', MessageId: randomBytes(8).toString('hex'), Message: message } }] });
+
+    // Act
+    const transient = (await stack.invokeFeedback(event(sample('identity-bounce-transient.json')))) as { results: Array<{ outcome: string }> };
+    const delivery = (await stack.invokeFeedback(event(sample('identity-delivery.json')))) as { results: Array<{ outcome: string }> };
+
+    // Assess
+    expect([transient.results[0]?.outcome, delivery.results[0]?.outcome]).toEqual(['not-suppressed', 'not-suppressed']);
+    expect((await suppressionOf('jane@example.com')).status).toBe(404);
+  });
+
   it('refuses feedback that is not SES’s with a reason instead of failing', async () => {
     const result = (await stack.invokeFeedback({ Records: [{ Sns: { MessageId: 'garbage', Message: 'not json' } }] })) as { results: Array<{ outcome: string; reason?: string }> };
     expect(result.results).toEqual([{ outcome: 'refused', reason: 'the SNS message is not JSON' }]);
