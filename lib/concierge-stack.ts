@@ -4,6 +4,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { Alarms } from './constructs/alarms';
 import { StaffApi } from './constructs/api';
+import { Feedback } from './constructs/feedback';
 import { Inbound } from './constructs/inbound';
 import { RawMailStorage } from './constructs/raw-mail';
 import { Receiving } from './constructs/receiving';
@@ -68,6 +69,13 @@ export class ConciergeStack extends Stack {
     alarms.onFunctionFailures('Api', api.fn);
     alarms.onFunctionFailures('SlaScan', slaScanner.fn);
     alarms.onVipUrgentBreaches();
+
+    // Bounces and complaints: the suppression list (functions/feedback/).
+    const feedback = new Feedback(this, 'Feedback', { table, sending, supportAddress: p.supportAddresses[0]!, logRetention });
+    alarms.onFunctionFailures('Feedback', feedback.fn);
+    alarms.onQueueMessages('FeedbackDeadLettersAlarm', feedback.deadLetters, 'A bounce or complaint failed three times and waits in the feedback dead-letter queue; the address may not be suppressed yet.');
+    new CfnOutput(this, 'FeedbackLogGroupName', { value: feedback.fn.logGroup.logGroupName });
+    new CfnOutput(this, 'FeedbackDeadLetterQueueUrl', { value: feedback.deadLetters.queueUrl });
 
     sending.dkimRecords.forEach((record, index) => {
       new CfnOutput(this, `DkimCname${index + 1}`, { value: `${record.name} ${record.type} ${record.value}`, description: `DKIM record ${index + 1} for ${p.mailDomain}` });

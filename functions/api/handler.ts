@@ -9,17 +9,21 @@ import { logger } from '../commons/logger';
 import { emfToStdout } from '../commons/metrics';
 import { DynamoRosterStore } from '../adapters/dynamodb/roster';
 import { DynamoTicketStore } from '../adapters/dynamodb/ticket-store';
+import { DynamoSuppressionStore } from '../adapters/dynamodb/suppressions';
+import { SuppressionCheckingMailSender } from '../outbound/suppression-guard';
 import { RosterConflictError } from '../roster/errors';
 import { BadRequestError, HttpError, MethodNotAllowedError, NotFoundError } from './errors';
 import { routeForPath, routeForResource, type ApiRoute } from './routes';
 import { Answer, createStaff, importCustomers, listStaff, putCustomer, showCustomer, showStaff, updateCustomer, updateStaff } from './roster-api';
 import { listTickets, patchTicket, replyToTicket, showTicket } from './tickets-api';
 import { slaReport } from './reports-api';
+import { liftSuppression, listSuppressions, showSuppression } from './suppressions-api';
 
 const config = loadApiConfig();
 const documentClient = createDocumentClient();
 const store = new DynamoTicketStore(documentClient, config.tableName);
 const roster = new DynamoRosterStore(documentClient, config.tableName);
+const suppressions = new DynamoSuppressionStore(documentClient, config.tableName);
 /**
  * Staff answers go out through SES. The SES client, the MIME encoders and the reply-address secret are all
  * needed only then: they are loaded on the first answer, not at every cold start (the deployed bundle defers
@@ -33,7 +37,7 @@ async function replies(): Promise<StaffReplyDependencies> {
     replyDependencies = {
       store,
       roster,
-      mailSender: new SesMailSender(createSesClient(), config.sesConfigurationSet),
+      mailSender: new SuppressionCheckingMailSender(new SesMailSender(createSesClient(), config.sesConfigurationSet), suppressions),
       settings: { supportAddress: config.supportAddress, supportDisplayName: config.supportDisplayName, replyTokenSecret, region: config.region, slaPolicy: config.slaPolicy, depositAddresses: config.depositAddresses },
       log: (message, fields) => logger.info(message, fields),
       metrics: emfToStdout,
@@ -61,6 +65,9 @@ const actions: Record<RouteKey, Action> = {
   'GET /customers/{email}': (_query, path) => showCustomer(roster, path.email),
   'PATCH /customers/{email}': (_query, path, body) => updateCustomer(roster, path.email, body),
   'GET /reports/sla': (query) => slaReport(store, query, config),
+  'GET /suppressions': (query) => listSuppressions(suppressions, query),
+  'GET /suppressions/{email}': (_query, path) => showSuppression(suppressions, path.email),
+  'DELETE /suppressions/{email}': (_query, path, body) => liftSuppression(suppressions, path.email, body),
 };
 
 /** The JSON body of a request that carries one; none for GET. */

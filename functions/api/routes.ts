@@ -18,6 +18,9 @@ export const API_ROUTES = [
   { method: 'GET', resource: '/customers/{email}', query: [] },
   { method: 'PATCH', resource: '/customers/{email}', query: [] },
   { method: 'GET', resource: '/reports/sla', query: ['from', 'to'] },
+  { method: 'GET', resource: '/suppressions', query: ['limit', 'cursor'] },
+  { method: 'GET', resource: '/suppressions/{email}', query: [] },
+  { method: 'DELETE', resource: '/suppressions/{email}', query: [] },
 ] as const;
 
 export type ApiRoute = (typeof API_ROUTES)[number];

@@ -88,6 +88,7 @@ function messageView(message: TicketMessage) {
     ...(message.purpose ? { purpose: message.purpose } : {}),
     ...(message.staffId ? { staffId: message.staffId } : {}),
     ...(message.sendState ? { sendState: message.sendState } : {}),
+    ...(message.sendError ? { sendError: message.sendError } : {}),
     from: message.from,
     to: message.to,
     cc: message.cc ?? [],
@@ -243,6 +244,8 @@ export async function replyToTicket(deps: StaffReplyDependencies, idOrRef: unkno
     case 'in-progress':
       return new Answer(409, { error: 'this answer is being sent by another request; retry later with the same Idempotency-Key' });
     case 'not-delivered':
+      // Mail to that address bounced for good or drew a complaint: nothing is sent there until the suppression is lifted.
+      if (result.state === 'suppressed') return new Answer(409, { error: `the answer was not sent: the customer's address is on the suppression list (DELETE /suppressions/{email} lifts it)`, reason: 'suppressed', ...(result.error ? { detail: result.error } : {}) });
       return new Answer(502, { error: `the answer was not delivered: ${result.state}`, ...(result.error ? { detail: result.error } : {}) });
     case 'rejected': {
       const refusal = REFUSAL_STATUS[result.reason];

@@ -10,6 +10,8 @@ import { emfToStdout } from '../commons/metrics';
 import { SesMailSender } from '../outbound/ses-mail-sender';
 import { DynamoRosterStore } from '../adapters/dynamodb/roster';
 import { DynamoTicketStore } from '../adapters/dynamodb/ticket-store';
+import { DynamoSuppressionStore } from '../adapters/dynamodb/suppressions';
+import { SuppressionCheckingMailSender } from '../outbound/suppression-guard';
 import { S3RawMailStore } from './raw-mail-store';
 import { receiveMessage, type InboundDependencies, type InboundResult } from './receive-message';
 import { deliveriesFromEvent, sesReceiptEventSchema } from './ses-event';
@@ -18,11 +20,13 @@ import { deliveriesFromEvent, sesReceiptEventSchema } from './ses-event';
 const config = loadInboundConfig();
 const replyTokenSecret = 'value' in config.replyTokenSecret ? config.replyTokenSecret.value : await readSecret(config.replyTokenSecret.secretArn);
 const documentClient = createDocumentClient();
+const suppressions = new DynamoSuppressionStore(documentClient, config.tableName);
 const dependencies: InboundDependencies = {
   store: new DynamoTicketStore(documentClient, config.tableName),
   roster: new DynamoRosterStore(documentClient, config.tableName),
   rawMail: new S3RawMailStore(createS3Client(config.s3ForcePathStyle), config.rawMailBucket, config.sensitiveMailKeyId),
-  mailSender: new SesMailSender(createSesClient(), config.sesConfigurationSet),
+  mailSender: new SuppressionCheckingMailSender(new SesMailSender(createSesClient(), config.sesConfigurationSet), suppressions),
+  suppressions,
   settings: { ...config, replyTokenSecret },
   log: (message, fields) => logger.info(message, fields),
   metrics: emfToStdout,

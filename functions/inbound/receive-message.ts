@@ -12,6 +12,9 @@ import { warnOfSecret } from '../tickets/secret-warnings';
 import { markSecretExposed } from '../tickets/update-ticket';
 import { buildAcknowledgement, type AcknowledgementInput, type OutboundMail } from '../outbound/acknowledgement';
 import { sendClaimed } from '../outbound/send-once';
+import { withKnownSuppression } from '../outbound/suppression-guard';
+import { recordDeliveryReport } from '../feedback/delivery-report-mail';
+import type { SuppressionStore } from '../ports/suppression-store';
 import type { InboundConfig } from '../commons/config';
 import type { MetricSink } from '../commons/metrics';
 import type { MailSender } from '../ports/mail-sender';
@@ -61,6 +64,8 @@ export interface InboundDependencies {
   newClaimHolder?: () => string;
   /** Response times of answers by email (CloudWatch EMF in Lambda). */
   metrics?: MetricSink;
+  /** The suppression list: a bounce report citing our mail suppresses the address that failed. */
+  suppressions?: SuppressionStore;
 }
 
 export type InboundResult =
@@ -71,7 +76,7 @@ export type InboundResult =
   | { outcome: 'duplicate'; of: string; ticketId?: string; acknowledgement?: AckResult }
   | Exclude<StaffMailResult, { outcome: 'discarded' }>;
 
-export type AckResult = 'sent' | 'not-needed' | 'rate-limited' | 'claimed-elsewhere' | 'rejected' | 'unknown';
+export type AckResult = 'sent' | 'not-needed' | 'rate-limited' | 'claimed-elsewhere' | 'rejected' | 'unknown' | 'suppressed';
 
 /** Deliberately plain: an address SES will take, not a full RFC 5322 parser. */
 const DELIVERABLE_ADDRESS = /^[^\s@<>()",;:]{1,64}@[^\s@<>()",;:]{1,253}\.[^\s@<>()",;:]{1,63}$/;
@@ -372,6 +377,8 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
     }
     if (result.status === 'too-large') return quarantine(ITEM_SIZE_REASON, classification, mail);
     if (result.status === 'duplicate-origin') return duplicateOrigin(ticket.id);
+    // A bounce report citing our mail: a hard failure suppresses the address and is recorded on the ticket.
+    if (machineGenerated && deps.suppressions) await recordDeliveryReport({ mail, sesMessageId: delivery.sesMessageId, receivedAt: delivery.receivedAt }, { ...deps, suppressions: deps.suppressions });
     let warned: string | undefined;
     if (secretKinds.length > 0) {
       // The ticket becomes an urgent security matter before its assignee hears of it, and the customer is warned.
@@ -464,7 +471,7 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
       return { outcome: 'duplicate', of: delivery.sesMessageId, ticketId: result.existing.id, ...(acknowledgement ? { acknowledgement } : {}) };
     }
 
-    const acknowledgement = ackEligible ? await acknowledgeNewTicket(ticket, acknowledgementFor(ticket, mail, settings, ackExtras(ticket))) : await writeTicketMessages(ticket).then((written) => (written === 'too-large' ? written : 'not-needed'));
+    const acknowledgement = ackEligible ? await acknowledgeNewTicket(ticket, withKnownSuppression(acknowledgementFor(ticket, mail, settings, ackExtras(ticket)), context)) : await writeTicketMessages(ticket).then((written) => (written === 'too-large' ? written : 'not-needed'));
     if (acknowledgement === 'too-large') return quarantine(ITEM_SIZE_REASON, classification, mail);
     const notified = await notifyNewTicket(ticket);
     const warned = await warnNewTicketSender(ticket);
@@ -663,9 +670,9 @@ async function sendAcknowledgement(
     now: deps.now ?? (() => new Date()),
     afterRelease: () => deps.store.returnAckAllowance(allowance),
   });
-  if (result.status === 'rejected') {
-    deps.log?.('acknowledgement refused by SES', { ticketId: ticket.id, error: result.error });
-    return { result: 'rejected' };
+  if (result.status === 'rejected' || result.status === 'suppressed') {
+    deps.log?.(result.status === 'rejected' ? 'acknowledgement refused by SES' : 'acknowledgement not sent: the address is suppressed', { ticketId: ticket.id, error: result.error });
+    return { result: result.status };
   }
   if (result.status === 'unknown') {
     deps.log?.('acknowledgement state unknown: the send failed after it may have been accepted; not sending again', { ticketId: ticket.id, error: result.error });

@@ -1,5 +1,6 @@
 import type { Language } from '../mail/types';
 import type { Ticket } from '../tickets/model';
+import type { KnownSuppression } from './suppression-guard';
 import { antiPhishingLine, sanitiseDisplayName } from './template-parts';
 
 /** An outbound message before it is turned into MIME: plain data, so templates are testable without I/O. */
@@ -14,6 +15,11 @@ export interface OutboundMail {
   inReplyTo?: string;
   references: string[];
   headers: Record<string, string>;
+  /**
+   * The recipient's place on the suppression list as a read made anyway already found it (a new ticket's batch
+   * read), so the send reads nothing more; absent, the send looks it up (outbound/suppression-guard.ts).
+   */
+  knownSuppression?: KnownSuppression;
 }
 
 export interface AcknowledgementInput {

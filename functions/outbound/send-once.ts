@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { MailSender } from '../ports/mail-sender';
 import type { RecordedSend, SendOnceLedger } from '../ports/ticket-store';
 import type { OutboundMail } from './acknowledgement';
+import { AddressSuppressedError } from './suppression-guard';
 
 /**
  * SES errors that retrying cannot fix (a malformed or refused recipient): recorded instead of thrown, so the
@@ -40,7 +41,12 @@ export function certainlyNotAccepted(error: unknown): boolean {
 /** Waits between attempts to record an accepted send: about 7 s in all, well inside the function's timeout. */
 export const RECORD_RETRY_DELAYS_MS: readonly number[] = [100, 300, 1_000, 2_000, 4_000];
 
-export type SendOnceResult = ({ status: 'sent'; sesMessageId: string } & RecordedSend) | { status: 'rejected'; error: string } | { status: 'unknown'; error: string };
+export type SendOnceResult =
+  | ({ status: 'sent'; sesMessageId: string } & RecordedSend)
+  | { status: 'rejected'; error: string }
+  | { status: 'unknown'; error: string }
+  /** The recipient is on the suppression list; nothing was sent. */
+  | { status: 'suppressed'; error: string };
 
 export interface SendOnceInput {
   ledger: SendOnceLedger;
@@ -50,7 +56,10 @@ export interface SendOnceInput {
   /** The Message-ID SES gives a message with this SES id (region-specific). */
   wireMessageId: (sesMessageId: string) => string;
   now: () => Date;
-  /** Runs after a send that certainly failed, once the claim is released (e.g. give an hourly slot back). */
+  /**
+   * Runs after a send that certainly failed, once the claim is released, and after a send to a suppressed
+   * address, which never reached SES (e.g. give an hourly slot back).
+   */
   afterRelease?: () => Promise<void>;
   recordRetryDelaysMs?: readonly number[];
 }
@@ -65,6 +74,12 @@ export async function sendClaimed(input: SendOnceInput): Promise<SendOnceResult>
   try {
     ({ sesMessageId } = await input.sender.send(mail));
   } catch (error) {
+    // The one check every send passes (the handlers' MailSender is outbound/suppression-guard.ts).
+    if (error instanceof AddressSuppressedError) {
+      await ledger.suppress(holder, error.message);
+      await input.afterRelease?.().catch(() => undefined);
+      return { status: 'suppressed', error: error.message };
+    }
     if (error instanceof Error && PERMANENT_SEND_ERRORS.has(error.name)) {
       const reason = `${error.name}: ${error.message}`.slice(0, 500);
       await ledger.reject(holder, reason);

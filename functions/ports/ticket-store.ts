@@ -4,6 +4,7 @@
  * domain modules, the adapter only makes each write atomic and idempotent.
  */
 import type { AddressLookup } from './roster-store';
+import type { KnownSuppression } from '../outbound/suppression-guard';
 import type { Staff } from '../roster/model';
 import type { Category, InboundReceipt, OutboundSendRecord, Priority, Ticket, TicketEvent, TicketFlag, TicketMessage, TicketSlaState, TicketStatus } from '../tickets/model';
 
@@ -145,6 +146,8 @@ export interface DeliveryLookup {
   sender?: AddressLookup;
   /** The roster as its directory lists it; load counters are not in it (RosterStore.staffCounters). */
   staff: Staff[];
+  /** The sender's suppression record (absent when never suppressed), read in the same batch for the acknowledgement. */
+  suppressionOf?: KnownSuppression;
 }
 
 export interface TicketStore {
@@ -254,6 +257,8 @@ export interface SendOnceLedger {
   withhold(holder: string): Promise<void>;
   /** SES refused the mail for good. */
   reject(holder: string, error: string): Promise<void>;
+  /** The recipient is on the suppression list: never sent, and no retry sends it; `error` says why. */
+  suppress(holder: string, error: string): Promise<void>;
   /** The send failed in a way that may have come after SES accepted it: never send again. */
   settleUnknown(holder: string, error: string): Promise<void>;
 }

@@ -10,6 +10,8 @@ import { emfToStdout } from '../commons/metrics';
 import { DynamoRosterStore } from '../adapters/dynamodb/roster';
 import { DynamoTicketStore } from '../adapters/dynamodb/ticket-store';
 import { SesMailSender } from '../outbound/ses-mail-sender';
+import { DynamoSuppressionStore } from '../adapters/dynamodb/suppressions';
+import { SuppressionCheckingMailSender } from '../outbound/suppression-guard';
 import { newScanHolder, runSlaScan, type SlaScanDependencies, type SlaScanSummary } from './scan';
 
 // The scan needs what the API's answers need (the desk's address, the reply secret, SES) and the SLA policy.
@@ -19,7 +21,7 @@ const documentClient = createDocumentClient();
 const dependencies: SlaScanDependencies = {
   store: new DynamoTicketStore(documentClient, config.tableName),
   roster: new DynamoRosterStore(documentClient, config.tableName),
-  mailSender: new SesMailSender(createSesClient(), config.sesConfigurationSet),
+  mailSender: new SuppressionCheckingMailSender(new SesMailSender(createSesClient(), config.sesConfigurationSet), new DynamoSuppressionStore(documentClient, config.tableName)),
   settings: { supportAddress: config.supportAddress, supportDisplayName: config.supportDisplayName, replyTokenSecret, region: config.region, slaPolicy: config.slaPolicy },
   metrics: emfToStdout,
   newClaimHolder: newScanHolder,

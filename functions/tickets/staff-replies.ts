@@ -162,7 +162,7 @@ export async function relayStaffReply(firstRequest: StaffReplyRequest, deps: Sta
   const sent = await sendOutboundMessage(message, mail, { ...deps, now });
   deps.log?.('staff answer relayed', { ticketId: ticket.id, staffId: staff.id, via: request.via, outcome: sent.status });
   if (sent.status === 'busy') return { status: 'in-progress', ticketId: ticket.id };
-  if (sent.status === 'rejected' || sent.status === 'unknown' || sent.status === 'settled') {
+  if (sent.status === 'rejected' || sent.status === 'unknown' || sent.status === 'suppressed' || sent.status === 'settled') {
     return { status: 'not-delivered', ticketId: ticket.id, state: sent.status === 'settled' ? sent.state : sent.status, ...('error' in sent ? { error: sent.error } : {}) };
   }
   await markAnswered(ticket.id, staff, request, deps, sent.status === 'already-sent');

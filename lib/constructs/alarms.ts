@@ -64,6 +64,11 @@ export class Alarms extends ResourceGroup {
     );
   }
 
+  /** Alarms as soon as a message waits in `queue` (a dead-letter queue other than inbound's). */
+  onQueueMessages(id: string, queue: IQueue, description: string): void {
+    this.alarm(id, queue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES }), description);
+  }
+
   /** Alarms on any error or throttle of the function; `name` prefixes the alarms' ids. */
   onFunctionFailures(name: string, fn: IFunction): void {
     this.alarm(`${name}ErrorsAlarm`, fn.metricErrors({ period: FIVE_MINUTES }), `${name} function errors`);

@@ -18,6 +18,8 @@ import { loadInboundConfig, type InboundConfig } from '../../functions/commons/c
 import { S3RawMailStore } from '../../functions/inbound/raw-mail-store';
 import { receiveMessage, type InboundDependencies, type InboundResult } from '../../functions/inbound/receive-message';
 import { SesMailSender } from '../../functions/outbound/ses-mail-sender';
+import { SuppressionCheckingMailSender } from '../../functions/outbound/suppression-guard';
+import { DynamoSuppressionStore } from '../../functions/adapters/dynamodb/suppressions';
 import { DynamoRosterStore } from '../../functions/adapters/dynamodb/roster';
 import { DynamoTicketStore } from '../../functions/adapters/dynamodb/ticket-store';
 import type { TestStack } from '../../tests/helpers/local-stack';
@@ -89,7 +91,8 @@ function inboundDependencies(clients: BenchClients, config: InboundConfig, reply
     store: new DynamoTicketStore(clients.documentClient, config.tableName),
     roster: new DynamoRosterStore(clients.documentClient, config.tableName),
     rawMail: new S3RawMailStore(clients.s3, config.rawMailBucket),
-    mailSender: new SesMailSender(clients.ses, config.sesConfigurationSet),
+    mailSender: new SuppressionCheckingMailSender(new SesMailSender(clients.ses, config.sesConfigurationSet), new DynamoSuppressionStore(clients.documentClient, config.tableName)),
+    suppressions: new DynamoSuppressionStore(clients.documentClient, config.tableName),
     settings: { ...config, replyTokenSecret },
   };
 }

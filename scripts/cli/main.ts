@@ -7,6 +7,7 @@ import { SLA_PRIORITIES } from '../../functions/sla/policy';
 import { registerRosterCommands } from './roster-commands';
 import { registerSlaCommands, slaLines, type SlaTargetView } from './sla-commands';
 import { sendRawMessage } from './smtp-send';
+import { registerSuppressionCommands } from './suppression-commands';
 
 /** A failure the user can act on: printed as one line, never as a stack trace. */
 class CliError extends Error {
@@ -167,6 +168,7 @@ Examples:
   npx concierge tickets show K7Q3XM
   npx concierge tickets update K7Q3XM --priority high --category kyc
   npx concierge sla report --from 2026-11-01 --to 2026-12-01
+  npx concierge suppressions list                                (addresses nothing is sent to; lift <email> --reason "…")
   npx concierge staff add --name "Mia Chen" --email mia@desk.example --role manager --capacity 40
   npx concierge customers import vip-roster.csv                  (see: npx concierge customers import --help)
   CONCIERGE_API_URL=https://<id>.execute-api.<region>.amazonaws.com/v1/ npx concierge tickets list
@@ -334,6 +336,7 @@ Examples:
   };
   registerRosterCommands(program, kit);
   registerSlaCommands(program, kit);
+  registerSuppressionCommands(program, kit);
   return program;
 }
 

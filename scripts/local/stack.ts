@@ -10,7 +10,8 @@ import { probeDynamoDb, probeS3, probeTcp, summarise, type HealthReport, type St
 import { freePort } from './processes';
 import { claimDataDir } from './run-lock';
 import { startLocalS3 } from './s3-server';
-import { startLocalSesEndpoint } from './ses/server';
+import { simulatedFeedback } from './ses/mailbox-simulator';
+import { startLocalSesEndpoint, type LocalSesEnvelope } from './ses/server';
 import { startSmtpReceiver, type LocalVerdictRules } from './smtp-receiver';
 
 export interface LocalStackOptions {
@@ -43,6 +44,11 @@ export interface LocalStackOptions {
   tableName?: string;
   /** Defaults to `concierge-raw-mail`; stacks sharing one S3 server keep apart by bucket. */
   rawMailBucket?: string;
+  /**
+   * How long after a send to a mailbox-simulator address its bounce or complaint reaches `feedback`
+   * (SES takes a moment too); default 100 ms. `feedbackDelivered()` waits for it, whatever the delay.
+   */
+  feedbackDelayMs?: number;
   /** A stand-in died and could not be brought back: this stack can no longer do its work. */
   onFatal?: (error: Error) => void;
   log?: (line: string) => void;
@@ -66,6 +72,10 @@ export interface LocalStack {
   idle(): Promise<void>;
   /** Runs the SLA scan handler once, as the schedule does. */
   scanSla(): Promise<unknown>;
+  /** Invokes `feedback` with an SNS event, as the feedback topic's subscription does (retried like Lambda). */
+  invokeFeedback(event: unknown): Promise<unknown>;
+  /** Resolves once every bounce and complaint the mailbox simulator produced so far has been handled. */
+  feedbackDelivered(): Promise<void>;
   /** Asks each stand-in whether it answers; the local `/health` serves this. */
   health(): Promise<HealthReport>;
   /** DynamoDB Local's Java process, when this stack started it. */
@@ -224,7 +234,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       });
     }
 
-    const ses = await startLocalSesEndpoint({ port: options.sesPort ?? 0, outboxDir, region });
+    // Set once the handlers are loaded; the SES stand-in tells it of every accepted message.
+    let simulateFeedback: ((envelope: LocalSesEnvelope) => void) | undefined;
+    const ses = await startLocalSesEndpoint({ port: options.sesPort ?? 0, outboxDir, region, onAccepted: (envelope) => simulateFeedback?.(envelope) });
     stoppers.push(() => ses.close());
 
     // The handlers read their configuration from the environment at import, exactly as on Lambda.
@@ -286,6 +298,51 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       inFlight.add(run);
       void run.finally(() => inFlight.delete(run));
       return run;
+    };
+
+    const feedback = (await import('../../functions/feedback/handler')).handler as unknown as (event: unknown, context: Context) => Promise<unknown>;
+    const feedbackInFlight = new Set<Promise<unknown>>();
+    const invokeFeedback = (event: unknown): Promise<unknown> => {
+      const messageId = (event as { Records?: Array<{ Sns?: { MessageId?: string } }> }).Records?.[0]?.Sns?.MessageId ?? 'unknown';
+      const run = (async () => {
+        for (let attempt = 0; ; attempt += 1) {
+          await dynamoBack.catch(() => undefined);
+          try {
+            const result = (await feedback(event, lambdaContext('concierge-feedback'))) as { results?: Array<Record<string, unknown>> } | undefined;
+            for (const each of result?.results ?? []) log(`feedback ${messageId}: ${String(each.outcome)}${each.kind ? ` (${String(each.kind)})` : ''}${each.reason ? `: ${String(each.reason)}` : ''}`);
+            return result;
+          } catch (error) {
+            const delay = retryDelays[attempt];
+            if (delay === undefined) {
+              // Where Lambda would hand the event to the function's on-failure queue.
+              writeFileSync(join(deadLetterDir, `feedback-${messageId}.json`), JSON.stringify({ event, error: String(error) }, null, 2));
+              log(`feedback ${messageId}: failed after ${attempt + 1} attempts: ${String(error)} (event kept in ${deadLetterDir})`);
+              return undefined;
+            }
+            await new Promise((wake) => setTimeout(wake, delay));
+          }
+        }
+      })();
+      inFlight.add(run);
+      feedbackInFlight.add(run);
+      void run.finally(() => {
+        inFlight.delete(run);
+        feedbackInFlight.delete(run);
+      });
+      return run;
+    };
+    // Like SES: the bounce or complaint comes shortly after the send, not within it.
+    const feedbackDelayMs = options.feedbackDelayMs ?? 100;
+    simulateFeedback = (envelope) => {
+      for (const event of simulatedFeedback(envelope, new Date())) {
+        const run = new Promise((wake) => setTimeout(wake, feedbackDelayMs)).then(() => invokeFeedback(event));
+        inFlight.add(run);
+        feedbackInFlight.add(run);
+        void run.finally(() => {
+          inFlight.delete(run);
+          feedbackInFlight.delete(run);
+        });
+      }
     };
 
     let smtpPort = 0;
@@ -376,6 +433,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
       },
       scanSla,
+      invokeFeedback,
+      async feedbackDelivered() {
+        while (feedbackInFlight.size > 0) await Promise.allSettled([...feedbackInFlight]);
+      },
       health,
       dynamoPid: () => dynamo?.process.pid,
       stop: stopAll,

@@ -183,9 +183,9 @@ describe('SES sending and alarms', () => {
     const senders = ofType('AWS::IAM::Policy').flatMap(([id, p]) =>
       (p.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement.filter((statement) => statement.Action === 'ses:SendRawEmail').map((statement) => [id.replace(/ServiceRole.*/, ''), statement] as const),
     );
-    expect(senders.map(([role]) => role).sort()).toEqual(['Api', 'Inbound', 'SlaScan']);
+    expect(senders.map(([role]) => role).sort()).toEqual(['Api', 'Feedback', 'Inbound', 'SlaScan']);
     for (const [role, statement] of senders) {
-      const from = role === 'SlaScan' ? ['support@support-example.com'] : ['support@support-example.com', 'desk@support-example.com'];
+      const from = role === 'SlaScan' || role === 'Feedback' ? ['support@support-example.com'] : ['support@support-example.com', 'desk@support-example.com'];
       expect(statement.Condition, role).toEqual({ StringEquals: { 'ses:FromAddress': from } });
       expect(JSON.stringify(statement.Resource), role).toContain(':configuration-set/');
     }

@@ -111,6 +111,7 @@ describe('acknowledgement exactly once, or never twice', () => {
       claim: ledger.claim.bind(ledger),
       release: ledger.release.bind(ledger),
       reject: ledger.reject.bind(ledger),
+      suppress: ledger.suppress.bind(ledger),
       settleUnknown: ledger.settleUnknown.bind(ledger),
       withhold: ledger.withhold.bind(ledger),
       recordSent: async (holder, sent) => {
@@ -143,6 +144,7 @@ describe('acknowledgement exactly once, or never twice', () => {
       claim: ledger.claim.bind(ledger),
       release: ledger.release.bind(ledger),
       reject: ledger.reject.bind(ledger),
+      suppress: ledger.suppress.bind(ledger),
       settleUnknown: ledger.settleUnknown.bind(ledger),
       withhold: ledger.withhold.bind(ledger),
       recordSent: async () => Promise.reject(new Error('function timed out')),

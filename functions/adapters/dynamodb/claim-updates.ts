@@ -41,8 +41,8 @@ export class ClaimUpdates {
     });
   }
 
-  /** The holder settles its claim (back to `pending`, or `rejected`, `rate-limited`, `unknown`); a claim no longer theirs is left alone. */
-  async settle(holder: string, state: 'pending' | 'rejected' | 'rate-limited' | 'unknown', error?: string): Promise<void> {
+  /** The holder settles its claim (back to `pending`, or `rejected`, `rate-limited`, `unknown`, `suppressed`); a claim no longer theirs is left alone. */
+  async settle(holder: string, state: 'pending' | 'rejected' | 'rate-limited' | 'unknown' | 'suppressed', error?: string): Promise<void> {
     const f = this.fields;
     const setError = error === undefined ? '' : `, ${f.error} = :error`;
     await this.update(`SET ${f.state} = :to${setError} REMOVE ${f.holder}, ${f.leaseUntil}`, `${f.state} = :sending AND ${f.holder} = :holder`, {

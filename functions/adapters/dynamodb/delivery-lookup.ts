@@ -7,7 +7,9 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AddressLookup } from '../../ports/roster-store';
 import type { DeliveryLookup, IndexedMessageId } from '../../ports/ticket-store';
 import { batchGetItems } from './items';
-import { CUSTOMER_PROFILE_SK, customerKey, messageIdIndexKey, rosterDirectoryKey } from './keys';
+import { CUSTOMER_PROFILE_SK, customerKey, messageIdIndexKey, rosterDirectoryKey, suppressionKey } from './keys';
+import { suppressionOf } from './suppressions';
+import type { Suppression } from '../../suppression/model';
 import { indexedMessageIdOf } from './messages';
 import { customerOf, staffFromDirectory } from './roster';
 
@@ -17,15 +19,19 @@ export async function lookupDelivery(client: DynamoDBDocumentClient, tableName: 
   // One item per address: the customer's record, or an alias pointing at it (`aliasOf`).
   const profile = customerKey(sender);
   const directory = rosterDirectoryKey();
-  const keys: Record<string, unknown>[] = [directory, ...(sender ? [profile] : []), ...unique.map(messageIdIndexKey)];
+  // The sender's suppression rides along: the acknowledgement then needs no read of its own to check it.
+  const suppression = suppressionKey(sender);
+  const keys: Record<string, unknown>[] = [directory, ...(sender ? [profile, suppression] : []), ...unique.map(messageIdIndexKey)];
 
   const messageIds = new Map<string, IndexedMessageId>();
   let senderRecord: AddressLookup | undefined;
   let directoryItem: Record<string, unknown> | undefined;
+  let senderSuppression: Suppression | undefined;
   for (const item of await batchGetItems(client, tableName, keys)) {
     const pk = String(item.pk);
     const sk = String(item.sk);
     if (pk === directory.pk && sk === directory.sk) directoryItem = item;
+    else if (pk === suppression.pk && sk === suppression.sk) senderSuppression = suppressionOf(item);
     else if (pk === profile.pk && sk === CUSTOMER_PROFILE_SK) {
       senderRecord = typeof item.aliasOf === 'string' ? { kind: 'alias', customerEmail: item.aliasOf } : { kind: 'customer', customer: customerOf(item) };
     } else {
@@ -33,5 +39,10 @@ export async function lookupDelivery(client: DynamoDBDocumentClient, tableName: 
       if (key) messageIds.set(key, indexedMessageIdOf(item));
     }
   }
-  return { messageIds, ...(senderRecord ? { sender: senderRecord } : {}), staff: staffFromDirectory(directoryItem) };
+  return {
+    messageIds,
+    ...(senderRecord ? { sender: senderRecord } : {}),
+    staff: staffFromDirectory(directoryItem),
+    ...(sender ? { suppressionOf: { address: sender, ...(senderSuppression ? { suppression: senderSuppression } : {}) } } : {}),
+  };
 }

@@ -119,3 +119,13 @@ export const customerKey = (address: string) => ({ pk: customerPartition(address
 
 /** One change of a customer's manager; `n` tells apart changes made in the same millisecond. */
 export const managerChangeKey = (email: string, at: string, n: string) => ({ pk: customerPartition(email), sk: `${MANAGER_CHANGE_SK_PREFIX}${at}#${n}` });
+
+/** One item per address on the suppression list (lower-cased), active or lifted. */
+export const suppressionKey = (email: string) => ({ pk: `SUPPRESSION#${keyPart(email.trim().toLowerCase())}`, sk: '#SUPPRESSION' });
+
+/**
+ * Active suppressions, newest first (GSI2, like quarantined mail): one partition, written only when an address
+ * bounces or complains, so it never runs hot; a lift removes the entry (a sparse index).
+ */
+export const SUPPRESSED_PARTITION = 'SUPPRESSED';
+export const suppressedIndexKey = (suppressedAt: string, email: string) => ({ gsi2pk: SUPPRESSED_PARTITION, gsi2sk: `${suppressedAt}#${keyPart(email.trim().toLowerCase())}` });

@@ -85,6 +85,10 @@ export class OutboundMessageLedger implements SendOnceLedger {
     await this.claimUpdates().settle(holder, 'rejected', error);
   }
 
+  async suppress(holder: string, error: string): Promise<void> {
+    await this.claimUpdates().settle(holder, 'suppressed', error);
+  }
+
   async settleUnknown(holder: string, error: string): Promise<void> {
     await this.claimUpdates().settle(holder, 'unknown', error);
   }

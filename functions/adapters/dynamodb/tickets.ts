@@ -163,6 +163,10 @@ export class TicketAckLedger implements SendOnceLedger {
     await this.claimUpdates().settle(holder, 'rate-limited');
   }
 
+  async suppress(holder: string, error: string): Promise<void> {
+    await this.claimUpdates().settle(holder, 'suppressed', error);
+  }
+
   async settleUnknown(holder: string, error: string): Promise<void> {
     await this.claimUpdates().settle(holder, 'unknown', error);
   }

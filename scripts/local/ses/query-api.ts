@@ -121,6 +121,8 @@ export interface SendActionContext {
   /** Largest request body read; a larger one is answered 413. */
   requestCap: number;
   outbox: Outbox;
+  /** Told of each message once it is in the outbox (the mailbox simulator's feedback starts here). */
+  onAccepted?: (envelope: LocalSesEnvelope) => void;
 }
 
 /** Answers one POST: SendRawEmail or SendEmail, stored in the outbox, or the error SES would give. */
@@ -227,6 +229,7 @@ export function createSendActionHandler(context: SendActionContext): (req: Incom
       if (tags) envelope.tags = tags;
 
       await outbox.append(id, accepted.delivered, envelope);
+      context.onAccepted?.(envelope);
       sendResult(res, action, id, requestId);
     } catch (error) {
       const sesError =

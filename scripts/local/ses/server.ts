@@ -13,7 +13,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { htmlEscape, routeMailbox, sendPage } from './mailbox';
-import { Outbox } from './outbox';
+import { Outbox, type LocalSesEnvelope } from './outbox';
 import { createSendActionHandler } from './query-api';
 
 export type { LocalSesEnvelope } from './outbox';
@@ -30,6 +30,8 @@ export interface LocalSesOptions {
   region?: string;
   /** Largest accepted raw message; default 10 MiB (10485760 bytes), the SES v1 limit. */
   maxMessageBytes?: number;
+  /** Told of each accepted message once it is in the outbox, before SES's answer goes back. */
+  onAccepted?: (envelope: LocalSesEnvelope) => void;
 }
 
 export interface LocalSesEndpoint {
@@ -51,7 +53,7 @@ export async function startLocalSesEndpoint(options: LocalSesOptions): Promise<L
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const requestCap = Math.max(MIN_REQUEST_CAP, Math.ceil((maxMessageBytes * 4) / 3) + MIB);
   const outbox = await Outbox.open(options.outboxDir);
-  const sendAction = createSendActionHandler({ region, maxMessageBytes, requestCap, outbox });
+  const sendAction = createSendActionHandler({ region, maxMessageBytes, requestCap, outbox, ...(options.onAccepted ? { onAccepted: options.onAccepted } : {}) });
 
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
