@@ -396,13 +396,20 @@ function benchOutboundGuard(): void {
   progress('outbound-guard: the labelled staff replies');
   const result = measureOutboundGuard();
   const share = (blocked: number, total: number) => `${blocked}/${total} (${fixed((100 * blocked) / total, 1)}%)`;
-  print('10. Outbound guard (functions/secrets/outbound-guard.ts) on tests/fixtures/staff-replies/labelled.json');
+  print('10. Outbound guard (functions/secrets/outbound-guard.ts) on tests/fixtures/staff-replies/ (labelled.json, held-out-round-3.json)');
   print('  Staff replies labelled by hand, English and Chinese; the set\'s deposit addresses are the configured list.');
   print(`  dangerous blocked ${share(result.dangerous.blocked, result.dangerous.total)}: ${againstGoal(result.dangerous.blocked / result.dangerous.total, GOALS.guardDangerousBlockedRate, 3, '', 'at-least')}`);
   print(`  ordinary blocked ${share(result.ordinary.blocked, result.ordinary.total)}: ${againstGoal(result.ordinary.blocked / result.ordinary.total, GOALS.guardOrdinaryBlockedRate, 3)}`);
   for (const language of ['en', 'zh'] as const) {
     const group = result.byLanguage[language];
     print(`  ${language}: dangerous ${group.dangerousBlocked}/${group.dangerous}, ordinary ${group.ordinaryBlocked}/${group.ordinary} blocked`);
+  }
+  // A held-out round's first contact is the honest estimate of what the guard does on replies it has not seen;
+  // "now" is on replies the rules were since changed for.
+  for (const { round, firstContact, now } of result.rounds) {
+    const label = round === undefined ? 'written with the rules' : `held-out round ${round}`;
+    const before = firstContact ? `first contact dangerous ${firstContact.dangerousBlocked}/${firstContact.dangerous}, ordinary ${firstContact.ordinaryBlocked}/${firstContact.ordinary} blocked; ` : '';
+    print(`  ${label}: ${before}now dangerous ${now.dangerousBlocked}/${now.dangerous}, ordinary ${now.ordinaryBlocked}/${now.ordinary} blocked`);
   }
   for (const miss of result.missed) print(`  missed: ${miss.why}: ${JSON.stringify(miss.text.slice(0, 100))}`);
   for (const wrong of result.wronglyBlocked) print(`  wrongly blocked: ${wrong.why} (${wrong.detail}): ${JSON.stringify(wrong.text.slice(0, 100))}`);

@@ -12,15 +12,19 @@
  *    "however", 但是, 不过: a warning and a request joined by "but" are judged apart. A line ending in a colon
  *    and the list under it are one clause ("reply with:\n1) your password").
  * 2. A clause names a secret (a cue: "seed phrase", 助记词, "private key", 私钥, "password", 密码, "2FA code",
- *    验证码, "the code you received", …). A clause whose own cues are none borrows the previous clause's when
- *    a hand-over's object refers back to it ("send it", "once we have it", 把它): "The last step is the
- *    recovery phrase. Once we have it, …"; "If it wasn't you, tell us" refers to nothing.
+ *    验证码, "the code you received", …), also by a description where the name is avoided ("the words you
+ *    wrote down", "the screen that shows your words", "the 6 digits", "the code we send you", "the code
+ *    currently displayed in your authenticator", "Google Authenticator 的 code") or misspelt past a filter
+ *    ("seed pharse", 蜜码). A clause whose own cues are none borrows the previous clause's when
+ *    a hand-over's object refers back to it ("send it", "once we have it", "reply with that number", 把它):
+ *    "The last step is the recovery phrase. Once we have it, …"; "If it wasn't you, tell us" refers to nothing.
  * 3. It asks for it when it holds a directive aimed at the customer (a trigger) that is not negated and whose
  *    object the secret is: named within 80 characters after it with no "when", "if", "before"… between
  *    ("tell us the error you see when entering your password" asks for no password), within 30 characters
  *    before a Chinese one (把私钥发给我们, 助记词是什么), or before it and taken up by "it" ("forward it"):
- *    - hand-over triggers always ask: send, share, provide, give, tell, reply with, forward, read out, let us
- *      know, what is your, we need / we require, once we have, unless you, 提供, 发给, 告诉, 回复, 是什么, 我们需要…;
+ *    - hand-over triggers always ask: send, share, provide, give, tell, reply with, forward, read out, read …
+ *      back, let us know, what is your, what password, we need / we require, once we have, unless you, 提供,
+ *      发给, 告诉, 回复, 是什么, 我们需要…; a trigger inside the secret's own name ("the code we send") is not one;
  *    - placement triggers (enter, type, input, paste, confirm, 输入, 填写…) ask for a recovery phrase or private
  *      key wherever they point, since nothing legitimate takes one; for a password or one-time code they ask
  *      only when they point at the reply ("here", "in your reply", 回复) or at a link or page outside the
@@ -35,18 +39,24 @@
  *    asks. A trigger in reported speech is not a directive either: a third party followed by a reporting verb
  *    before it ("anyone asking you to send your seed phrase is a scammer", 任何要求您提供助记词的人), or
  *    "claiming to be / pretending to be / 自称 / 冒充". English progressive and passive forms ("scammers are
- *    sending", "was sent") are descriptions, not directives. Phrases that only look negative are removed first
+ *    sending", "was sent") are descriptions, not directives, and so is a Chinese verb after 已, 被 or 可能
+ *    (密码可能已泄露: the password may have leaked). Phrases that only look negative are removed first
  *    ("don't worry", "no problem", 不用担心, 不好意思).
  * 5. Remote-desktop tools are blocked by mention (AnyDesk, TeamViewer, RustDesk, Chrome Remote Desktop, Quick
  *    Assist, UltraViewer, 向日葵, ToDesk, remote control / remote desktop / screen sharing, 远程协助/控制/桌面):
  *    support has no reason to name one except to warn, so a clause naming one goes out only when it carries a
- *    negation, reported speech, or "uninstall"/"remove"/卸载.
- * 6. Sending funds "to verify" needs three things in one clause: a transfer verb that is not negated (send,
+ *    negation, reported speech, or "uninstall"/"remove"/卸载. The same access under another name is blocked
+ *    too: an install directive ("download our support tool", 安装) and, in that clause or a later one, a
+ *    hand-over of a device or session identifier ("the 9-digit ID it shows", 设备码, 识别码).
+ * 6. A wallet sent to a site: a link or bare domain, a wallet, and a directive to sync, connect, validate,
+ *    restore or import it (同步钱包) — the pretext of drainer and seed-phishing sites, which ask for the
+ *    phrase only once the customer is there (`wallet-site`). The guard knows no official domain.
+ * 7. Sending funds "to verify" needs three things in one clause: a transfer verb that is not negated (send,
  *    transfer, deposit, pay, make a test transaction, 转账, 转入, 充值, 支付), something that is funds (an amount
  *    with a coin, "funds", "a small amount", "a test transaction", a fee, 小额, 保证金), and a verifying purpose
  *    (verify, confirm, activate, unlock, unfreeze, prove, 验证, 激活, 解冻, 测试). "Send us the TXID so we can
  *    verify the deposit" names no funds and goes out.
- * 7. Addresses: every address findCryptoAddresses recognises must be on the deposit list, whatever the words
+ * 8. Addresses: every address findCryptoAddresses recognises must be on the deposit list, whatever the words
  *    around it say. To refer to a customer's own address, staff write part of it ("ending in …9f3a"), which no
  *    checksum accepts.
  *
@@ -60,10 +70,10 @@ import { findCryptoAddresses } from './crypto-addresses';
 /** Characters checked; equal to the relay's own cap on an answer (MAX_REPLY_TEXT_CHARS). */
 export const MAX_CHECKED_CHARS = 20_000;
 
-export type BlockReason = 'password' | 'recovery-phrase' | 'private-key' | 'one-time-code' | 'remote-access' | 'send-funds' | 'unlisted-address' | 'too-long';
+export type BlockReason = 'password' | 'recovery-phrase' | 'private-key' | 'one-time-code' | 'remote-access' | 'wallet-site' | 'send-funds' | 'unlisted-address' | 'too-long';
 
 /** In the order a verdict lists them. */
-export const BLOCK_REASONS: readonly BlockReason[] = ['recovery-phrase', 'private-key', 'password', 'one-time-code', 'remote-access', 'send-funds', 'unlisted-address', 'too-long'];
+export const BLOCK_REASONS: readonly BlockReason[] = ['recovery-phrase', 'private-key', 'password', 'one-time-code', 'remote-access', 'wallet-site', 'send-funds', 'unlisted-address', 'too-long'];
 
 export interface BlockFinding {
   reason: BlockReason;
@@ -93,7 +103,8 @@ export const BLOCK_REASON_TEXT: Readonly<Record<BlockReason, string>> = {
   'private-key': 'it asks the customer for a private key or keystore',
   password: 'it asks the customer for a password',
   'one-time-code': 'it asks the customer for a 2FA, SMS, authenticator or verification code',
-  'remote-access': 'it asks the customer for remote access to their device (remote-desktop tools, screen sharing)',
+  'remote-access': 'it asks the customer for remote access to their device (remote-desktop tools, screen sharing, the ID a "support tool" shows)',
+  'wallet-site': 'it sends the customer to a site outside the exchange to sync, connect, validate or restore their wallet',
   'send-funds': 'it asks the customer to send funds to verify, activate or unlock something',
   'unlisted-address': 'it names a crypto address that is not one of the published deposit addresses',
   'too-long': `it is longer than the ${MAX_CHECKED_CHARS.toLocaleString('en')} characters the guard checks`,
@@ -107,23 +118,47 @@ type SecretReason = 'recovery-phrase' | 'private-key' | 'password' | 'one-time-c
 const CUES: ReadonlyArray<[SecretReason, RegExp]> = [
   [
     'recovery-phrase',
-    /\b(?:seed|recovery|secret|backup|mnemonic|wallet)[\s-]*(?:phrases?|phase|frase|words?)\b|\bmnemonics?\b|\bmnemonik\b|\byour seed\b(?![\s-]*(?:phrases?|words?))|\b(?:12|24|twelve|twenty[\s-]*four)[\s-]*words?\b|助记词|助記詞|助记|助記|恢复短语|恢復短語|种子短语|種子短語|备份短语|備份短語|恢复词/g,
+    /\b(?:seed|recovery|secret|backup|mnemonic|wallet)[\s-]*(?:phrases?|phase|frase|pharse|phrse|prase|words?)\b|\bmnemonics?\b|\bmnemonik\b|\b(?:your|ur|yr) seed\b(?![\s-]*(?:phrases?|words?))|\bwords (?:that |which )?you (?:wrote|have written|noted|copied|backed up|saved|were given|got)\b|\b(?:shows?|showing|displays?|displaying) (?:you )?(?:your|the) (?:\d{1,2} |twelve |twenty[\s-]*four )?(?:secret |recovery |backup |seed )?words\b|\b(?:12|24|twelve|twenty[\s-]*four)[\s-]*words?\b|助记词|助記詞|助记|助記|恢复短语|恢復短語|种子短语|種子短語|备份短语|備份短語|恢复词/g,
   ],
   ['private-key', /\bprivate[\s-]*keys?\b|\bpriv[\s-]*key\b|\bkeystore\b|\bsecret[\s-]*keys?\b|\bxprv\b|\bwallet[\s-]*keys?\b|私钥|私鑰|钱包密钥|錢包密鑰/g],
-  ['password', /\bpass[\s-]?words?\b|\bpasword\b|\bpasswrd\b|\bpasswd\b|\bpwd\b|\bp@ssword\b|\bpasscode\b|\bpin(?:[\s-]*code)?\b|\blogin credentials\b|密码|密碼/g],
+  ['password', /\bpass[\s-]?words?\b|\bpasword\b|\bpasswrd\b|\bpasswd\b|\bpwd\b|\bp@ssword\b|\bpasscode\b|\bpin(?:[\s-]*code)?\b|\blogin credentials\b|密码|密碼|蜜码|蜜碼|密玛|密瑪/g],
   [
     'one-time-code',
-    /\b(?:2fa|two[\s-]*factor|2[\s-]*step|mfa|authenticator|google[\s-]*auth|g-?auth)[\s-]*(?:codes?|tokens?|pins?|numbers?|keys?|otp)\b|\botps?\b|\bone[\s-]*time[\s-]*(?:pass[\s-]?(?:word|code)s?|codes?|pins?)\b|\b(?:verification|verify|security|sms|text|confirmation|auth|authentication|access|login|email)[\s-]*codes?\b|\b(?:\d|six|four|eight)[\s-]*digits?[\s-]*codes?\b|\b(?:backup|setup|recovery)[\s-]*keys?\b|\bcodes? (?:that |which )?(?:you|we|i) (?:just )?(?:received|got|get|sent|emailed|texted)\b|\bcodes? (?:from|in|on|shown in|displayed in) (?:your |the )?(?:phone|email|app|authenticator|google|sms)\b|验证码|驗證碼|[6六]位数字?|[6六]位數字?|[6六]位码|[6六]位碼|动态码|動態碼|校验码|校驗碼|短信码|安全码|安全碼|动态口令|動態口令|备份密钥|備份密鑰/g,
+    /\b(?:2fa|two[\s-]*factor|2[\s-]*step|mfa|authenticator|google[\s-]*auth|g-?auth)[\s-]*(?:codes?|tokens?|pins?|numbers?|keys?|otp)\b|\botps?\b|\bone[\s-]*time[\s-]*(?:pass[\s-]?(?:word|code)s?|codes?|pins?)\b|\b(?:verification|verify|security|sms|text|confirmation|auth|authentication|access|login|email)[\s-]*codes?\b|\b(?:\d|six|four|eight)[\s-]*digits?[\s-]*codes?\b|\b(?:6|six)[\s-]*(?:digits\b(?! of\b)|digit[\s-]*(?:numbers?|pins?)\b)|\b(?:backup|setup|recovery)[\s-]*keys?\b|\bcodes? (?:that |which )?(?:you|we|i) (?:just |will )?(?:received|receive|got|get|sent|send|emailed|email|texted|text)\b|\bcodes? (?:(?:currently |now |just )?(?:shown|displayed|showing|generated) )?(?:from|in|on) (?:your |the )?(?:phone|email|app|authenticator|google|sms)\b|\b(?:authenticator|2fa|mfa|google|sms|otp)\s?的?\s?codes?\b|(?:谷歌|验证器|驗證器|短信|手机|手機|邮箱|郵箱)的?\s?codes?\b|验证码|驗證碼|[6六]位数字?|[6六]位數字?|[6六]位码|[6六]位碼|动态码|動態碼|校验码|校驗碼|短信码|安全码|安全碼|动态口令|動態口令|备份密钥|備份密鑰/g,
   ],
 ];
 
 const REMOTE_ACCESS =
   /\bany[\s-]?desk\b|\bteam[\s-]?viewer\b|\brust[\s-]?desk\b|\bultra[\s-]?viewer\b|\bchrome remote desktop\b|\bquick[\s-]?assist\b|\bsplashtop\b|\blogmein\b|\bsupremo\b|\bzoho assist\b|\bremote[\s-]*(?:access|desktop|control|session|support|assistance)\b|\bremote into\b|\bscreen[\s-]*shar(?:e|ing)\b|\bshare (?:your|the) screen\b|\btake over (?:your|the) (?:screen|computer|pc|device|laptop)\b|向日葵|todesk|远程协助|遠程協助|远程控制|遠程控制|远程桌面|遠程桌面|远程连接|遠程連接|屏幕共享|共享屏幕/g;
 const REMOTE_EXEMPT = /\b(?:uninstall|remove|delete)\b|卸载|卸載|删除|刪除/;
+/**
+ * Remote access under another name: "install our support tool and send us the ID it shows". Installing
+ * something is ordinary advice ("update the app"); handing over the session ID it then shows is what lets a
+ * stranger onto the customer's screen, so it takes both: an install directive earlier in the reply, then a
+ * hand-over whose object is a device or session identifier. A bare "ID" is not one (order ID, user ID).
+ */
+const INSTALL = /\b(?:install|download|set up)\b|安装|安裝|下载|下載/g;
+const DEVICE_ID =
+  /\b\d{1,2}[\s-]*digits? id\b|(?<!(?:order|user|account|transaction|tx|ticket|withdrawal|deposit|referral|member|case) )\bid (?:that |which )?(?:it|the (?:app|tool|program|software|window|screen)) (?:shows|displays|gives you|generates)\b|\b(?:device|connection|session|partner|remote) (?:id|code|number)\b|\baddress (?:number|code)\b|识别码|識別碼|设备码|設備碼|设备号|設備號|连接码|連接碼|连接号|連接號|远程码|遠程碼|会话码|會話碼/g;
+
+/**
+ * A wallet sent to a site to be synced, connected, validated or restored: the pretext of drainer and
+ * seed-phishing sites, which ask for the phrase only once the customer is there. It takes a link or a bare
+ * domain in the clause, a wallet, and one of those verbs as a directive (not negated, not reported). Only the
+ * base form counts ("sync", not "syncs"), and "verify" does not: "verify the deposit to your wallet on
+ * https://etherscan.io/…" is ordinary. The guard knows no official domain, so the exchange's own site named
+ * this way is blocked too: that is its chosen risk. In Chinese the verb must come before 钱包 (同步钱包): the
+ * other order describes a state (钱包没有同步) rather than asking for anything.
+ */
+const WALLET = /\bwallets?\b|\bmetamask\b|钱包|錢包/;
+const WALLET_ACTION =
+  /\b(?:re-?sync|(?<!out of )sync|synchroni[sz]e|validate|revalidate|rectify|connect|restore|import|migrate|claim)\b|(?:同步|连接|連接|导入|導入|修复|修復|绑定|綁定|授权|授權)(?:您的|你的|您|你)?(?:钱包|錢包)/g;
+/** A domain written without a scheme; not the end of an e-mail address or a longer host. */
+const BARE_DOMAIN = /(?<![@\w.-])[a-z0-9][a-z0-9.-]{0,120}\.(?:com|net|org|io|app|xyz|info|site|online|top|cc|co|me|finance|network|pro|link|cn|vip|live|help|support|dev|tech|club|ai)\b/;
 
 /** Hand-over triggers: the customer gives the thing to us. */
 const HANDOVER =
-  /\b(?:send|share|provide|give|tell|forward|submit|disclose|reveal|furnish|attach|dm|spell)\b|\bhand (?:it |them )?over\b|\bre(?:ply|spond) (?:to (?:this|the|my|our) (?:email|e-mail|message|ticket) )?with\b|\bread (?:it |them )?(?:out|to me|to us|back)\b|\blet (?:me|us) (?:know|have|see)\b|\bwhat(?:'s| is| are| was) (?:your|the)\b|\b(?:we|i|team|system|department|engineers?|technicians?)(?: will| would|'ll|'d| do| does| also| still| now| really)? (?:need|needs|require|requires|must have)\b|\bonce (?:we|i) (?:have|get|receive)\b|\bunless you\b|\binclude (?:it|them|your|the)\b|\be-?mail (?:it |them )?(?:to )?(?:us|me)\b|\btext (?:it |them )?(?:to )?(?:us|me)\b|\bscreenshot of\b|\bsay (?:it|them|the|your)\b|\bdrop (?:it|them|the|your)\b|\bpost (?:it|them|the|your)\b|\blist (?:the|your|all)\b|\bhave (?:the|your)\b[^.,;]{0,40}\bready\b|\bphoto of\b|\bpicture of\b|提供|发给|發給|发送|發送|发我|發我|发过来|發過來|发来|發來|告诉|告訴|告知|回复|回覆|回復|透露|泄露|洩露|报给|報給|交给|交給|给我|給我|转发|轉發|私信|截图|截圖|说一下|說一下|念一遍|念一下|念出来|念出來|读一遍|讀一遍|跟我说|跟我說|说给|說給|念给|念給|讲一下|講一下|拍照|是什么|是什麼|是多少|(?:我们|我們|我|我方|我这边|我這邊|我们这边|我們這邊|系统|系統)(?:需要|要|必须|必須)/g;
+  /\b(?:send|share|provide|give|tell|forward|submit|disclose|reveal|furnish|attach|dm|spell)\b|\bhand (?:it |them )?over\b|\bre(?:ply|spond) (?:to (?:this|the|my|our) (?:email|e-mail|message|ticket) )?with\b|\bread (?:it |them )?(?:out|to me|to us|back)\b|\bread\b[^.,;:!?]{1,40}?\b(?:back|aloud|out to)\b|\bwhat (?=(?:login |account |trading |fund |current |exact |email |wallet )?(?:password|passcode|pin)\b(?! manager))|\blet (?:me|us) (?:know|have|see)\b|\bwhat(?:'s| is| are| was) (?:your|the)\b|\b(?:we|i|team|system|department|engineers?|technicians?)(?: will| would|'ll|'d| do| does| also| still| now| really)? (?:need|needs|require|requires|must have)\b|\bonce (?:we|i) (?:have|get|receive)\b|\bunless you\b|\binclude (?:it|them|your|the)\b|\be-?mail (?:it |them )?(?:to )?(?:us|me)\b|\btext (?:it |them )?(?:to )?(?:us|me)\b|\bscreenshot of\b|\bsay (?:it|them|the|your)\b|\bdrop (?:it|them|the|your)\b|\bpost (?:it|them|the|your)\b|\blist (?:the|your|all)\b|\bhave (?:the|your)\b[^.,;]{0,40}\bready\b|\bphoto of\b|\bpicture of\b|提供|发给|發給|发送|發送|发我|發我|发过来|發過來|发来|發來|告诉|告訴|告知|回复|回覆|回復|透露|泄露|洩露|报给|報給|交给|交給|给我|給我|转发|轉發|私信|截图|截圖|说一下|說一下|念一遍|念一下|念出来|念出來|读一遍|讀一遍|跟我说|跟我說|说给|說給|念给|念給|讲一下|講一下|拍照|是什么|是什麼|是多少|(?:我们|我們|我|我方|我这边|我這邊|我们这边|我們這邊|系统|系統)(?:需要|要|必须|必須)/g;
 
 /** A requirement stated without a subject. */
 const REQUIRED = /\b(?:is|are|will be|would be) (?:required|needed|necessary|mandatory)\b|\brequired\b|必须提供|必須提供|需要提供|须提供|須提供/g;
@@ -160,6 +195,8 @@ const IMPERSONATION = /\bclaim(?:s|ed|ing)? to be\b|\bpretend(?:s|ed|ing)? to be
 const IMPERSONATION_G = new RegExp(IMPERSONATION.source, 'g');
 /** "Scammers are sending…", "it was sent": a description, not a directive. */
 const DESCRIBING = /\b(?:is|are|was|were|been|being|be|has|have|had)\s+$/;
+/** What already happened to a secret right before a Chinese verb: 密码可能已泄露 describes, it does not ask. */
+const DESCRIBING_ZH = /(?:已|已经|已經|被|遭|曾|曾经|曾經|可能|或已|或被)$/;
 /** The desk as the subject right before a Chinese verb: 我们(刚)发送. */
 const SELF_SUBJECT_ZH = /(?:我们|我們|系统|系統|我方)(?:刚|剛|已|已经|已經|会|會|将|將|刚刚|剛剛)?$/;
 /**
@@ -167,7 +204,7 @@ const SELF_SUBJECT_ZH = /(?:我们|我們|系统|系統|我方)(?:刚|剛|已|�
  * the pronoun as the object counts: "If it wasn't you, tell us" refers to no secret.
  */
 const REFERS_BACK =
-  /\b(?:send|share|provide|give|tell|forward|paste|type|enter|have|get|receive|read|attach|include|post|drop|say|submit|email|text)\s+(?:(?:us|me)\s+)?(?:it|them|those|these|that one)\b|(?:把|将|將)(?:它们|它們|它|这些|這些|这个|這個)/;
+  /\b(?:send|share|provide|give|tell|forward|paste|type|enter|have|get|receive|read|attach|include|post|drop|say|submit|email|text)\s+(?:(?:us|me)\s+)?(?:it|them|those|these|that one|(?:that|this) (?:number|code|pin)|(?:those|these|the) digits)\b|\bre(?:ply|spond)(?: to (?:this|the|my|our) (?:email|e-mail|message|ticket))? with (?:it|them|those|these|(?:that|this) (?:number|code|pin)|(?:those|these|the) digits)\b|(?:把|将|將)(?:它们|它們|它|这些|這些|这个|這個)/;
 
 const TRANSFER_VERB =
   /\b(?:send|sending|transfer|transferring|deposit|depositing|pay|paying|move|top[\s-]?up)\b|\b(?:has|have|must|needs?) to be paid\b|\bmust be paid\b|\bmake (?:a |an )?(?:small |quick |test |one[\s-]time |verification )*(?:transaction|transfer|payment|deposit)\b|转账|轉賬|转帐|轉帳|转入|轉入|充值|打款|汇款|匯款|缴纳|繳納|交纳|交納|支付|付款|转(?=\d)|轉(?=\d)|(?:做|进行|進行)一笔|(?:做|進行|进行)(?=转账|轉賬|充值)/g;
@@ -245,7 +282,7 @@ function reported(clause: string, index: number): boolean {
   if (IMPERSONATION.test(before)) return true;
   if (han(clause.slice(index, index + 1))) {
     // 我们刚发送的验证码: what the desk sent, not what the customer is to send.
-    if (SELF_SUBJECT_ZH.test(before)) return true;
+    if (SELF_SUBJECT_ZH.test(before) || DESCRIBING_ZH.test(before)) return true;
   } else if (DESCRIBING.test(before)) return true;
   return thirdPartyReporting(before);
 }
@@ -288,10 +325,12 @@ const PRONOUN_OBJECT = /^\s+(?:(?:us|me)\s+)?(?:it|them|those|these)\b/;
 const SUBORDINATE = /\b(?:when|while|after|before|if|whether|because|since|during)\b/;
 
 /** Whether the secret is the trigger's object: close after it, close before a Chinese one, or before it and taken up by "it". */
-function governs(trigger: RegExpMatchArray, cue: Cue, clause: string): boolean {
+function governs(trigger: RegExpMatchArray, cue: Pick<Cue, 'start' | 'end' | 'carried'>, clause: string): boolean {
   if (cue.carried) return true;
   const start = trigger.index!;
   const end = start + trigger[0].length;
+  // A trigger inside the secret's own name ("the code we send") is part of the name, not a directive.
+  if (start >= cue.start && end <= cue.end) return false;
   if (cue.start >= end) return cue.start - end <= OBJECT_AFTER_CHARS && !SUBORDINATE.test(clause.slice(end, cue.start));
   if (cue.end > start) return true;
   if (han(trigger[0])) return start - cue.end <= OBJECT_BEFORE_CHARS;
@@ -331,6 +370,7 @@ export function checkStaffReply(text: string, options: GuardOptions): GuardVerdi
   const findings: BlockFinding[] = [];
   const normalised = normalise(text);
   let previousCues: Cue[] = [];
+  let installAsked = false;
   for (const { text: clause } of clausesOf(normalised)) {
     const own = cuesOf(clause);
     const cues = own.length > 0 ? own : REFERS_BACK.test(clause) ? previousCues.map((cue) => ({ ...cue, carried: true })) : [];
@@ -341,6 +381,17 @@ export function checkStaffReply(text: string, options: GuardOptions): GuardVerdi
     const remote = [...clause.matchAll(REMOTE_ACCESS)];
     if (remote.length > 0 && !(REMOTE_EXEMPT.test(clause) || negatedAnywhere(clause) || firstMatch(IMPERSONATION_G, clause) !== undefined || thirdPartyReporting(clause))) {
       for (const match of remote) findings.push({ reason: 'remote-access', excerpt: match[0] });
+    }
+    if (directives(INSTALL, clause).length > 0) installAsked = true;
+    if (installAsked) {
+      const ids = [...clause.matchAll(DEVICE_ID)].map((match) => ({ excerpt: match[0], start: match.index!, end: match.index! + match[0].length, carried: false }));
+      const handovers = ids.length > 0 ? directives(HANDOVER, clause) : [];
+      for (const id of ids) if (handovers.some((trigger) => governs(trigger, id, clause))) findings.push({ reason: 'remote-access', excerpt: id.excerpt });
+    }
+
+    if ((EXTERNAL_URL.test(clause) || BARE_DOMAIN.test(clause)) && WALLET.test(clause)) {
+      const [action] = directives(WALLET_ACTION, clause);
+      if (action) findings.push({ reason: 'wallet-site', excerpt: action[0] });
     }
 
     if (FUNDS.test(clause) && VERIFY_PURPOSE.test(clause)) {

@@ -2,24 +2,14 @@
  * The outbound guard on its own: the labelled set of staff replies (every dangerous one blocked, at most 2% of
  * the ordinary ones), then each rule, the addresses it recognises and the deposit-address file.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeBase58Check } from '../../functions/secrets/base58';
 import { canonicalAddress, DepositAddressFileError, findCryptoAddresses, isValidBech32, parseDepositAddresses } from '../../functions/secrets/crypto-addresses';
 import { checkStaffReply, MAX_CHECKED_CHARS, type BlockReason, type GuardOptions } from '../../functions/secrets/outbound-guard';
 import { MAX_REPLY_TEXT_CHARS } from '../../functions/tickets/staff-replies';
-import { PROJECT_ROOT } from '../helpers/corpus';
+import { loadLabelledStaffReplies } from '../helpers/staff-replies';
 
-interface LabelledReply {
-  text: string;
-  language: 'en' | 'zh';
-  dangerous: boolean;
-  why: string;
-  heldOut?: number;
-}
-
-const labelled = JSON.parse(readFileSync(join(PROJECT_ROOT, 'tests', 'fixtures', 'staff-replies', 'labelled.json'), 'utf8')) as { depositAddresses: string[]; replies: LabelledReply[] };
+const labelled = loadLabelledStaffReplies();
 const deposit = parseDepositAddresses(labelled.depositAddresses.join('\n'), 'labelled.json');
 const none: GuardOptions = { depositAddresses: new Set<string>() };
 const reasonsOf = (text: string, options = none): BlockReason[] => {
@@ -28,6 +18,16 @@ const reasonsOf = (text: string, options = none): BlockReason[] => {
 };
 
 describe('the labelled staff replies', () => {
+  it('include the third held-out round, 80 replies or more, half dangerous, in both languages', () => {
+    const round = labelled.replies.filter((reply) => reply.heldOut === 3);
+    expect(round.length).toBeGreaterThanOrEqual(80);
+    for (const language of ['en', 'zh'] as const) {
+      expect(round.filter((reply) => reply.dangerous && reply.language === language).length, language).toBeGreaterThanOrEqual(20);
+      expect(round.filter((reply) => !reply.dangerous && reply.language === language).length, language).toBeGreaterThanOrEqual(20);
+    }
+    expect(labelled.firstContact.get(3)).toEqual({ dangerousBlocked: 34, dangerous: 48, ordinaryBlocked: 1, ordinary: 52 });
+  });
+
   it('hold at least 120 replies, about half dangerous, in both languages', () => {
     const dangerous = labelled.replies.filter((reply) => reply.dangerous);
     expect(labelled.replies.length).toBeGreaterThanOrEqual(120);
@@ -127,7 +127,58 @@ describe('requests and warnings', () => {
   });
 });
 
+describe('secrets asked for without their usual names (held-out round 3)', () => {
+  it('reads "the 6 digits", "that number" and "the code we send" as a one-time code, but not a 6-digit postcode', () => {
+    expect(reasonsOf('Please read the 6 digits back to our agent.')).toEqual(['one-time-code']);
+    expect(reasonsOf('You will get a text with a 6-digit number. Reply to this email with that number.')).toEqual(['one-time-code']);
+    expect(reasonsOf('Read out the code we send you by SMS.')).toEqual(['one-time-code']);
+    expect(reasonsOf('Please share the code currently displayed in your Google Authenticator app.')).toEqual(['one-time-code']);
+    expect(reasonsOf('请把 Google Authenticator 的 code 发我一下。')).toEqual(['one-time-code']);
+    expect(reasonsOf('Please send us your 6-digit postcode.')).toEqual([]);
+    expect(reasonsOf('Please reply with that number so we can find the order.')).toEqual([]);
+    // "send" inside the code's own name is no request.
+    expect(reasonsOf('If the code we send does not arrive, tap Resend in the app.')).toEqual([]);
+  });
+
+  it('reads "the words you wrote down", "the screen that shows your words" and a misspelt seed phrase as a recovery phrase', () => {
+    expect(reasonsOf('Reply to this email with the words you wrote down when you created the wallet.')).toEqual(['recovery-phrase']);
+    expect(reasonsOf('Send us a screenshot of the screen that shows your words.')).toEqual(['recovery-phrase']);
+    expect(reasonsOf('Kindly send ur seed pharse.')).toEqual(['recovery-phrase']);
+    expect(reasonsOf('Keep the words you wrote down offline.')).toEqual([]);
+  });
+
+  it('reads "what password do you use" and 蜜码 as asking for a password, but not a password manager', () => {
+    expect(reasonsOf('What password do you use to log in?')).toEqual(['password']);
+    expect(reasonsOf('请回复您的登陆蜜码。')).toEqual(['password']);
+    expect(reasonsOf('What password manager do you use?')).toEqual([]);
+  });
+
+  it('reads a Chinese verb after 已, 被 or 可能 as what happened, not what is asked', () => {
+    expect(reasonsOf('如果您收到了并非本人申请的验证码，说明密码可能已泄露，请立即修改密码。')).toEqual([]);
+    expect(reasonsOf('请把密码泄露给我们。')).toEqual(['password']);
+  });
+});
+
 describe('remote access and sending funds', () => {
+  it('blocks the ID a "support tool" shows, handed over after installing it, but not an order ID or an ID without an install', () => {
+    expect(reasonsOf('Download our support tool, install it and send us the 9-digit ID it shows.')).toEqual(['remote-access']);
+    expect(reasonsOf('请安装客服助手APP，打开后把设备码发给我们。')).toEqual(['remote-access']);
+    expect(reasonsOf('Download the app and send us the order ID it shows.')).toEqual([]);
+    expect(reasonsOf('Please send us the device ID from the error page.')).toEqual([]);
+    expect(reasonsOf('Never install a tool a caller names, and never send anyone the device code it shows.')).toEqual([]);
+  });
+
+  it('blocks a wallet sent to a site to be synced or connected, but not a state, a warning, the app or a block explorer', () => {
+    expect(reasonsOf('Please go to wallet-sync-center.io and resync your wallet.')).toEqual(['wallet-site']);
+    expect(reasonsOf('请访问 https://wallet-sync.io 按提示同步钱包。')).toEqual(['wallet-site']);
+    expect(reasonsOf('Once your wallet syncs, check https://etherscan.io.')).toEqual([]);
+    expect(reasonsOf('如果钱包没有同步，请访问 https://tronscan.org 查询交易。')).toEqual([]);
+    expect(reasonsOf('Scammers ask you to connect your wallet on sites like wallet-sync.io.')).toEqual([]);
+    expect(reasonsOf('Please go to the Web3 page in the app to connect your wallet.')).toEqual([]);
+    expect(reasonsOf('To verify the deposit to your wallet, check https://etherscan.io/tx/0x30cbd85a.')).toEqual([]);
+    expect(reasonsOf('Connect your wallet in the app; questions go to help@example-exchange.com.')).toEqual([]);
+  });
+
   it('blocks a remote-desktop tool named without a warning, and lets a warning or an uninstall through', () => {
     expect(reasonsOf('Please install AnyDesk so our engineer can help.')).toEqual(['remote-access']);
     expect(reasonsOf('请下载向日葵，我远程帮您处理。')).toEqual(['remote-access']);
