@@ -7,7 +7,7 @@ import { domainOf, mayAcknowledge, senderTrust, type SenderTrust } from '../mail
 import type { Classification, InboundMail, Verdicts } from '../mail/types';
 import { extractVisibleText } from '../mail/visible-text';
 import { REDACTION_MARKERS, redactSecrets } from '../secrets/detect';
-import { redactInboundMail, type RedactedAttachment } from '../secrets/redact-mail';
+import { redactInboundMail, type MailToRedact, type RedactedAttachment } from '../secrets/redact-mail';
 import { warnOfSecret } from '../tickets/secret-warnings';
 import { markSecretExposed } from '../tickets/update-ticket';
 import { buildAcknowledgement, type AcknowledgementInput, type OutboundMail } from '../outbound/acknowledgement';
@@ -200,6 +200,8 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
     verdicts,
   });
   if (classification.kind === 'spam' || classification.kind === 'virus') {
+    // A customer's mail taken for spam is kept too: when it holds a secret, only under the sensitive prefix.
+    exposedSecrets = redactInboundMail(redactionInput(mail)).found.length > 0;
     return quarantine(`${classification.kind}: ${classification.reason}`, classification, mail);
   }
 
@@ -224,18 +226,13 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
     );
     log('staff mail', { sesMessageId: delivery.sesMessageId, ...result });
     if (result.outcome !== 'discarded') return result;
-    await store.recordReceipt({ sesMessageId: delivery.sesMessageId, outcome: 'discarded', reason: result.reason, classification, from: sender, subject: mail.subject.slice(0, MAX_STORED_SUBJECT_CHARS), rawS3Key: rawKey, receivedAt: delivery.receivedAt });
+    await store.recordReceipt({ sesMessageId: delivery.sesMessageId, outcome: 'discarded', reason: result.reason, classification, from: sender, subject: redactSecrets(mail.subject).text.slice(0, MAX_STORED_SUBJECT_CHARS), rawS3Key: rawKey, receivedAt: delivery.receivedAt });
     return result;
   }
 
   // Secrets leave the message before any of it is stored, shown or sent: the subject, the visible text and
   // text attachments keep markers in their place, and the language is told from what is left.
-  const redaction = redactInboundMail({
-    subject: mail.subject,
-    visibleText: extractVisibleText({ ...(mail.text ? { text: mail.text } : {}), ...(mail.html ? { html: mail.html } : {}) }),
-    ...(mail.text ? { fullText: mail.text } : {}),
-    attachments: mail.attachments,
-  });
+  const redaction = redactInboundMail(redactionInput(mail));
   mail = { ...mail, subject: redaction.subject, attachments: redaction.attachments };
   const visible = redaction.visibleText;
   const secretKinds = redaction.found;
@@ -600,6 +597,18 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
     }
     return (await writeTicketMessages(ticket)) === 'too-large' ? 'too-large' : sent;
   }
+}
+
+/** Everything of `mail` that is stored, shown or sent, or that holds what the raw message holds, for redaction. */
+function redactionInput(mail: InboundMail): MailToRedact {
+  return {
+    subject: mail.subject,
+    visibleText: extractVisibleText({ ...(mail.text ? { text: mail.text } : {}), ...(mail.html ? { html: mail.html } : {}) }),
+    ...(mail.text ? { fullText: mail.text } : {}),
+    ...(mail.html ? { html: mail.html } : {}),
+    names: [mail.from, ...mail.to, ...mail.cc].flatMap((address) => (address?.name ? [address.name] : [])),
+    attachments: mail.attachments,
+  };
 }
 
 /** Whether the ticket's acknowledgement was ever claimed, so a redelivery may have one to finish. */
