@@ -225,6 +225,8 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
       { ...deps, roster: deps.roster },
     );
     log('staff mail', { sesMessageId: delivery.sesMessageId, ...result });
+    // An answer stopped for holding a secret leaves the normal prefix like a customer's message holding one.
+    if (result.outcome === 'staff-reply-rejected' && result.reason === 'contains-secret') await deps.rawMail.moveToSensitive(rawKey, sensitiveKey);
     if (result.outcome !== 'discarded') return result;
     await store.recordReceipt({ sesMessageId: delivery.sesMessageId, outcome: 'discarded', reason: result.reason, classification, from: sender, subject: redactSecrets(mail.subject).text.slice(0, MAX_STORED_SUBJECT_CHARS), rawS3Key: rawKey, receivedAt: delivery.receivedAt });
     return result;

@@ -256,3 +256,54 @@ describe('secrets in mail as clients write it', () => {
     await expectKeptOnlyUnderSensitivePrefix(password, sesMessageId);
   });
 });
+
+describe('a staff answer that holds a secret itself', () => {
+  async function assignedTicket(customer: string): Promise<TicketView & { ref: string; assignee: string }> {
+    await stack.deliver(composeMessage({ from: customer, subject: 'Withdrawal stuck', text: 'My withdrawal has been pending since yesterday.' }), { source: customer });
+    const [ticket] = await ticketsOf(customer);
+    return api(`/tickets/${ticket!.id}`);
+  }
+
+  it('by API: refused with 422, nothing stored or sent', async () => {
+    // Prepare
+    const customer = `answer-${tag()}@client.example`;
+    const ticket = await assignedTicket(customer);
+    const phrase = generateMnemonic(englishWords, 128);
+    const before = (await mailTo(customer)).length;
+
+    // Act
+    const refused = await stack.api<{ reason?: string; kinds?: string[] }>(`/tickets/${ticket.ref}/replies`, { method: 'POST', body: { staffId: ticket.assignee, text: `Import this recovery phrase into a new wallet and your funds will be safe: ${phrase}` } });
+
+    // Assess
+    expect([refused.status, refused.body.reason, refused.body.kinds]).toEqual([422, 'contains-secret', ['recovery-phrase']]);
+    expect((await mailTo(customer)).length).toBe(before);
+    expect(await storedItems()).not.toContain(phrase);
+    const events = (await api<{ events: Array<{ type: string; detail: Record<string, string> }> }>(`/tickets/${ticket.id}`)).events;
+    expect(events).toContainEqual(expect.objectContaining({ type: 'reply-blocked', detail: { reason: 'contains-secret', kinds: 'recovery-phrase', via: 'api' } }));
+  });
+
+  it('by email: not relayed, its author told, and the raw mail kept only under the sensitive prefix', async () => {
+    // Prepare: the notification the agent answers
+    const customer = `emailed-${tag()}@client.example`;
+    const ticket = await assignedTicket(customer);
+    const notification = (await mailTo('ada@staff.example')).find((mail) => mail.subject?.includes(ticket.ref))!;
+    const replyAddress = notification.replyTo?.value[0]?.address ?? '';
+    const key = randomBytes(32).toString('hex');
+    const before = (await mailTo(customer)).length;
+    const sesMessageId = newSesMessageId();
+
+    // Act
+    const result = await stack.deliver(
+      composeMessage({ from: 'Ada Agent <ada@staff.example>', to: replyAddress, subject: `Re: ${notification.subject}`, inReplyTo: notification.messageId!, text: `Your new wallet's private key is ${key}, keep it safe.` }),
+      { sesMessageId, source: 'ada@staff.example', recipients: [replyAddress] },
+    );
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'staff-reply-rejected', reason: 'contains-secret' });
+    expect((await mailTo(customer)).length).toBe(before);
+    const notices = (await mailTo('ada@staff.example')).filter((mail) => mail.subject === `[#${ticket.ref}] Your reply was not sent`);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]!.text).toContain('private key');
+    await expectKeptOnlyUnderSensitivePrefix(key, sesMessageId);
+  });
+});
