@@ -406,7 +406,7 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
   const staffSender = staff.find((member) => member.email === sender);
   if (staffSender) {
     const reason = 'mail from a staff address opens no customer ticket';
-    await store.recordReceipt({ sesMessageId: delivery.sesMessageId, outcome: 'discarded', reason, classification, from: sender, subject: mail.subject.slice(0, MAX_STORED_SUBJECT_CHARS), rawS3Key: rawKey, receivedAt: delivery.receivedAt });
+    await store.recordReceipt({ sesMessageId: delivery.sesMessageId, outcome: 'discarded', reason, classification, from: sender, subject: mail.subject.slice(0, MAX_STORED_SUBJECT_CHARS), rawS3Key: storedRawKey, receivedAt: delivery.receivedAt });
     log('message discarded', { sesMessageId: delivery.sesMessageId, reason });
     // A proven member of staff answering a ticket's mail at the support address (a client that ignored the
     // notification's Reply-To) is told where answers go, so the answer is not lost without a word.
@@ -417,6 +417,8 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
         deps,
       );
     }
+    // A member of staff forwarding a customer's mail that holds a secret: its raw message moves all the same.
+    await moveRawIfSecret();
     return { outcome: 'discarded', reason };
   }
   const routed = await routeTicket({ ...(customer ? { customer } : {}), trust, staff }, deps.roster);

@@ -307,3 +307,41 @@ describe('a staff answer that holds a secret itself', () => {
     await expectKeptOnlyUnderSensitivePrefix(key, sesMessageId);
   });
 });
+
+describe('the warning and the suppression list', () => {
+  it('a suppressed address is not warned again: the warning is settled as suppressed', async () => {
+    // Prepare: the mailbox simulator's bounce address writes in; what is sent to it bounces and suppresses it
+    const customer = 'bounce@simulator.amazonses.com';
+    const firstId = `<${tag()}@client.example>`;
+    await stack.sendSmtp(composeMessage({ from: customer, subject: 'Locked out', text: 'I am locked out.', messageId: firstId }));
+    await stack.feedbackDelivered();
+    expect((await stack.api<{ active: boolean }>(`/suppressions/${encodeURIComponent(customer)}`)).body.active).toBe(true);
+    const before = (await mailTo(customer)).length;
+
+    // Act: a follow-up with a password
+    await stack.sendSmtp(composeMessage({ from: customer, subject: 'Re: Locked out', text: `password: Tr0ub4dor&${tag()}`, inReplyTo: firstId, references: firstId }));
+    await stack.feedbackDelivered();
+
+    // Assess
+    expect((await mailTo(customer)).length).toBe(before);
+    const [ticket] = await ticketsOf(customer);
+    expect(ticket!.flags).toContain('secret-exposed');
+    const view = await api<{ messages: Array<{ purpose?: string; sendState?: string }> }>(`/tickets/${ticket!.id}`);
+    expect(view.messages.filter((message) => message.purpose === 'secret-warning').map((message) => message.sendState)).toEqual(['suppressed']);
+  });
+});
+
+describe('a member of staff writing to the support address', () => {
+  it('forwarding a customer’s mail that holds a phrase: discarded, the raw message under the sensitive prefix', async () => {
+    // Prepare
+    const phrase = generateMnemonic(englishWords, 128);
+    const sesMessageId = newSesMessageId();
+
+    // Act
+    const result = await stack.deliver(composeMessage({ from: 'Ada Agent <ada@staff.example>', subject: 'Fwd: help', text: `---------- Forwarded message ---------\nFrom: someone@client.example\n\nmy words are ${phrase}` }), { sesMessageId, source: 'ada@staff.example' });
+
+    // Assess
+    expect(result.outcome).toBe('discarded');
+    await expectKeptOnlyUnderSensitivePrefix(phrase, sesMessageId);
+  });
+});
