@@ -165,11 +165,28 @@ function wordsOfHtml(html: string): string {
     });
 }
 
-/** A message's bodies as a reader sees them: quoted-printable and base64 runs decoded (for scanning only). */
+/** A line of a base64 body (a line of one plain word is one too: decoding it only adds to what is scanned). */
+const BASE64_LINE = /^[A-Za-z0-9+/]{4,}={0,2}$/;
+
+/**
+ * A message's bodies as a reader sees them, for scanning only: quoted-printable decoded, and each run of base64
+ * lines decoded when it holds text (a picture or a PDF is skipped). Line by line, so a 20 MB forward costs one pass.
+ */
 function decodedBodies(message: string): string {
-  const quotedPrintable = Buffer.from(message.replace(/=\r?\n/g, '').replace(/=([\da-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
-  const base64Runs = (message.match(/(?:^[A-Za-z0-9+/]{16,}={0,2}\r?\n){1,}(?:^[A-Za-z0-9+/]*={0,2}(?:\r?\n|$))?/gm) ?? []).map((run) => decodeText(Buffer.from(run.replace(/\s+/g, ''), 'base64')));
-  return [quotedPrintable, ...base64Runs].join('\n');
+  const parts = [Buffer.from(message.replace(/=\r?\n/g, '').replace(/=([\da-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8')];
+  let run: string[] = [];
+  const flush = () => {
+    if (run.length === 0) return;
+    const bytes = Buffer.from(run.join(''), 'base64');
+    run = [];
+    if (looksLikeText('', bytes)) parts.push(decodeText(bytes));
+  };
+  for (const line of message.split(/\r?\n/)) {
+    if (BASE64_LINE.test(line)) run.push(line);
+    else flush();
+  }
+  flush();
+  return parts.join('\n');
 }
 
 function decodeText(bytes: Buffer): string {

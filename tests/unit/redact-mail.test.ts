@@ -113,6 +113,20 @@ describe('redactInboundMail: what else of a message holds a secret', () => {
     expect(result.attachments.map((stored) => stored.redacted)).toEqual([['recovery-phrase'], ['recovery-phrase']]);
   });
 
+  it('reads a forwarded message with a large encoded attachment in one pass, finding the phrase beside it', () => {
+    // Prepare: 6 MB of base64 (a PDF, say) after a base64 text part holding the phrase
+    const pdf = Buffer.alloc(4_500_000, 0x9c).toString('base64').replace(/.{76}/g, '$&\r\n');
+    const text = Buffer.from(`my words: ${phrase}`).toString('base64');
+    const forward = attachment(`Subject: backup\r\n\r\n--b\r\nContent-Transfer-Encoding: base64\r\n\r\n${text}\r\n--b\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n${pdf}\r\n--b--\r\n`, { filename: 'fwd.eml', contentType: 'message/rfc822' });
+
+    // Act
+    const result = redactInboundMail({ subject: 'Fwd', visibleText: 'see attached', attachments: [forward] });
+
+    // Assess
+    expect(result.found).toEqual(['recovery-phrase']);
+    expect(read(result.attachments[0]!)).toBe(PHRASE_MARKER);
+  });
+
   it('reads a small file of no text type that decodes as text, but not a picture', () => {
     // Act
     const result = redactInboundMail({
