@@ -127,6 +127,18 @@ describe('redactInboundMail: what else of a message holds a secret', () => {
     expect(read(result.attachments[0]!)).toBe(PHRASE_MARKER);
   });
 
+  it.each<[string, string]>([
+    ['half a million "<" with no ">"', '<'.repeat(500_000)],
+    ['seventy thousand unclosed <style>', '<style>'.repeat(70_000)],
+    ['fifty thousand unclosed <script', '<script a'.repeat(50_000)],
+  ])('reads hostile HTML in one pass: %s', (_name, html) => {
+    // Act
+    const result = redactInboundMail({ subject: 'x', visibleText: 'x', html: `${html}${phrase}`, attachments: [] });
+
+    // Assess: the phrase after the hostile run is found unless a style or script swallows it
+    expect(result.found).toEqual(html.startsWith('<s') ? [] : ['recovery-phrase']);
+  });
+
   it('reads a small file of no text type that decodes as text, but not a picture', () => {
     // Act
     const result = redactInboundMail({
