@@ -71,6 +71,8 @@ async function expectKeptOnlyUnderSensitivePrefix(secret: string, sesMessageId: 
   expect(await storedItems()).not.toContain(secret);
   for (const entry of await stack.outbox()) expect(entry.raw).not.toContain(secret);
   expect(await keysHolding(secret, encodings)).toEqual([`sensitive/${sesMessageId}`]);
+  // nor any object's key (an attachment's is made from its name)
+  expect([...(await storedObjects()).keys()].filter((key) => key.includes(secret.replace(/[^\w.-]+/g, '_')))).toEqual([]);
 }
 
 async function expectRawMoved(sesMessageId: string): Promise<void> {
