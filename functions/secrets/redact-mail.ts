@@ -49,7 +49,10 @@ export interface MailToRedact {
  * extension), and files named like text whatever type the sender's client gave them.
  */
 const TEXT_TYPES = /^(?:text\/|message\/(?:rfc822|global|partial)$|application\/(?:json|x-json|[\w.+-]*\+json)$)/;
-const TEXT_NAMES = /(?:\.(?:txt|text|json|csv|tsv|md|log|asc|key|wallet)$|^utc--)/i;
+const TEXT_NAMES = /(?:\.(?:txt|text|json|csv|tsv|md|log|asc|key|wallet|html?|xhtml)$|^utc--)/i;
+
+const HTML_FILE = /^(?:text\/html|application\/xhtml\+xml)$/;
+const HTML_NAME = /\.x?html?$/i;
 
 export function isTextAttachment(attachment: Pick<ParsedAttachment, 'contentType' | 'filename'>): boolean {
   return TEXT_TYPES.test(attachment.contentType) || TEXT_NAMES.test(attachment.filename);
@@ -114,10 +117,12 @@ export function redactInboundMail(mail: MailToRedact): MailRedaction {
 function redactTextAttachment(attachment: ParsedAttachment): RedactedAttachment | undefined {
   const text = decodeText(contentOf(attachment));
   let { text: redacted, found } = redactAllSecrets(text);
-  // A forwarded message's parts are often base64 or quoted-printable: read decoded, but then not rewritable in
-  // place, such a file is kept as its markers alone.
-  if (found.length === 0 && attachment.contentType.startsWith('message/')) {
-    found = redactAllSecrets(decodedBodies(text)).found;
+  // A forwarded message's parts are often base64 or quoted-printable, and an HTML file's words are split by
+  // tags: read decoded and as words, but then not rewritable in place, such a file is kept as its markers alone.
+  const forwarded = attachment.contentType.startsWith('message/');
+  if (found.length === 0 && (forwarded || HTML_FILE.test(attachment.contentType) || HTML_NAME.test(attachment.filename))) {
+    const readable = forwarded ? decodedBodies(text) : text;
+    found = redactAllSecrets(`${readable}\n${wordsOfHtml(readable)}`).found;
     redacted = found.map((kind) => REDACTION_MARKERS[kind]).join('\n');
   }
   if (found.length === 0) return undefined;

@@ -139,6 +139,18 @@ describe('redactInboundMail: what else of a message holds a secret', () => {
     expect(result.found).toEqual(html.startsWith('<s') ? [] : ['recovery-phrase']);
   });
 
+  it('reads an HTML file as words: a phrase in its table is found, and the file kept as its markers alone', () => {
+    // Prepare
+    const html = `<html><body><table><tr>${phrase.split(' ').map((word) => `<td>${word}</td>`).join('')}</tr></table></body></html>`;
+
+    // Act
+    const result = redactInboundMail({ subject: 'x', visibleText: 'attached', attachments: [attachment(html, { filename: 'paper-wallet.html', contentType: 'text/html' })] });
+
+    // Assess
+    expect(result.found).toEqual(['recovery-phrase']);
+    expect(read(result.attachments[0]!)).toBe(PHRASE_MARKER);
+  });
+
   it('reads a small file of no text type that decodes as text, but not a picture', () => {
     // Act
     const result = redactInboundMail({
