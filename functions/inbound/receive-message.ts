@@ -225,10 +225,13 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
       { ...deps, roster: deps.roster },
     );
     log('staff mail', { sesMessageId: delivery.sesMessageId, ...result });
-    // An answer stopped for holding a secret leaves the normal prefix like a customer's message holding one.
-    if (result.outcome === 'staff-reply-rejected' && result.reason === 'contains-secret') await deps.rawMail.moveToSensitive(rawKey, sensitiveKey);
-    if (result.outcome !== 'discarded') return result;
-    await store.recordReceipt({ sesMessageId: delivery.sesMessageId, outcome: 'discarded', reason: result.reason, classification, from: sender, subject: redactSecrets(mail.subject).text.slice(0, MAX_STORED_SUBJECT_CHARS), rawS3Key: rawKey, receivedAt: delivery.receivedAt });
+    // Whatever became of it (an answer stopped for holding a secret, a customer's mail to an address they were
+    // shown), mail holding a secret leaves the normal prefix last of all, like a customer's message holding one.
+    const holdsSecret = redactInboundMail(redactionInput(mail)).found.length > 0;
+    if (result.outcome === 'discarded') {
+      await store.recordReceipt({ sesMessageId: delivery.sesMessageId, outcome: 'discarded', reason: result.reason, classification, from: sender, subject: redactSecrets(mail.subject).text.slice(0, MAX_STORED_SUBJECT_CHARS), rawS3Key: holdsSecret ? sensitiveKey : rawKey, receivedAt: delivery.receivedAt });
+    }
+    if (holdsSecret) await deps.rawMail.moveToSensitive(rawKey, sensitiveKey);
     return result;
   }
 

@@ -229,7 +229,7 @@ describe('secrets in mail as clients write it', () => {
     await expectKeptOnlyUnderSensitivePrefix(`2FA code ${code}`, sesMessageId);
   });
 
-  it('mail to a staff reply address whose signature does not verify: the receipt keeps the subject redacted', async () => {
+  it('mail to a staff reply address whose signature does not verify: the receipt keeps the subject redacted, the raw message moves', async () => {
     // Prepare: a ticket, and a staff reply address for it with a made-up signature
     const customer = `staffaddr-${tag()}@client.example`;
     await stack.deliver(composeMessage({ from: customer, subject: 'Deposit missing', text: 'My deposit is missing.' }), { source: customer });
@@ -238,12 +238,14 @@ describe('secrets in mail as clients write it', () => {
     const to = `support+${ref.toLowerCase()}.st-aaaaaaaa.${'a'.repeat(20)}@concierge.test`;
     const password = `Tr0ub4dor&${tag()}`;
 
+    const sesMessageId = newSesMessageId();
+
     // Act
-    const result = await stack.deliver(composeMessage({ from: customer, to, subject: `password: ${password}`, text: 'see subject' }), { source: customer, recipients: [to] });
+    const result = await stack.deliver(composeMessage({ from: customer, to, subject: `password: ${password}`, text: 'see subject' }), { sesMessageId, source: customer, recipients: [to] });
 
     // Assess
     expect(result.outcome).toBe('discarded');
-    expect(await storedItems()).not.toContain(password);
+    await expectKeptOnlyUnderSensitivePrefix(password, sesMessageId);
   });
 
   it('the same delivery run twice at once: one warning, the raw message moved, no dead letter', async () => {
@@ -345,5 +347,26 @@ describe('a member of staff writing to the support address', () => {
     // Assess
     expect(result.outcome).toBe('discarded');
     await expectKeptOnlyUnderSensitivePrefix(phrase, sesMessageId);
+  });
+});
+
+describe('mail to a real staff reply address that is not relayed', () => {
+  it('a customer writing to the address their agent forwarded them: rejected, the raw message under the sensitive prefix', async () => {
+    // Prepare: the reply address of the notification about the customer's ticket
+    const customer = `shown-${tag()}@client.example`;
+    await stack.deliver(composeMessage({ from: customer, subject: 'Card payment', text: 'My card payment failed.' }), { source: customer });
+    const [ticket] = await ticketsOf(customer);
+    const { ref } = await api<{ ref: string }>(`/tickets/${ticket!.id}`);
+    const notification = (await mailTo('ada@staff.example')).find((mail) => mail.subject?.includes(ref))!;
+    const replyAddress = notification.replyTo?.value[0]?.address ?? '';
+    const code = String(100000 + (randomBytes(3).readUIntBE(0, 3) % 900000));
+    const sesMessageId = newSesMessageId();
+
+    // Act
+    const result = await stack.deliver(composeMessage({ from: customer, to: replyAddress, subject: 'Re: card', text: `my 2FA code is ${code}` }), { sesMessageId, source: customer, recipients: [replyAddress] });
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'staff-reply-rejected', reason: 'wrong-sender' });
+    await expectKeptOnlyUnderSensitivePrefix(`2FA code is ${code}`, sesMessageId);
   });
 });
