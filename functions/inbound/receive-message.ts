@@ -4,9 +4,9 @@ import { detectLanguage } from '../mail/language';
 import { MailLimitError, MailParseError, parseInboundMail } from '../mail/parse';
 import { readSesAuthenticatedDomains, readSesStampedVerdicts } from '../mail/ses-verdicts';
 import { domainOf, mayAcknowledge, senderTrust, type SenderTrust } from '../mail/trust';
-import type { Classification, InboundMail, Verdicts } from '../mail/types';
+import type { Classification, InboundMail, RawMessageSource, Verdicts } from '../mail/types';
 import { extractVisibleText } from '../mail/visible-text';
-import { REDACTION_MARKERS, redactSecrets } from '../secrets/detect';
+import { MAX_SCANNED_CHARS, REDACTION_MARKERS, redactAllSecrets, redactSecrets, WINDOW_OVERLAP_CHARS } from '../secrets/detect';
 import { redactInboundMail, type MailToRedact, type RedactedAttachment } from '../secrets/redact-mail';
 import { warnOfSecret } from '../tickets/secret-warnings';
 import { markSecretExposed } from '../tickets/update-ticket';
@@ -178,6 +178,10 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
     if (isMissingObject(error) && (await deps.rawMail.exists(sensitiveKey))) {
       log('duplicate delivery ignored: the message was moved to the sensitive prefix', { sesMessageId: delivery.sesMessageId });
       return { outcome: 'duplicate', of: delivery.sesMessageId };
+    }
+    // A message the parser refused is still read as plain text for secrets (not one too large to open at all).
+    if ((error instanceof MailLimitError && error.limit !== 'message-size') || error instanceof MailParseError) {
+      exposedSecrets = await rawMessageHoldsSecret(await deps.rawMail.openRawMessage(rawKey, settings.mailLimits.maxMessageBytes));
     }
     if (error instanceof MailLimitError) {
       return quarantine(`limit ${error.limit}: ${error.message}`, { kind: 'unparseable', reason: `limit ${error.limit}` });
@@ -759,6 +763,28 @@ const MARKERS = new RegExp(Object.values(REDACTION_MARKERS).map((marker) => mark
 function withoutMarkers(text: string): string {
   return text.replace(MARKERS, ' ');
 }
+
+/**
+ * Whether the raw bytes of a message, read as text a window at a time (soft line breaks of quoted-printable
+ * joined), hold a secret; for a message the parser refused. Base64 parts are not decoded.
+ */
+async function rawMessageHoldsSecret(source: RawMessageSource): Promise<boolean> {
+  const decoder = new TextDecoder('utf-8');
+  let window = '';
+  try {
+    for await (const chunk of await source.open()) {
+      window += decoder.decode(chunk, { stream: true });
+      if (window.length < MAX_SCANNED_CHARS) continue;
+      if (redactAllSecrets(window.replace(SOFT_LINE_BREAK, '')).found.length > 0) return true;
+      window = window.slice(-WINDOW_OVERLAP_CHARS);
+    }
+    return redactAllSecrets((window + decoder.decode()).replace(SOFT_LINE_BREAK, '')).found.length > 0;
+  } finally {
+    source.close?.();
+  }
+}
+
+const SOFT_LINE_BREAK = /=\r?\n/g;
 
 /**
  * S3's answer for a key that may hold nothing: NoSuchKey (a bare 404 from some servers), or AccessDenied, which

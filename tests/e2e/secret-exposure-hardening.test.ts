@@ -370,3 +370,37 @@ describe('mail to a real staff reply address that is not relayed', () => {
     await expectKeptOnlyUnderSensitivePrefix(`2FA code is ${code}`, sesMessageId);
   });
 });
+
+describe('a message the parser refuses', () => {
+  it('over the MIME part limit, holding a password: quarantined under the sensitive prefix, not copied to quarantine/', async () => {
+    // Prepare: 300 parts, the first holding the password
+    const customer = `parts-${tag()}@client.example`;
+    const password = `Tr0ub4dor&${tag()}`;
+    const parts = Array.from({ length: 300 }, (_, index) => ['Content-Type: text/plain; charset=utf-8', '', index === 0 ? `my password: ${password}` : `part ${index}`]);
+    const sesMessageId = newSesMessageId();
+
+    // Act
+    const result = await stack.deliver(multipart(customer, 'help', parts), { sesMessageId, source: customer });
+    const again = await stack.deliver('', { sesMessageId, source: customer, storeRaw: false });
+
+    // Assess
+    expect(result).toEqual({ outcome: 'quarantined', reason: expect.stringMatching(/^limit mime-parts/) });
+    expect(again).toEqual({ outcome: 'duplicate', of: sesMessageId });
+    await expectKeptOnlyUnderSensitivePrefix(password, sesMessageId);
+  });
+
+  it('over the MIME part limit without a secret: copied to quarantine/ as before', async () => {
+    // Prepare
+    const customer = `plainparts-${tag()}@client.example`;
+    const parts = Array.from({ length: 300 }, (_, index) => ['Content-Type: text/plain; charset=utf-8', '', `part ${index}`]);
+    const sesMessageId = newSesMessageId();
+
+    // Act
+    await stack.deliver(multipart(customer, 'newsletter', parts), { sesMessageId, source: customer });
+
+    // Assess
+    const objects = await storedObjects();
+    expect([objects.has(`quarantine/${sesMessageId}`), objects.has(`sensitive/${sesMessageId}`)]).toEqual([true, false]);
+  });
+});
+
