@@ -8,7 +8,7 @@
 import { buildCustomerReply } from '../outbound/customer-reply';
 import { buildReplyBlockedNotice } from '../outbound/reply-blocked-notice';
 import { checkStaffReply, type BlockReason } from '../secrets/outbound-guard';
-import { redactSecrets } from '../secrets/detect';
+import { redactSecrets, type SecretKind } from '../secrets/detect';
 import { buildReplyRejectedNotice, REPLY_REJECTION_TEXT, type ReplyRejectionReason } from '../outbound/notification';
 import type { OutboundMail } from '../outbound/acknowledgement';
 import type { SendOnceOutcome } from '../outbound/send-once';
@@ -64,7 +64,7 @@ export interface StaffReplyRequest {
 
 /**
  * The answer was stopped before it was sent: the outbound guard found it asking for a secret, remote access or
- * funds, or naming an unlisted address; or it holds a secret itself (a recovery phrase, key, password or code).
+ * funds, or naming an unlisted address; or it holds a recovery phrase or private key itself.
  */
 export type GuardRejection = 'blocked-request' | 'unlisted-address' | 'contains-secret';
 
@@ -87,7 +87,7 @@ const REJECTION_TEXT: Record<StaffReplyRejection, string> = {
   'too-long': `The answer is longer than ${MAX_REPLY_TEXT_CHARS.toLocaleString('en')} characters; shorten it or attach the rest to the ticket.`,
   'blocked-request': 'The answer was not sent: it asks the customer for a secret, for remote access or to send funds to verify, which support never does.',
   'unlisted-address': 'The answer was not sent: it names a crypto address that is not one of the published deposit addresses.',
-  'contains-secret': 'The answer was not sent: it holds a recovery phrase, private key, password or code itself, which support never sends and never writes back. Write a transaction hash as "tx hash …".',
+  'contains-secret': 'The answer was not sent: it holds a recovery phrase or private key itself, which support never sends and never writes back. Write a transaction hash as "tx hash …".',
 };
 
 const isGuardRejection = (reason: StaffReplyRejection): reason is GuardRejection => reason === 'blocked-request' || reason === 'unlisted-address' || reason === 'contains-secret';
@@ -193,11 +193,15 @@ async function blockUnsafeReply(ticket: Ticket, staff: Staff, text: string, requ
 }
 
 /**
- * An answer that holds a secret itself, whatever it asks: it would be stored on the ticket and mailed, and support
- * has no reason to send one (a customer's own is never shown to staff; a phrase to import is a known fraud).
+ * An answer that holds a recovery phrase or private key itself, whatever it asks: it would be stored on the ticket
+ * and mailed, and support has no reason to send one (a customer's own is never shown to staff; a phrase to
+ * import is a known fraud). Passwords and codes are left to the guard's word rules: `reset your password here:
+ * https://…` reads as a password given, and is an ordinary answer.
  */
+const NEVER_SENT: readonly SecretKind[] = ['recovery-phrase', 'private-key'];
+
 function secretIn(text: string): { allowed: false; holdsSecret: true; reasons: BlockReason[]; detail: string } | undefined {
-  const { found } = redactSecrets(text);
+  const found = redactSecrets(text).found.filter((kind) => NEVER_SENT.includes(kind));
   if (found.length === 0) return undefined;
   return { allowed: false, holdsSecret: true, reasons: found, detail: `it holds a ${found.map((kind) => kind.replace(/-/g, ' ')).join(', ')} itself` };
 }

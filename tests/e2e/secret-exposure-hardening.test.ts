@@ -286,6 +286,19 @@ describe('a staff answer that holds a secret itself', () => {
     expect(events).toContainEqual(expect.objectContaining({ type: 'reply-blocked', detail: { reason: 'contains-secret', kinds: 'recovery-phrase', via: 'api' } }));
   });
 
+  it('by API: pointing to the password reset page is an ordinary answer and is sent', async () => {
+    // Prepare
+    const customer = `reset-${tag()}@client.example`;
+    const ticket = await assignedTicket(customer);
+
+    // Act
+    const sent = await stack.api<{ status?: string }>(`/tickets/${ticket.ref}/replies`, { method: 'POST', body: { staffId: ticket.assignee, text: 'You can reset your password here: https://exchange.example/reset' } });
+
+    // Assess
+    expect(sent.status).toBe(201);
+    expect((await mailTo(customer)).some((mail) => mail.text?.includes('reset your password here'))).toBe(true);
+  });
+
   it('by email: not relayed, its author told, and the raw mail kept only under the sensitive prefix', async () => {
     // Prepare: the notification the agent answers
     const customer = `emailed-${tag()}@client.example`;
