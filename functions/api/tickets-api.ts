@@ -223,6 +223,7 @@ const REFUSAL_STATUS: Record<StaffReplyRejection, { status: number; field?: stri
   // The request was understood and cannot be sent as written: the outbound guard stopped it.
   'blocked-request': { status: 422 },
   'unlisted-address': { status: 422 },
+  'contains-secret': { status: 422 },
 };
 
 /**

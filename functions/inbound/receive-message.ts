@@ -4,10 +4,10 @@ import { detectLanguage } from '../mail/language';
 import { MailLimitError, MailParseError, parseInboundMail } from '../mail/parse';
 import { readSesAuthenticatedDomains, readSesStampedVerdicts } from '../mail/ses-verdicts';
 import { domainOf, mayAcknowledge, senderTrust, type SenderTrust } from '../mail/trust';
-import type { Classification, InboundMail, Verdicts } from '../mail/types';
+import type { Classification, InboundMail, RawMessageSource, Verdicts } from '../mail/types';
 import { extractVisibleText } from '../mail/visible-text';
-import { REDACTION_MARKERS, redactSecrets } from '../secrets/detect';
-import { redactInboundMail, type RedactedAttachment } from '../secrets/redact-mail';
+import { MAX_SCANNED_CHARS, REDACTION_MARKERS, redactAllSecrets, redactSecrets, WINDOW_OVERLAP_CHARS } from '../secrets/detect';
+import { redactInboundMail, type MailToRedact, type RedactedAttachment } from '../secrets/redact-mail';
 import { warnOfSecret } from '../tickets/secret-warnings';
 import { markSecretExposed } from '../tickets/update-ticket';
 import { buildAcknowledgement, type AcknowledgementInput, type OutboundMail } from '../outbound/acknowledgement';
@@ -179,6 +179,10 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
       log('duplicate delivery ignored: the message was moved to the sensitive prefix', { sesMessageId: delivery.sesMessageId });
       return { outcome: 'duplicate', of: delivery.sesMessageId };
     }
+    // A message the parser refused is still read as plain text for secrets (not one too large to open at all).
+    if ((error instanceof MailLimitError && error.limit !== 'message-size') || error instanceof MailParseError) {
+      exposedSecrets = await rawMessageHoldsSecret(await deps.rawMail.openRawMessage(rawKey, settings.mailLimits.maxMessageBytes));
+    }
     if (error instanceof MailLimitError) {
       return quarantine(`limit ${error.limit}: ${error.message}`, { kind: 'unparseable', reason: `limit ${error.limit}` });
     }
@@ -200,6 +204,8 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
     verdicts,
   });
   if (classification.kind === 'spam' || classification.kind === 'virus') {
+    // A customer's mail taken for spam is kept too: when it holds a secret, only under the sensitive prefix.
+    exposedSecrets = redactInboundMail(redactionInput(mail)).found.length > 0;
     return quarantine(`${classification.kind}: ${classification.reason}`, classification, mail);
   }
 
@@ -223,19 +229,19 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
       { ...deps, roster: deps.roster },
     );
     log('staff mail', { sesMessageId: delivery.sesMessageId, ...result });
-    if (result.outcome !== 'discarded') return result;
-    await store.recordReceipt({ sesMessageId: delivery.sesMessageId, outcome: 'discarded', reason: result.reason, classification, from: sender, subject: mail.subject.slice(0, MAX_STORED_SUBJECT_CHARS), rawS3Key: rawKey, receivedAt: delivery.receivedAt });
+    // Whatever became of it (an answer stopped for holding a secret, a customer's mail to an address they were
+    // shown), mail holding a secret leaves the normal prefix last of all, like a customer's message holding one.
+    const holdsSecret = redactInboundMail(redactionInput(mail)).found.length > 0;
+    if (result.outcome === 'discarded') {
+      await store.recordReceipt({ sesMessageId: delivery.sesMessageId, outcome: 'discarded', reason: result.reason, classification, from: sender, subject: redactSecrets(mail.subject).text.slice(0, MAX_STORED_SUBJECT_CHARS), rawS3Key: holdsSecret ? sensitiveKey : rawKey, receivedAt: delivery.receivedAt });
+    }
+    if (holdsSecret) await deps.rawMail.moveToSensitive(rawKey, sensitiveKey);
     return result;
   }
 
   // Secrets leave the message before any of it is stored, shown or sent: the subject, the visible text and
   // text attachments keep markers in their place, and the language is told from what is left.
-  const redaction = redactInboundMail({
-    subject: mail.subject,
-    visibleText: extractVisibleText({ ...(mail.text ? { text: mail.text } : {}), ...(mail.html ? { html: mail.html } : {}) }),
-    ...(mail.text ? { fullText: mail.text } : {}),
-    attachments: mail.attachments,
-  });
+  const redaction = redactInboundMail(redactionInput(mail));
   mail = { ...mail, subject: redaction.subject, attachments: redaction.attachments };
   const visible = redaction.visibleText;
   const secretKinds = redaction.found;
@@ -407,7 +413,7 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
   const staffSender = staff.find((member) => member.email === sender);
   if (staffSender) {
     const reason = 'mail from a staff address opens no customer ticket';
-    await store.recordReceipt({ sesMessageId: delivery.sesMessageId, outcome: 'discarded', reason, classification, from: sender, subject: mail.subject.slice(0, MAX_STORED_SUBJECT_CHARS), rawS3Key: rawKey, receivedAt: delivery.receivedAt });
+    await store.recordReceipt({ sesMessageId: delivery.sesMessageId, outcome: 'discarded', reason, classification, from: sender, subject: mail.subject.slice(0, MAX_STORED_SUBJECT_CHARS), rawS3Key: storedRawKey, receivedAt: delivery.receivedAt });
     log('message discarded', { sesMessageId: delivery.sesMessageId, reason });
     // A proven member of staff answering a ticket's mail at the support address (a client that ignored the
     // notification's Reply-To) is told where answers go, so the answer is not lost without a word.
@@ -418,6 +424,8 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
         deps,
       );
     }
+    // A member of staff forwarding a customer's mail that holds a secret: its raw message moves all the same.
+    await moveRawIfSecret();
     return { outcome: 'discarded', reason };
   }
   const routed = await routeTicket({ ...(customer ? { customer } : {}), trust, staff }, deps.roster);
@@ -602,6 +610,18 @@ export async function receiveMessage(delivery: InboundDelivery, deps: InboundDep
   }
 }
 
+/** Everything of `mail` that is stored, shown or sent, or that holds what the raw message holds, for redaction. */
+function redactionInput(mail: InboundMail): MailToRedact {
+  return {
+    subject: mail.subject,
+    visibleText: extractVisibleText({ ...(mail.text ? { text: mail.text } : {}), ...(mail.html ? { html: mail.html } : {}) }),
+    ...(mail.text ? { fullText: mail.text } : {}),
+    ...(mail.html ? { html: mail.html } : {}),
+    names: [mail.from, ...mail.to, ...mail.cc].flatMap((address) => (address?.name ? [address.name] : [])),
+    attachments: mail.attachments,
+  };
+}
+
 /** Whether the ticket's acknowledgement was ever claimed, so a redelivery may have one to finish. */
 function plansAcknowledgement(ticket: Ticket): boolean {
   return ticket.ack.state !== 'not-needed' && ticket.ack.state !== 'rate-limited';
@@ -743,6 +763,28 @@ const MARKERS = new RegExp(Object.values(REDACTION_MARKERS).map((marker) => mark
 function withoutMarkers(text: string): string {
   return text.replace(MARKERS, ' ');
 }
+
+/**
+ * Whether the raw bytes of a message, read as text a window at a time (soft line breaks of quoted-printable
+ * joined), hold a secret; for a message the parser refused. Base64 parts are not decoded.
+ */
+async function rawMessageHoldsSecret(source: RawMessageSource): Promise<boolean> {
+  const decoder = new TextDecoder('utf-8');
+  let window = '';
+  try {
+    for await (const chunk of await source.open()) {
+      window += decoder.decode(chunk, { stream: true });
+      if (window.length < MAX_SCANNED_CHARS) continue;
+      if (redactAllSecrets(window.replace(SOFT_LINE_BREAK, '')).found.length > 0) return true;
+      window = window.slice(-WINDOW_OVERLAP_CHARS);
+    }
+    return redactAllSecrets((window + decoder.decode()).replace(SOFT_LINE_BREAK, '')).found.length > 0;
+  } finally {
+    source.close?.();
+  }
+}
+
+const SOFT_LINE_BREAK = /=\r?\n/g;
 
 /**
  * S3's answer for a key that may hold nothing: NoSuchKey (a bare 404 from some servers), or AccessDenied, which

@@ -623,6 +623,9 @@ function htmlToText(html: string): string {
       // Outlook writes one <p class=MsoNormal> per line; paragraph spacing would double every line break.
       { selector: 'p.MsoNormal', format: 'block', options: { leadingLineBreaks: 1, trailingLineBreaks: 1 } },
       ...['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({ selector, options: { uppercase: false } })),
+      // Cells keep a space between them and rows a line break: by default they run together, and twelve words
+      // pasted into a table would read as one word, hiding a recovery phrase from redaction.
+      { selector: 'table', format: 'dataTable', options: { uppercaseHeaderCells: false, maxColumnWidth: MAX_HTML_CHARS, colSpacing: 1, rowSpacing: 0 } },
       // Gmail's quote wrapper holds the attribution and the quoted blockquotes, and, in an inline reply, the
       // answers typed between them: it renders as a plain block so that only the blockquotes become `>`.
       { selector: 'div.gmail_quote', format: 'block' },

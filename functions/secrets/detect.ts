@@ -95,7 +95,18 @@ export function redactAllSecrets(text: string): { text: string; found: SecretKin
   return { text: applySpans(text, spans), found: kindsOf(spans) };
 }
 
+/** Full-width Latin letters and digits, as a Chinese input method in full-width mode types them. */
+const FULL_WIDTH_ALPHANUMERIC = /[\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A]/;
+const FULL_WIDTH_ASCII = /[\uFF01-\uFF5E]/g;
+
 function secretSpans(scanned: string): Span[] {
+  const spans = spansIn(scanned);
+  // `验证码：１２３４５６` is read as `验证码:123456` too; one code unit for one, so the spans fit the original.
+  if (FULL_WIDTH_ALPHANUMERIC.test(scanned)) spans.push(...spansIn(scanned.replace(FULL_WIDTH_ASCII, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))));
+  return spans;
+}
+
+function spansIn(scanned: string): Span[] {
   return [
     ...recoveryPhrases(scanned),
     ...hexPrivateKeys(scanned),

@@ -8,6 +8,7 @@
 import { buildCustomerReply } from '../outbound/customer-reply';
 import { buildReplyBlockedNotice } from '../outbound/reply-blocked-notice';
 import { checkStaffReply, type BlockReason } from '../secrets/outbound-guard';
+import { redactSecrets, type SecretKind } from '../secrets/detect';
 import { buildReplyRejectedNotice, REPLY_REJECTION_TEXT, type ReplyRejectionReason } from '../outbound/notification';
 import type { OutboundMail } from '../outbound/acknowledgement';
 import type { SendOnceOutcome } from '../outbound/send-once';
@@ -61,8 +62,11 @@ export interface StaffReplyRequest {
   via: 'email' | 'api';
 }
 
-/** The outbound guard stopped the answer: it asks for a secret, remote access or funds, or names an unlisted address. */
-export type GuardRejection = 'blocked-request' | 'unlisted-address';
+/**
+ * The answer was stopped before it was sent: the outbound guard found it asking for a secret, remote access or
+ * funds, or naming an unlisted address; or it holds a recovery phrase or private key itself.
+ */
+export type GuardRejection = 'blocked-request' | 'unlisted-address' | 'contains-secret';
 
 export type StaffReplyRejection = ReplyRejectionReason | 'unknown-ticket' | 'unknown-staff' | 'too-long' | GuardRejection;
 
@@ -83,9 +87,10 @@ const REJECTION_TEXT: Record<StaffReplyRejection, string> = {
   'too-long': `The answer is longer than ${MAX_REPLY_TEXT_CHARS.toLocaleString('en')} characters; shorten it or attach the rest to the ticket.`,
   'blocked-request': 'The answer was not sent: it asks the customer for a secret, for remote access or to send funds to verify, which support never does.',
   'unlisted-address': 'The answer was not sent: it names a crypto address that is not one of the published deposit addresses.',
+  'contains-secret': 'The answer was not sent: it holds a recovery phrase or private key itself, which support never sends and never writes back. Write a transaction hash as "tx hash …".',
 };
 
-const isGuardRejection = (reason: StaffReplyRejection): reason is GuardRejection => reason === 'blocked-request' || reason === 'unlisted-address';
+const isGuardRejection = (reason: StaffReplyRejection): reason is GuardRejection => reason === 'blocked-request' || reason === 'unlisted-address' || reason === 'contains-secret';
 
 export const rejectionText = (reason: StaffReplyRejection) => REJECTION_TEXT[reason];
 
@@ -176,15 +181,29 @@ export async function relayStaffReply(firstRequest: StaffReplyRequest, deps: Sta
  * event and records nothing more.
  */
 async function blockUnsafeReply(ticket: Ticket, staff: Staff, text: string, request: StaffReplyRequest, deps: StaffReplyDependencies): Promise<StaffReplyOutcome | undefined> {
-  const verdict = checkStaffReply(text, { depositAddresses: deps.settings.depositAddresses ?? new Set() });
+  const verdict = secretIn(text) ?? checkStaffReply(text, { depositAddresses: deps.settings.depositAddresses ?? new Set() });
   if (verdict.allowed) return undefined;
-  const reason: GuardRejection = verdict.reasons.every((kind) => kind === 'unlisted-address') ? 'unlisted-address' : 'blocked-request';
+  const reason: GuardRejection = 'holdsSecret' in verdict ? 'contains-secret' : verdict.reasons.every((kind) => kind === 'unlisted-address') ? 'unlisted-address' : 'blocked-request';
   const key = `reply-blocked:${request.cause}`;
   if (!(await deps.store.listEvents(ticket.id)).some((event) => event.key === key)) {
     await deps.store.recordEvent({ ticketId: ticket.id, at: request.at, key, type: 'reply-blocked', actor: staff.id, detail: { reason, kinds: verdict.reasons.join(','), via: request.via } });
   }
   deps.log?.('staff answer blocked', { ticketId: ticket.id, staffId: staff.id, via: request.via, kinds: verdict.reasons });
   return { status: 'rejected', reason, explanation: REJECTION_TEXT[reason], blocked: { kinds: verdict.reasons, detail: verdict.detail } };
+}
+
+/**
+ * An answer that holds a recovery phrase or private key itself, whatever it asks: it would be stored on the ticket
+ * and mailed, and support has no reason to send one (a customer's own is never shown to staff; a phrase to
+ * import is a known fraud). Passwords and codes are left to the guard's word rules: `reset your password here:
+ * https://…` reads as a password given, and is an ordinary answer.
+ */
+const NEVER_SENT: readonly SecretKind[] = ['recovery-phrase', 'private-key'];
+
+function secretIn(text: string): { allowed: false; holdsSecret: true; reasons: BlockReason[]; detail: string } | undefined {
+  const found = redactSecrets(text).found.filter((kind) => NEVER_SENT.includes(kind));
+  if (found.length === 0) return undefined;
+  return { allowed: false, holdsSecret: true, reasons: found, detail: `it holds a ${found.map((kind) => kind.replace(/-/g, ' ')).join(', ')} itself` };
 }
 
 /** The ticket waits on the customer, with its first response recorded and the answer as an event. */

@@ -85,6 +85,98 @@ describe('redactInboundMail', () => {
   });
 });
 
+describe('redactInboundMail: what else of a message holds a secret', () => {
+  const read = (stored: ParsedAttachment) => Buffer.concat(stored.content).toString('utf8');
+
+  it('reads a UTF-16 text file, with or without a byte-order mark, and stores it redacted as UTF-8', () => {
+    // Prepare
+    const withMark = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`words: ${phrase}`, 'utf16le')]);
+    const withoutMark = Buffer.from(`words: ${phrase}`, 'utf16le');
+
+    // Act
+    const result = redactInboundMail({ subject: 'x', visibleText: 'attached', attachments: [attachment(withMark), attachment(withoutMark)] });
+
+    // Assess
+    expect(result.attachments.map(read)).toEqual([`words: ${PHRASE_MARKER}`, `words: ${PHRASE_MARKER}`]);
+  });
+
+  it('reads a forwarded message: in place when its text is plain, as its markers alone when encoded', () => {
+    // Prepare
+    const plain = attachment(`Subject: backup\r\n\r\n${phrase}\r\n`, { filename: 'note.eml', contentType: 'message/rfc822' });
+    const encoded = attachment(`Subject: backup\r\nContent-Transfer-Encoding: base64\r\n\r\n${Buffer.from(phrase).toString('base64').replace(/.{76}/g, '$&\r\n')}\r\n`, { filename: 'note.eml', contentType: 'message/rfc822' });
+
+    // Act
+    const result = redactInboundMail({ subject: 'Fwd', visibleText: 'see attached', attachments: [plain, encoded] });
+
+    // Assess
+    expect(result.attachments.map(read)).toEqual([`Subject: backup\r\n\r\n${PHRASE_MARKER}\r\n`, PHRASE_MARKER]);
+    expect(result.attachments.map((stored) => stored.redacted)).toEqual([['recovery-phrase'], ['recovery-phrase']]);
+  });
+
+  it('reads a forwarded message with a large encoded attachment in one pass, finding the phrase beside it', () => {
+    // Prepare: 6 MB of base64 (a PDF, say) after a base64 text part holding the phrase
+    const pdf = Buffer.alloc(4_500_000, 0x9c).toString('base64').replace(/.{76}/g, '$&\r\n');
+    const text = Buffer.from(`my words: ${phrase}`).toString('base64');
+    const forward = attachment(`Subject: backup\r\n\r\n--b\r\nContent-Transfer-Encoding: base64\r\n\r\n${text}\r\n--b\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n${pdf}\r\n--b--\r\n`, { filename: 'fwd.eml', contentType: 'message/rfc822' });
+
+    // Act
+    const result = redactInboundMail({ subject: 'Fwd', visibleText: 'see attached', attachments: [forward] });
+
+    // Assess
+    expect(result.found).toEqual(['recovery-phrase']);
+    expect(read(result.attachments[0]!)).toBe(PHRASE_MARKER);
+  });
+
+  it.each<[string, string]>([
+    ['half a million "<" with no ">"', '<'.repeat(500_000)],
+    ['seventy thousand unclosed <style>', '<style>'.repeat(70_000)],
+    ['fifty thousand unclosed <script', '<script a'.repeat(50_000)],
+  ])('reads hostile HTML in one pass: %s', (_name, html) => {
+    // Act
+    const result = redactInboundMail({ subject: 'x', visibleText: 'x', html: `${html}${phrase}`, attachments: [] });
+
+    // Assess: the phrase after the hostile run is found unless a style or script swallows it
+    expect(result.found).toEqual(html.startsWith('<s') ? [] : ['recovery-phrase']);
+  });
+
+  it('reads an HTML file as words: a phrase in its table is found, and the file kept as its markers alone', () => {
+    // Prepare
+    const html = `<html><body><table><tr>${phrase.split(' ').map((word) => `<td>${word}</td>`).join('')}</tr></table></body></html>`;
+
+    // Act
+    const result = redactInboundMail({ subject: 'x', visibleText: 'attached', attachments: [attachment(html, { filename: 'paper-wallet.html', contentType: 'text/html' })] });
+
+    // Assess
+    expect(result.found).toEqual(['recovery-phrase']);
+    expect(read(result.attachments[0]!)).toBe(PHRASE_MARKER);
+  });
+
+  it('reads a small file of no text type that decodes as text, but not a picture', () => {
+    // Act
+    const result = redactInboundMail({
+      subject: 'x',
+      visibleText: 'attached',
+      attachments: [attachment(phrase, { filename: 'wallet-backup', contentType: 'application/octet-stream' }), attachment(phrase, { filename: 'a.png', contentType: 'image/png' })],
+    });
+
+    // Assess
+    expect(result.attachments.map(read)).toEqual([PHRASE_MARKER, phrase]);
+  });
+
+  it('redacts an attachment name, and counts a secret in the HTML or in a display name', () => {
+    // Act
+    const named = redactInboundMail({ subject: 'x', visibleText: 'attached', attachments: [attachment(Buffer.from([0x89, 0x50]), { filename: 'password: Hunter2-Winter!.png', contentType: 'image/png' })] });
+    const html = redactInboundMail({ subject: 'Re: x', visibleText: 'Any news?', html: `<p>Any news?</p><blockquote><table><tr><td>${phrase.split(' ').join('</td><td>')}</td></tr></table></blockquote>`, attachments: [] });
+    const names = redactInboundMail({ subject: 'x', visibleText: 'hello', names: ['password: Hunter2-Winter!'], attachments: [] });
+
+    // Assess
+    expect(named.attachments[0]).toMatchObject({ filename: 'password: [redacted: password]', redacted: ['password'] });
+    expect([named.found, named.where]).toEqual([['password'], ['attachment name']]);
+    expect([html.found, html.where]).toEqual([['recovery-phrase'], ['HTML']]);
+    expect([names.found, names.where]).toEqual([['password'], ['names']]);
+  });
+});
+
 describe('redactAllSecrets', () => {
   it('finds a phrase that straddles the boundary between two scan windows', () => {
     // Prepare: the phrase starts 100 characters before the first window ends

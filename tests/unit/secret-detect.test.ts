@@ -295,6 +295,22 @@ describe('passwords and one-time codes', () => {
   });
 });
 
+describe('full-width letters and digits (a Chinese input method in full-width mode)', () => {
+  it.each([
+    ['验证码：１２３４５６', '验证码：[redacted: one-time code]'],
+    ['my 2FA code is ６５４３２１', 'my 2FA code is [redacted: one-time code]'],
+    ['密码：Ａｂｃ１２３４５', '密码：[redacted: password]'],
+    [`私钥：${'ａｂ'.repeat(32)}`, '私钥：[redacted: private key]'],
+    [`助记词：${entropyToMnemonic(new Uint8Array(16).fill(7), englishWords).replace(/[a-z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0))}`, '助记词：[redacted: recovery phrase]'],
+  ])('reads %s as ASCII and keeps the rest as written', (text, expected) => {
+    expect(redactSecrets(text).text).toBe(expected);
+  });
+
+  it('leaves full-width digits without a label alone, full-width punctuation and all', () => {
+    expect(redactSecrets('订单号：１２３４５６，请查收（谢谢）').found).toEqual([]);
+  });
+});
+
 describe('several secrets and limits', () => {
   it('redacts every secret of a message and lists each kind once, in a fixed order', () => {
     // Act

@@ -395,6 +395,11 @@ describe('markers of English and other clients', () => {
 describe('HTML-only bodies', () => {
   const cases: Array<[string, string, string]> = [
     [
+      'a table keeps its cells apart: a space between cells, a line between rows',
+      '<p>My words:</p><table><tr><td>alpha</td><td>beta</td></tr><tr><th>gamma</th><td>delta <b>x</b></td></tr></table>',
+      'My words:\n\nalpha beta\ngamma delta x',
+    ],
+    [
       'new Outlook: #appendonsend and #divRplyFwdMsg, the original after them unquoted',
       '<div>Fixed now, thanks.</div><div id="appendonsend"></div><hr style="display:inline-block">' +
         '<div id="divRplyFwdMsg"><b>From:</b> Support<br><b>Sent:</b> Monday</div><div>Old text</div>',
