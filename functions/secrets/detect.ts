@@ -653,6 +653,8 @@ function passwords(text: string): Span[] {
     // `密码 abc123`: Chinese writers often leave out the colon; a digit keeps `密码 ok` out.
     if (!connected && !(chineseLabel && /\d/.test(value))) continue;
     if (value === '' || NOT_A_PASSWORD.has(value.toLowerCase()) || /^\*+$/.test(value) || value.startsWith('[redacted')) continue;
+    // `reset my password here: https://…`: a link is where the password is changed, never the password itself.
+    if (/^(?:https?:\/\/|www\.)/i.test(value)) continue;
     spans.push({ start: valueStart, end: valueEnd, kind: 'password' });
   }
   return spans;

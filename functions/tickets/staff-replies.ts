@@ -195,8 +195,8 @@ async function blockUnsafeReply(ticket: Ticket, staff: Staff, text: string, requ
 /**
  * An answer that holds a recovery phrase or private key itself, whatever it asks: it would be stored on the ticket
  * and mailed, and support has no reason to send one (a customer's own is never shown to staff; a phrase to
- * import is a known fraud). Passwords and codes are left to the guard's word rules: `reset your password here:
- * https://…` reads as a password given, and is an ordinary answer.
+ * import is a known fraud). Passwords and codes are left to the guard's word rules: the detector is tuned to
+ * what customers write, and an answer's `password: at least 12 characters` is an ordinary one.
  */
 const NEVER_SENT: readonly SecretKind[] = ['recovery-phrase', 'private-key'];
 

@@ -272,6 +272,9 @@ describe('passwords and one-time codes', () => {
       '密码是多少？',
       '我忘记密码了，密码是什么？',
       'Please change your password regularly.',
+      'I tried to reset my password here: https://exchange.example/reset and it failed.',
+      '重置密码：https://exchange.example/reset',
+      'password reset link: www.exchange.example/reset',
     ]) {
       expect(redactSecrets(text), text).toMatchObject({ text, found: [] });
     }
