@@ -74,13 +74,15 @@ function banner(stack: LocalStack, dataDir: string, sla: { intervalSeconds: numb
   return `
 Concierge is running on 127.0.0.1
   SMTP receiver (plays SES receiving)  smtp://127.0.0.1:${stack.smtpPort}   accepts mail for ${stack.supportAddress}
-  API                                  ${stack.apiUrl}   (/health, /tickets, /staff, /customers, /reports/sla; see README "API and CLI")
+  API                                  ${stack.apiUrl}   (/health, /tickets, /staff, /customers, /reports/sla, /suppressions; see README "API and CLI")
   Outbound mailbox (SES stand-in)      ${stack.mailboxUrl}/   files in ${stack.outboxDir}
   S3 server                            ${stack.s3Endpoint}   bucket ${stack.rawMailBucket}
   DynamoDB Local                       ${stack.dynamoEndpoint}   table ${stack.tableName}
   Data directory                       ${dataDir}
   SLA scan                             every ${sla.intervalSeconds} s, policy ${sla.policyFile ?? 'built-in defaults (set SLA_POLICY_FILE)'}
   Outbound guard                       ${deposit ? `${deposit.count} deposit addresses from ${deposit.file}` : 'no deposit address may be named (set DEPOSIT_ADDRESSES_FILE)'}
+  Mailbox simulator                    mail to bounce@ or complaint@simulator.amazonses.com comes back as SES feedback
+  Messages that held a secret          ${join(dataDir, 's3', stack.rawMailBucket, 'sensitive')}/
 ${cliSetup}
 Read the demo ticket, then reply to it as its customer:
   npx concierge tickets list
