@@ -264,17 +264,25 @@ export async function rejectStaffReply(
     support: { name: settings.supportDisplayName, address: settings.supportAddress },
     messageId: ownMessageIdFor('notice', ticket.id, settings.supportAddress, settings.replyTokenSecret, discriminator),
   });
-  const message = outboundMessage(mail, {
-    ticketId: ticket.id,
-    key: `~notice:${discriminator}`,
-    purpose: 'reply-rejected-notice',
-    staffId: input.notify.staff.id,
-    text: mail.text,
+  return sendStaffNotice({ ticket, staff: input.notify.staff, mail, purpose: 'reply-rejected-notice', discriminator, at: input.at }, deps);
+}
+
+/** A notice to a member of staff about their answer: its own outbound message, keyed by `discriminator`, sent once. */
+function sendStaffNotice(
+  notice: { ticket: Ticket; staff: Staff; mail: OutboundMail; purpose: 'reply-rejected-notice' | 'reply-blocked-notice'; discriminator: string; at: string },
+  deps: StaffReplyDependencies,
+): Promise<SendOnceOutcome> {
+  const message = outboundMessage(notice.mail, {
+    ticketId: notice.ticket.id,
+    key: `~notice:${notice.discriminator}`,
+    purpose: notice.purpose,
+    staffId: notice.staff.id,
+    text: notice.mail.text,
     classification: { kind: 'auto-reply', reason: 'notice sent by Concierge' },
     language: 'en',
-    receivedAt: input.at,
+    receivedAt: notice.at,
   });
-  return sendOutboundMessage(message, mail, deps);
+  return sendOutboundMessage(message, notice.mail, deps);
 }
 
 /**
@@ -298,15 +306,5 @@ async function notifyBlocked(
     support: { name: settings.supportDisplayName, address: settings.supportAddress },
     messageId: ownMessageIdFor('notice', ticket.id, settings.supportAddress, settings.replyTokenSecret, discriminator),
   });
-  const message = outboundMessage(mail, {
-    ticketId: ticket.id,
-    key: `~notice:${discriminator}`,
-    purpose: 'reply-blocked-notice',
-    staffId: input.notify.staff.id,
-    text: mail.text,
-    classification: { kind: 'auto-reply', reason: 'notice sent by Concierge' },
-    language: 'en',
-    receivedAt: placedAt,
-  });
-  return sendOutboundMessage(message, mail, deps);
+  return sendStaffNotice({ ticket, staff: input.notify.staff, mail, purpose: 'reply-blocked-notice', discriminator, at: placedAt }, deps);
 }

@@ -6,21 +6,21 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { generateMnemonic } from '@scure/bip39';
 import { wordlist as englishWords } from '@scure/bip39/wordlists/english.js';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_ACCESS_KEY } from '../../scripts/local/stack';
 import { apiOk, composeMessage, newSesMessageId, startTestStack, type TestStack } from '../helpers/local-stack';
-import { documentClientFor } from '../helpers/stored-tickets';
+import { s3ClientFor, storedItemsJson, storedObjects as storedObjectsOf } from '../helpers/stored-everything';
 
 let stack: TestStack;
 let s3: S3Client;
 const api = <T>(path: string, method = 'GET', body?: unknown) => apiOk<T>(stack, path, method, body);
 const tag = () => randomBytes(3).toString('hex');
 const addressesOf = (field: ParsedMail['to']) => (field ? (Array.isArray(field) ? field : [field]).flatMap((f) => f.value.map((a) => a.address?.toLowerCase())) : []);
+const storedObjects = () => storedObjectsOf(stack, s3);
+const storedItems = () => storedItemsJson(stack);
 const mailTo = async (address: string) => (await stack.outbox()).map((entry) => entry.mail).filter((mail) => addressesOf(mail.to).includes(address.toLowerCase()));
 
 interface TicketView {
@@ -32,32 +32,6 @@ interface TicketView {
 async function ticketsOf(customer: string): Promise<TicketView[]> {
   const { tickets } = await api<{ tickets: Array<{ id: string }> }>(`/tickets?customer=${encodeURIComponent(customer)}`);
   return Promise.all(tickets.map((ticket) => api<TicketView>(`/tickets/${ticket.id}`)));
-}
-
-async function storedObjects(): Promise<Map<string, Buffer>> {
-  const objects = new Map<string, Buffer>();
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: stack.rawMailBucket, ...(token ? { ContinuationToken: token } : {}) }));
-    for (const { Key } of page.Contents ?? []) {
-      const body = await s3.send(new GetObjectCommand({ Bucket: stack.rawMailBucket, Key: Key! }));
-      objects.set(Key!, Buffer.from(await body.Body!.transformToByteArray()));
-    }
-    token = page.NextContinuationToken;
-  } while (token);
-  return objects;
-}
-
-async function storedItems(): Promise<string> {
-  const client = documentClientFor(stack);
-  const items: unknown[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: stack.tableName, ...(start ? { ExclusiveStartKey: start } : {}) }));
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return JSON.stringify(items);
 }
 
 /** The S3 keys whose object holds `secret` as written or in any of the given encodings. */
@@ -99,7 +73,7 @@ function multipart(from: string, subject: string, parts: string[][], extraHeader
 
 beforeAll(async () => {
   stack = await startTestStack();
-  s3 = new S3Client({ region: 'us-east-1', forcePathStyle: true, endpoint: stack.s3Endpoint, credentials: { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_ACCESS_KEY } });
+  s3 = s3ClientFor(stack);
   await api('/staff', 'POST', { name: 'Ada Agent', email: 'ada@staff.example', role: 'agent', status: 'active' });
 });
 

@@ -5,17 +5,15 @@
  * customer is warned at once in their language.
  */
 import { randomBytes } from 'node:crypto';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { generateMnemonic } from '@scure/bip39';
 import { wordlist as englishWords } from '@scure/bip39/wordlists/english.js';
 import { wordlist as simplifiedChineseWords } from '@scure/bip39/wordlists/simplified-chinese.js';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_ACCESS_KEY } from '../../scripts/local/stack';
 import { runCli } from '../helpers/cli';
 import { apiOk, composeMessage, newSesMessageId, startTestStack, type TestStack } from '../helpers/local-stack';
-import { documentClientFor } from '../helpers/stored-tickets';
+import { s3ClientFor, storedItemsJson, storedObjects as storedObjectsOf } from '../helpers/stored-everything';
 
 interface TicketView {
   id: string;
@@ -33,40 +31,14 @@ let s3: S3Client;
 const api = <T>(path: string, method = 'GET', body?: unknown) => apiOk<T>(stack, path, method, body);
 const tag = () => randomBytes(3).toString('hex');
 const addressesOf = (field: ParsedMail['to']) => (field ? (Array.isArray(field) ? field : [field]).flatMap((f) => f.value.map((a) => a.address?.toLowerCase())) : []);
+const storedObjects = async () => new Map([...(await storedObjectsOf(stack, s3))].map(([key, bytes]) => [key, bytes.toString('utf8')]));
+const storedItems = () => storedItemsJson(stack);
 const mailTo = async (address: string) => (await stack.outbox()).map((entry) => entry.mail).filter((mail) => addressesOf(mail.to).includes(address.toLowerCase()));
 
 async function ticketOf(customer: string): Promise<TicketView> {
   const { tickets } = await api<{ tickets: Array<{ id: string }> }>(`/tickets?customer=${encodeURIComponent(customer)}`);
   expect(tickets).toHaveLength(1);
   return api<TicketView>(`/tickets/${tickets[0]!.id}`);
-}
-
-/** Every object in the stack's bucket, by key, with its content. */
-async function storedObjects(): Promise<Map<string, string>> {
-  const objects = new Map<string, string>();
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: stack.rawMailBucket, ...(token ? { ContinuationToken: token } : {}) }));
-    for (const { Key } of page.Contents ?? []) {
-      const body = await s3.send(new GetObjectCommand({ Bucket: stack.rawMailBucket, Key: Key! }));
-      objects.set(Key!, await body.Body!.transformToString('utf8'));
-    }
-    token = page.NextContinuationToken;
-  } while (token);
-  return objects;
-}
-
-/** Every item of the stack's table as JSON. */
-async function storedItems(): Promise<string> {
-  const client = documentClientFor(stack);
-  const items: unknown[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: stack.tableName, ...(start ? { ExclusiveStartKey: start } : {}) }));
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return JSON.stringify(items);
 }
 
 /**
@@ -86,7 +58,7 @@ async function expectSecretOnlyUnderSensitivePrefix(secret: string, ticket: Tick
 
 beforeAll(async () => {
   stack = await startTestStack();
-  s3 = new S3Client({ region: 'us-east-1', forcePathStyle: true, endpoint: stack.s3Endpoint, credentials: { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_ACCESS_KEY } });
+  s3 = s3ClientFor(stack);
   await api('/staff', 'POST', { name: 'Ada Agent', email: 'ada@staff.example', role: 'agent', status: 'active' });
 });
 
