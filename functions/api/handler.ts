@@ -46,7 +46,8 @@ async function replies(): Promise<StaffReplyDependencies> {
   return replyDependencies;
 }
 
-type Action = (query: Record<string, string>, pathParameters: Record<string, string>, body: unknown, headers: Record<string, string>) => Promise<unknown>;
+/** `caller`: the IAM identity API Gateway verified (absent locally, where nothing is signed). */
+type Action = (query: Record<string, string>, pathParameters: Record<string, string>, body: unknown, headers: Record<string, string>, caller?: string) => Promise<unknown>;
 
 type RouteKey = ApiRoute extends infer R ? (R extends ApiRoute ? `${R['method']} ${R['resource']}` : never) : never;
 
@@ -67,7 +68,7 @@ const actions: Record<RouteKey, Action> = {
   'GET /reports/sla': (query) => slaReport(store, query, config),
   'GET /suppressions': (query) => listSuppressions(suppressions, query),
   'GET /suppressions/{email}': (_query, path) => showSuppression(suppressions, path.email),
-  'DELETE /suppressions/{email}': (_query, path, body) => liftSuppression(suppressions, path.email, body),
+  'DELETE /suppressions/{email}': (_query, path, body, _headers, caller) => liftSuppression(suppressions, path.email, body, caller),
 };
 
 /** The JSON body of a request that carries one; none for GET. */
@@ -123,7 +124,8 @@ async function api(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> 
     const { route, pathParameters } = resolve(event);
     const action = actions[`${route.method} ${route.resource}` as RouteKey];
     const headers = Object.fromEntries(Object.entries(event.headers ?? {}).flatMap(([name, value]) => (value === undefined ? [] : [[name.toLowerCase(), value]])));
-    const result = await action(queryOf(event, route), pathParameters, bodyOf(event), headers);
+    const caller = event.requestContext?.identity?.userArn ?? undefined;
+    const result = await action(queryOf(event, route), pathParameters, bodyOf(event), headers, caller);
     return result instanceof Answer ? json(result.statusCode, result.body) : json(200, result);
   } catch (error) {
     // Only errors marked safe reach the caller; anything else is logged and answered with a generic 500.

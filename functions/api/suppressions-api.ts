@@ -97,11 +97,21 @@ export async function showSuppression(store: SuppressionStore, email: unknown) {
   return view(suppression);
 }
 
+/**
+ * Who a lift is recorded as lifted by. The body's `by` is whatever the caller writes; on AWS the request is
+ * IAM-signed, and the identity API Gateway verified is recorded beside it, so the record cannot be made to name
+ * someone else alone.
+ */
+export function liftedBy(stated: string | undefined, verifiedCaller: string | undefined): string {
+  if (!verifiedCaller) return stated ?? API_ACTOR;
+  return stated && stated !== verifiedCaller ? `${stated} (signed by ${verifiedCaller})` : verifiedCaller;
+}
+
 /** `DELETE /suppressions/{email}` with `{ reason, by? }`: lifts it, keeping the lift on record; 404 when not suppressed. */
-export async function liftSuppression(store: SuppressionStore, email: unknown, body: unknown, now: () => Date = () => new Date()) {
+export async function liftSuppression(store: SuppressionStore, email: unknown, body: unknown, verifiedCaller?: string, now: () => Date = () => new Date()) {
   const address = addressOf(email);
   const { reason, by } = parseOrBadRequest(liftBodySchema, body);
-  const lifted = await store.lift(address, { reason, by: by ?? API_ACTOR, at: now().toISOString() });
+  const lifted = await store.lift(address, { reason, by: liftedBy(by, verifiedCaller), at: now().toISOString() });
   if (!lifted) throw new NotFoundError(`${address} is not suppressed`);
   return view(lifted);
 }
