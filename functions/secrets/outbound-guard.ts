@@ -14,8 +14,9 @@
  * 2. A clause names a secret (a cue: "seed phrase", 助记词, "private key", 私钥, "password", 密码, "2FA code",
  *    验证码, "the code you received", …), also by a description where the name is avoided ("the words you
  *    wrote down", "the screen that shows your words", "the 6 digits", "the code we send you", "the code
- *    currently displayed in your authenticator", "Google Authenticator 的 code") or misspelt past a filter
- *    ("seed pharse", 蜜码). A clause whose own cues are none borrows the previous clause's when
+ *    currently displayed in your authenticator", "Google Authenticator 的 code", "a screenshot of your
+ *    Google Authenticator app", "the SMS you receive from us", "the numbers you receive", 收到的数字), in pinyin
+ *    (zhujici, mima, yanzhengma) or misspelt past a filter ("seed pharse", 蜜码). A clause whose own cues are none borrows the previous clause's when
  *    a hand-over's object refers back to it ("send it", "once we have it", "reply with that number", 把它):
  *    "The last step is the recovery phrase. Once we have it, …"; "If it wasn't you, tell us" refers to nothing.
  * 3. It asks for it when it holds a directive aimed at the customer (a trigger) that is not negated and whose
@@ -24,14 +25,20 @@
  *    before a Chinese one (把私钥发给我们, 助记词是什么), or before it and taken up by "it" ("forward it"):
  *    - hand-over triggers always ask: send, share, provide, give, tell, reply with, forward, read out, read …
  *      back, let us know, what is your, what password, we need / we require, once we have, unless you, 提供,
- *      发给, 告诉, 回复, 是什么, 我们需要…; a trigger inside the secret's own name ("the code we send") is not one;
+ *      发给, 告诉, 回复, 是什么, 我们需要…, and in pinyin (fa gei, gao su, ti gong, with the object before them
+ *      as in Chinese); a trigger inside the secret's own name ("the code we send") is not one;
  *    - placement triggers (enter, type, input, paste, confirm, 输入, 填写…) ask for a recovery phrase or private
  *      key wherever they point, since nothing legitimate takes one; for a password or one-time code they ask
  *      only when they point at the reply ("here", "in your reply", 回复) or at a link or page outside the
  *      product. "Enter the code from your authenticator in the app" is how every login works and goes out;
  *      "write the code here in your reply" does not. Without either hint a placement trigger is taken as
  *      product instructions (the customer types into the app, not to us), and that is the guard's chosen
- *      risk: it favours letting ordinary instructions through over blocking on a guess.
+ *      risk: it favours letting ordinary instructions through over blocking on a guess. "Copy" is a placement
+ *      only into the reply or a page outside, for every secret: "copy your phrase to a safe place" is advice.
+ *    - a form: two or more short lines in a row that each end in a colon with nothing after ("Full name:",
+ *      "Seed words (in order):") ask for what each field names;
+ *    - an outside page that asks by itself ("It will ask for your login password") asks for the reply, once
+ *      the reply has sent the customer to a link in that clause or the one before (not a "new password").
  * 4. A trigger is negated when a negation governs it: a strong one anywhere before it in the clause (never,
  *    under no circumstances, no one, 绝不, 从不, 切勿), or a weak one close before it without a comma between
  *    (do not, don't, will not, cannot, 不要, 请勿, 不会, 无需 — at most six words / twenty characters). "Unless",
@@ -40,17 +47,23 @@
  *    before it ("anyone asking you to send your seed phrase is a scammer", 任何要求您提供助记词的人), or
  *    "claiming to be / pretending to be / 自称 / 冒充". English progressive and passive forms ("scammers are
  *    sending", "was sent") are descriptions, not directives, and so is a Chinese verb after 已, 被 or 可能
- *    (密码可能已泄露: the password may have leaked). Phrases that only look negative are removed first
+ *    (密码可能已泄露: the password may have leaked), and neither is 泄露 after 一旦 (私钥一旦泄露: once the key
+ *    leaks). 无论…都不要 negates what the concession holds. Phrases that only look negative are removed first
  *    ("don't worry", "no problem", 不用担心, 不好意思).
  * 5. Remote-desktop tools are blocked by mention (AnyDesk, TeamViewer, RustDesk, Chrome Remote Desktop, Quick
  *    Assist, UltraViewer, 向日葵, ToDesk, remote control / remote desktop / screen sharing, 远程协助/控制/桌面):
  *    support has no reason to name one except to warn, so a clause naming one goes out only when it carries a
  *    negation, reported speech, or "uninstall"/"remove"/卸载. The same access under another name is blocked
  *    too: an install directive ("download our support tool", 安装) and, in that clause or a later one, a
- *    hand-over of a device or session identifier ("the 9-digit ID it shows", 设备码, 识别码).
+ *    hand-over of a device or session identifier ("the 9-digit ID it shows", 设备码, 识别码). A mention
+ *    conceded before a refusal of the same sentence ("a screen share would be quicker, but we don't use
+ *    remote-desktop tools") is part of the refusal.
  * 6. A wallet sent to a site: a link or bare domain, a wallet, and a directive to sync, connect, validate,
  *    restore or import it (同步钱包) — the pretext of drainer and seed-phishing sites, which ask for the
  *    phrase only once the customer is there (`wallet-site`). The guard knows no official domain.
+ * 6a. A wallet asked to sign or approve (`wallet-approval`): sign a message, approve a token, its spending or a
+ *    contract, press "Sign" / "Approve", 签名消息, 授权合约, 无限授权 — with a wallet (or token-approval words)
+ *    in that clause or the one before. A signature or an approval drains a wallet without any phrase or key.
  * 7. Sending funds "to verify" needs three things in one clause: a transfer verb that is not negated (send,
  *    transfer, deposit, pay, make a test transaction, 转账, 转入, 充值, 支付), something that is funds (an amount
  *    with a coin, "funds", "a small amount", "a test transaction", a fee, 小额, 保证金), and a verifying purpose
@@ -63,7 +76,9 @@
  * Limits: at most MAX_CHECKED_CHARS characters are checked; a longer text is refused whole (`too-long`) rather
  * than sent half-checked (the relay refuses answers over 20,000 characters before the guard runs). Linear
  * time: every regular expression is a fixed alternation or a bounded run without nested quantifiers, each
- * clause is scanned a fixed number of times, and every look-back reads a window of fixed size.
+ * clause is scanned a fixed number of times, and every look-back reads a window of fixed size (the objects of
+ * a sign / approve verb, whose pattern repeats a word at most twice, are read on a fixed slice after it; form
+ * fields are matched anchored to a line of at most 40 characters before the colon).
  */
 import { findCryptoAddresses } from './crypto-addresses';
 
