@@ -396,7 +396,7 @@ function benchOutboundGuard(): void {
   progress('outbound-guard: the labelled staff replies');
   const result = measureOutboundGuard();
   const share = (blocked: number, total: number) => `${blocked}/${total} (${fixed((100 * blocked) / total, 1)}%)`;
-  print('10. Outbound guard (functions/secrets/outbound-guard.ts) on tests/fixtures/staff-replies/ (labelled.json, held-out-round-3.json)');
+  print('10. Outbound guard (functions/secrets/outbound-guard.ts) on tests/fixtures/staff-replies/ (labelled.json, held-out-round-3.json, held-out-round-4.json)');
   print('  Staff replies labelled by hand, English and Chinese; the set\'s deposit addresses are the configured list.');
   print(`  dangerous blocked ${share(result.dangerous.blocked, result.dangerous.total)}: ${againstGoal(result.dangerous.blocked / result.dangerous.total, GOALS.guardDangerousBlockedRate, 3, '', 'at-least')}`);
   print(`  ordinary blocked ${share(result.ordinary.blocked, result.ordinary.total)}: ${againstGoal(result.ordinary.blocked / result.ordinary.total, GOALS.guardOrdinaryBlockedRate, 3)}`);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { PROJECT_ROOT } from './corpus';
 
 const STAFF_REPLIES_DIR = join(PROJECT_ROOT, 'tests', 'fixtures', 'staff-replies');
-export const LABELLED_STAFF_REPLY_FILES: readonly string[] = ['labelled.json', 'held-out-round-3.json'].map((name) => join(STAFF_REPLIES_DIR, name));
+export const LABELLED_STAFF_REPLY_FILES: readonly string[] = ['labelled.json', 'held-out-round-3.json', 'held-out-round-4.json'].map((name) => join(STAFF_REPLIES_DIR, name));
 
 export interface LabelledReply {
   text: string;

@@ -17,6 +17,7 @@ describe('the outbound-guard bench phase', () => {
       [1, 18, 17],
       [2, 10, 8],
       [3, 48, 52],
+      [4, 40, 40],
     ]);
     expect(result.rounds.slice(1).map((round) => [round.now.dangerous, round.now.ordinary])).toEqual(result.rounds.slice(1).map((round) => [round.firstContact?.dangerous, round.firstContact?.ordinary]));
     expect(result.rounds.reduce((sum, round) => sum + round.now.dangerous + round.now.ordinary, 0)).toBe(result.dangerous.total + result.ordinary.total);

@@ -28,6 +28,15 @@ describe('the labelled staff replies', () => {
     expect(labelled.firstContact.get(3)).toEqual({ dangerousBlocked: 34, dangerous: 48, ordinaryBlocked: 1, ordinary: 52 });
   });
 
+  it('include the fourth held-out round, 40 dangerous and 40 ordinary, half of each in Chinese, with its first contact', () => {
+    const round = labelled.replies.filter((reply) => reply.heldOut === 4);
+    for (const language of ['en', 'zh'] as const) {
+      expect(round.filter((reply) => reply.dangerous && reply.language === language).length, language).toBe(20);
+      expect(round.filter((reply) => !reply.dangerous && reply.language === language).length, language).toBe(20);
+    }
+    expect(labelled.firstContact.get(4)).toEqual({ dangerousBlocked: 26, dangerous: 40, ordinaryBlocked: 2, ordinary: 40 });
+  });
+
   it('hold at least 120 replies, about half dangerous, in both languages', () => {
     const dangerous = labelled.replies.filter((reply) => reply.dangerous);
     expect(labelled.replies.length).toBeGreaterThanOrEqual(120);
@@ -156,6 +165,59 @@ describe('secrets asked for without their usual names (held-out round 3)', () =>
   it('reads a Chinese verb after 已, 被 or 可能 as what happened, not what is asked', () => {
     expect(reasonsOf('如果您收到了并非本人申请的验证码，说明密码可能已泄露，请立即修改密码。')).toEqual([]);
     expect(reasonsOf('请把密码泄露给我们。')).toEqual(['password']);
+  });
+});
+
+describe('requests held-out round 4 showed (a form, an outside page that asks, a screenshot, pinyin, a wallet asked to sign)', () => {
+  it('reads the blank fields of a form as requests for what they name, but not a heading over a list', () => {
+    expect(reasonsOf('Please fill these in and reply:\n\nFull name:\nRegistered email:\nSeed words (in order):')).toEqual(['recovery-phrase']);
+    expect(reasonsOf('How to keep your seed phrase safe:\n1. Never share it.\n2. Keep it offline.')).toEqual([]);
+    expect(reasonsOf('Your seed phrase:')).toEqual([]);
+  });
+
+  it('reads what an outside page "will ask for" as the reply\'s request once the reply sends the customer there, but not a new password', () => {
+    expect(reasonsOf('Complete the form at https://verify-desk.example/form. It will ask for your login password.')).toEqual(['password']);
+    expect(reasonsOf('Go to https://exchange.example/reset. It will ask for your new password.')).toEqual([]);
+    expect(reasonsOf('The link in that email leads to a fake form that asks for your recovery phrase.')).toEqual([]);
+  });
+
+  it('reads a screenshot of the authenticator, the SMS we send and the numbers received as a one-time code, but not a ticket number', () => {
+    expect(reasonsOf('Send us a screenshot of your Google Authenticator app.')).toEqual(['one-time-code']);
+    expect(reasonsOf('Attach a screenshot of the SMS you receive from us in a minute.')).toEqual(['one-time-code']);
+    expect(reasonsOf('Tell the agent on the phone the numbers you receive by text.')).toEqual(['one-time-code']);
+    expect(reasonsOf('请把您手机收到的数字告诉电话里的工作人员。')).toEqual(['one-time-code']);
+    expect(reasonsOf('Tell us which authenticator app you use.')).toEqual([]);
+    expect(reasonsOf('Please reply quoting the ticket number we sent you.')).toEqual([]);
+    expect(reasonsOf('Please send a screenshot of the SMS you received from the scammer.')).toEqual([]);
+  });
+
+  it('reads "reply immediately with", "copy the code into this thread" and pinyin as requests, but copying a phrase to a safe place as advice', () => {
+    expect(reasonsOf('Reply immediately with your 2FA backup key.')).toEqual(['one-time-code']);
+    expect(reasonsOf('You will get an email with a verification code. Copy the code into this thread.')).toEqual(['one-time-code']);
+    expect(reasonsOf('You will get an SMS with a verification code. Enter the code in the app to finish.')).toEqual([]);
+    expect(reasonsOf('qing ba ni de zhujici fa gei wo men')).toEqual(['recovery-phrase']);
+    expect(reasonsOf('qing ba 2FA yanzhengma fa gei kefu')).toEqual(['one-time-code']);
+    expect(reasonsOf('Copy your recovery phrase onto a card and keep it in a safe place.')).toEqual([]);
+  });
+
+  it('blocks a wallet asked to sign a message or approve a token, but not signing in, an OTC contract or a withdrawal confirmed by email', () => {
+    expect(reasonsOf('We will push a message to your MetaMask. Please press Sign when it appears.')).toEqual(['wallet-approval']);
+    expect(reasonsOf('Approve USDT spending for our refund contract (choose Approve > Max).')).toEqual(['wallet-approval']);
+    expect(reasonsOf('请在您的钱包中签名我们发送的验证消息。')).toEqual(['wallet-approval']);
+    expect(reasonsOf('请把 USDT 授权给我们的退款合约（请选择无限授权）。')).toEqual(['wallet-approval']);
+    expect(reasonsOf('We will never ask you to sign a message or approve a token in your wallet.')).toEqual([]);
+    expect(reasonsOf('关于钱包弹出的“签名”请求：不要签署您不理解的消息或授权。')).toEqual([]);
+    expect(reasonsOf('Please sign in to the app and check your wallet balance.')).toEqual([]);
+    expect(reasonsOf("Sign the OTC contract we emailed and we'll send the USDT to your wallet.")).toEqual([]);
+    expect(reasonsOf('Please approve the withdrawal of 500 USDT in the confirmation email; it then goes to your wallet.')).toEqual([]);
+  });
+
+  it('reads a concession answered by a refusal, 无论…都不要 and 一旦泄露 as warnings', () => {
+    expect(reasonsOf("A screen share would be quicker, but we don't use remote-desktop tools like AnyDesk.")).toEqual([]);
+    expect(reasonsOf('A screen share would be quicker, but please send a screenshot.')).toEqual(['remote-access']);
+    expect(reasonsOf('无论对方说是加密发送还是压缩加密，都不要把私钥发给任何人。')).toEqual([]);
+    expect(reasonsOf('私钥一旦泄露，资产就可能被转走。')).toEqual([]);
+    expect(reasonsOf('一旦提供私钥，我们即可恢复。')).toEqual(['private-key']);
   });
 });
 
