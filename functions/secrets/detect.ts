@@ -110,6 +110,7 @@ function spansIn(scanned: string): Span[] {
   return [
     ...recoveryPhrases(scanned),
     ...hexPrivateKeys(scanned),
+    ...splitHexPrivateKeys(scanned),
     ...wifPrivateKeys(scanned),
     ...extendedPrivateKeys(scanned),
     ...keystores(scanned),
@@ -487,6 +488,50 @@ function hexPrivateKeys(text: string): Span[] {
   return spans;
 }
 
+/**
+ * A key copied in pieces: `private key: <32 hex>` and the other 32 on the next line, or groups of 4 or 8 as a
+ * paper wallet prints them. Hex split like this is read only right after a cue that calls it a key (`private
+ * key`, `priv key`, `secret key`, `私钥`, `密钥`): pieces of hex are too common otherwise (ids, colours, hash
+ * prefixes), and a transaction hash is never introduced as a key. The pieces must add up to exactly 64 with a
+ * digit among them (prose words made of a–f do not), be split by spaces or single line breaks, and the reading
+ * stops at 64, so it is bounded.
+ */
+const SPLIT_KEY_CUE = /\b(?:private|priv|secret)[ _-]?key\b|\bprivkey\b|私钥|私鑰|密钥|密鑰|秘钥|秘鑰/gi;
+const HEX_GROUP = /[0-9a-fA-F]{1,64}/y;
+const GROUP_SEPARATOR = /[ \t]{1,4}|[ \t]{0,4}\r?\n[ \t]{0,4}/y;
+const SPLIT_KEY_START = /[ \t]{0,8}(?:\r?\n[ \t]{0,8})?/y;
+
+function splitHexPrivateKeys(text: string): Span[] {
+  const spans: Span[] = [];
+  for (const cue of text.matchAll(SPLIT_KEY_CUE)) {
+    let index = skipFillers(text, cue.index + cue[0].length).end;
+    SPLIT_KEY_START.lastIndex = index;
+    index += SPLIT_KEY_START.exec(text)?.[0].length ?? 0;
+    const start = index;
+    if (/^0[xX]/.test(text.slice(index, index + 2))) index += 2;
+    const hexStart = index;
+    let digits = 0;
+    let groups = 0;
+    while (digits < 64) {
+      HEX_GROUP.lastIndex = index;
+      const group = HEX_GROUP.exec(text);
+      if (!group) break;
+      digits += group[0].length;
+      groups += 1;
+      index += group[0].length;
+      if (digits >= 64) break;
+      GROUP_SEPARATOR.lastIndex = index;
+      const separator = GROUP_SEPARATOR.exec(text);
+      if (!separator) break;
+      index += separator[0].length;
+    }
+    if (digits !== 64 || groups < 2 || /[0-9A-Za-z]/.test(text.charAt(index))) continue;
+    if (!/\d/.test(text.slice(hexStart, index))) continue;
+    spans.push({ start, end: index, kind: 'private-key' });
+  }
+  return spans;
+}
+
 const WIF_CANDIDATE = /(?<![0-9A-Za-z])[5KL9c][1-9A-HJ-NP-Za-km-z]{50,51}(?![0-9A-Za-z])/g;
 
 /** Whether `candidate` is a WIF private key: right length for its first character, version and checksum. */
@@ -577,8 +622,31 @@ function keystores(text: string): Span[] {
 // replaced, so `password: hunter2` reads `password: [redacted: password]`. A label alone ("we will never ask
 // for your password") or followed by prose ("my password is wrong", "密码错误", "密码是多少") is no secret.
 
-// `PIN` is left out: in mail it is mostly a conference call's dial-in PIN.
-const PASSWORD_LABEL = /\b(?:passwords?|passwd|pwd|passcode|passphrase|pass phrase)\b|密码|密碼/gi;
+// `pw`, `pass` and `PIN` are also ordinary words (a boarding pass, pin a message) and an abbreviation in links,
+// so they take their value only after `:` or `=` (`TERSE_LABEL`). A PIN given away is a password: `PIN: 1234`,
+// `PIN码 1234`; but only digits, and never a dial-in PIN (`Or dial: +372 685 2028 PIN: 498100683#`), which a
+// conference invitation gives with a phone number or a `#` (`isDialInPin`). "reset your PIN" has no value and
+// is left alone like any label alone.
+const PASSWORD_LABEL = /\b(?:passwords?|passwd|pwd|passcode|passphrase|pass phrase|pw|pass|PIN(?=码|碼|\b))|密码|密碼/gi;
+/** Short labels that are also ordinary words: only `:` or `=` joins them to a value. */
+const TERSE_LABEL = /^(?:pw|pass|pin)$/i;
+/** A PIN is 4 to 8 digits (an exchange's PIN, a card's); anything else after `PIN:` is not one. */
+const PIN_VALUE = /^\d{4,8}$/;
+/** What a conference invitation puts near its dial-in PIN. */
+const DIAL_IN_CUE = /dial|conference|meeting|bridge|phone|call|webex|zoom|teams|\+\d/i;
+const DIAL_IN_WINDOW = 60;
+/**
+ * `username/password: bob / hunter2` and `login/pwd: bob / hunter2`: the label names two values and the
+ * first is the user's name, so the password label does not take it; `CREDENTIAL_PAIR` takes the second.
+ */
+const USER_BEFORE_PASSWORD_LABEL = /(?:\b(?:user(?:name)?|login|account|e-?mail)|用户名|用戶名|账号|帳號|账户|帳戶)\s?\/\s?$/i;
+/**
+ * A user name and a password given as a pair: `login: bob / hunter2`, `username/password: bob/hunter2`,
+ * `账号/密码：bob/hunter2`. The slash between the two values is what says the second is a password. Each part
+ * is bounded and none is nested, so a match reads a window of fixed size.
+ */
+const CREDENTIAL_PAIR =
+  /(?:\b(?:login|log-in|sign-in|user(?:name)?|account)(?:\s?\/\s?(?:passwords?|passwd|pass|pwd|pw))?|(?:用户名|用戶名|账号|帳號|账户|帳戶)(?:\/(?:密码|密碼))?)[ \t]?[:=：][ \t]{0,4}[^\s/]{1,128}[ \t]{0,4}\/[ \t]{0,4}/gi;
 const ONE_TIME_CODE_LABEL =
   /\b(?:2fa|2-fa|two[- ]factor|mfa|otp|totp|one[- ]time (?:code|password|passcode|pin)|verification code|authenticator|authentication code|auth code|sms code|security code|confirmation code|google code|ga code)\b|谷歌验证码|谷歌驗證碼|验证码|驗證碼|校验码|校驗碼|动态码|動態碼|动态密码|動態密碼|安全码|安全碼|二次验证码|二次驗證碼|一次性密码|一次性密碼|短信码|短信碼/gi;
 
@@ -609,6 +677,8 @@ interface Filler {
   end: number;
   /** Whether a connector (`:`, `is`, `是`, …) was among them. */
   connected: boolean;
+  /** Whether the connector was punctuation (`:`, `=`), which is all that joins a terse label to its value. */
+  punctuated: boolean;
 }
 
 /** Skips spaces, punctuation and filler words after a label, reading at most `VALUE_WINDOW` characters. */
@@ -616,10 +686,14 @@ function skipFillers(text: string, from: number): Filler {
   const limit = Math.min(text.length, from + VALUE_WINDOW);
   let index = from;
   let connected = false;
+  let punctuated = false;
   while (index < limit) {
     const character = text.charAt(index);
     if (FILLER_CHARACTERS.has(character)) {
-      if (CONNECTORS.has(character)) connected = true;
+      if (CONNECTORS.has(character)) {
+        connected = true;
+        punctuated = true;
+      }
       index += 1;
       continue;
     }
@@ -628,7 +702,7 @@ function skipFillers(text: string, from: number): Filler {
     if (CONNECTORS.has(word)) connected = true;
     index += word.length;
   }
-  return { end: index, connected };
+  return { end: index, connected, punctuated };
 }
 
 /** Whether `next` continues the word `word` ends with (so `is` does not match the start of `island`). */
@@ -637,25 +711,63 @@ function isWordCharacter(next: string, word: string): boolean {
   return /[A-Za-z0-9]/.test(next);
 }
 
+/**
+ * `My password:` ending its line, the password alone on the next (a blank line between allowed): where the value
+ * starts. Alone on its line is what tells it from a sentence that goes on after a colon; a line ending in `:` is
+ * the next label of a form (`Password:` / `Username:`), not a value.
+ */
+const VALUE_ON_NEXT_LINE = /^[ \t]{0,8}\r?\n(?:[ \t]{0,8}\r?\n)?[ \t]{0,8}(?=[!-~]{0,127}[!-9;-~][ \t]{0,8}(?:\r?\n|$))/;
+
+/** The password-shaped value at `valueStart`: printable ASCII, a sentence's closing punctuation left out. */
+function valueAt(text: string, valueStart: number): string {
+  let valueEnd = valueStart;
+  const limit = Math.min(text.length, valueStart + MAX_PASSWORD_CHARS);
+  // Passwords are typed in ASCII; a value in Chinese after `密码是` is prose (`密码是多少`).
+  while (valueEnd < limit && /[!-~]/.test(text.charAt(valueEnd))) valueEnd += 1;
+  // A sentence's full stop or comma is not the password's; `!` and `?` may well be, so they stay redacted.
+  while (valueEnd > valueStart && /[.,;)"'\]]/.test(text.charAt(valueEnd - 1))) valueEnd -= 1;
+  return text.slice(valueStart, valueEnd);
+}
+
+function isPasswordValue(value: string): boolean {
+  if (value === '' || NOT_A_PASSWORD.has(value.toLowerCase()) || /^\*+$/.test(value) || value.startsWith('[redacted')) return false;
+  // `reset my password here: https://…`: a link is where the password is changed, never the password itself.
+  return !/^(?:https?:\/\/|www\.)/i.test(value);
+}
+
+function isDialInPin(text: string, labelStart: number, valueEnd: number): boolean {
+  return text.charAt(valueEnd) === '#' || DIAL_IN_CUE.test(text.slice(Math.max(0, labelStart - DIAL_IN_WINDOW), labelStart));
+}
+
 function passwords(text: string): Span[] {
   const spans: Span[] = [];
   for (const match of text.matchAll(PASSWORD_LABEL)) {
-    if (ONE_TIME_BEFORE.test(text.slice(Math.max(0, match.index - 12), match.index))) continue;
-    const { end: valueStart, connected } = skipFillers(text, match.index + match[0].length);
-    const chineseLabel = !/[A-Za-z]/.test(match[0]);
-    let valueEnd = valueStart;
-    const limit = Math.min(text.length, valueStart + MAX_PASSWORD_CHARS);
-    // Passwords are typed in ASCII; a value in Chinese after `密码是` is prose (`密码是多少`).
-    while (valueEnd < limit && /[!-~]/.test(text.charAt(valueEnd))) valueEnd += 1;
-    // A sentence's full stop or comma is not the password's; `!` and `?` may well be, so they stay redacted.
-    while (valueEnd > valueStart && /[.,;)"'\]]/.test(text.charAt(valueEnd - 1))) valueEnd -= 1;
-    const value = text.slice(valueStart, valueEnd);
+    const before = text.slice(Math.max(0, match.index - 12), match.index);
+    if (ONE_TIME_BEFORE.test(before) || USER_BEFORE_PASSWORD_LABEL.test(before)) continue;
+    const labelEnd = match.index + match[0].length;
+    const terse = TERSE_LABEL.test(match[0]);
+    const isPin = /^pin$/i.test(match[0]);
+    const { end: fillersEnd, connected, punctuated } = skipFillers(text, labelEnd);
+    let valueStart = fillersEnd;
+    // `My password:` and the password on the next line, as a reply often lays it out.
+    if (punctuated && /[:：]/.test(text.slice(labelEnd, fillersEnd))) {
+      const nextLine = VALUE_ON_NEXT_LINE.exec(text.slice(fillersEnd, fillersEnd + 40));
+      if (nextLine) valueStart = fillersEnd + nextLine[0].length;
+    }
+    // `PIN码 1234` is written like `密码 1234`.
+    const chineseLabel = !/[A-Za-z]/.test(match[0]) || (isPin && /[码碼]/.test(text.charAt(labelEnd)));
+    const value = valueAt(text, valueStart);
     // `密码 abc123`: Chinese writers often leave out the colon; a digit keeps `密码 ok` out.
-    if (!connected && !(chineseLabel && /\d/.test(value))) continue;
-    if (value === '' || NOT_A_PASSWORD.has(value.toLowerCase()) || /^\*+$/.test(value) || value.startsWith('[redacted')) continue;
-    // `reset my password here: https://…`: a link is where the password is changed, never the password itself.
-    if (/^(?:https?:\/\/|www\.)/i.test(value)) continue;
-    spans.push({ start: valueStart, end: valueEnd, kind: 'password' });
+    // A PIN's value must be digits, so `PIN is 4821` is as safe as `PIN: 4821`.
+    if (!(terse && !isPin ? punctuated : connected) && !(chineseLabel && /\d/.test(value))) continue;
+    if (!isPasswordValue(value)) continue;
+    if (isPin && (!PIN_VALUE.test(value) || isDialInPin(text, match.index, valueStart + value.length))) continue;
+    spans.push({ start: valueStart, end: valueStart + value.length, kind: 'password' });
+  }
+  for (const match of text.matchAll(CREDENTIAL_PAIR)) {
+    const valueStart = match.index + match[0].length;
+    const value = valueAt(text, valueStart);
+    if (isPasswordValue(value)) spans.push({ start: valueStart, end: valueStart + value.length, kind: 'password' });
   }
   return spans;
 }

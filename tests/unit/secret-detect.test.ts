@@ -188,6 +188,27 @@ describe('private keys', () => {
     expect(redactSecrets(`help, my wallet is empty\n${HEX_KEY}`).text).toBe(`help, my wallet is empty\n${KEY}`);
   });
 
+  it('redacts 64 hex characters split across lines or into groups, when the text calls them a key', () => {
+    const groups = (size: number) => HEX_KEY.match(new RegExp(`.{${size}}`, 'g'))?.join(' ') ?? '';
+    expect(redactSecrets(`private key: ${HEX_KEY.slice(0, 32)}\n${HEX_KEY.slice(32)}\nthanks`).text).toBe(`private key: ${KEY}\nthanks`);
+    expect(redactSecrets(`Private key:\r\n${HEX_KEY.slice(0, 32)}\r\n${HEX_KEY.slice(32)}`).text).toBe(`Private key:\r\n${KEY}`);
+    expect(redactSecrets(`priv key ${groups(4)}`).text).toBe(`priv key ${KEY}`);
+    expect(redactSecrets(`my secret key is 0x${groups(8)}.`).text).toBe(`my secret key is ${KEY}.`);
+    expect(redactSecrets(`私钥：\n${HEX_KEY.match(/.{16}/g)?.join('\n')}`).text).toBe(`私钥：\n${KEY}`);
+  });
+
+  it('leaves split hex alone when it is not called a key, or does not add up to 64', () => {
+    for (const text of [
+      `tx hash: ${HEX_KEY.slice(0, 32)}\n${HEX_KEY.slice(32)}`,
+      `${HEX_KEY.slice(0, 32)}\n${HEX_KEY.slice(32)}`,
+      `private key: ${HEX_KEY.slice(0, 32)} and more`,
+      `private key: ${HEX_KEY.slice(0, 30)} ${HEX_KEY.slice(30)}ab`,
+      'private key: dead beef cafe babe face fade bead deaf abba dada acca bade cede feed aced ebbe',
+    ]) {
+      expect(redactSecrets(text), text).toMatchObject({ text, found: [] });
+    }
+  });
+
   it('leaves hex of other lengths alone', () => {
     const text = `address 0x${HEX_KEY.slice(0, 40)} and ${HEX_KEY}ab`;
     expect(redactSecrets(text).found).toEqual([]);
@@ -276,6 +297,59 @@ describe('passwords and one-time codes', () => {
       '重置密码：https://exchange.example/reset',
       'password reset link: www.exchange.example/reset',
     ]) {
+      expect(redactSecrets(text), text).toMatchObject({ text, found: [] });
+    }
+  });
+
+  it('redacts the value after short labels joined by a colon or an equals sign', () => {
+    expect(redactSecrets('pw: hunter2x').text).toBe(`pw: ${PASSWORD}`);
+    expect(redactSecrets('pwd: hunter2x').text).toBe(`pwd: ${PASSWORD}`);
+    expect(redactSecrets('pass: hunter2x').text).toBe(`pass: ${PASSWORD}`);
+    expect(redactSecrets('passwd=hunter2x').text).toBe(`passwd=${PASSWORD}`);
+    expect(redactSecrets('user: bob pass: hunter2x').text).toBe(`user: bob pass: ${PASSWORD}`);
+  });
+
+  it('leaves the short labels alone as ordinary words', () => {
+    for (const text of ['my boarding pass is attached', 'Pass: the exam was fine', 'the pass is 2 days old', 'pw is weird']) {
+      expect(redactSecrets(text), text).toMatchObject({ text, found: [] });
+    }
+  });
+
+  it('redacts the password of a user name and password given as a pair, never the user name', () => {
+    expect(redactSecrets('login: bob / hunter2x').text).toBe(`login: bob / ${PASSWORD}`);
+    expect(redactSecrets('username/password: bob / hunter2x').text).toBe(`username/password: bob / ${PASSWORD}`);
+    expect(redactSecrets('login/pwd: bob@mail.example/hunter2x').text).toBe(`login/pwd: bob@mail.example/${PASSWORD}`);
+    expect(redactSecrets('账号/密码：bob/abc123').text).toBe(`账号/密码：bob/${PASSWORD}`);
+  });
+
+  it('redacts the value after the Chinese names of an exchange account\'s passwords', () => {
+    expect(redactSecrets('登录密码 abc12345').text).toBe(`登录密码 ${PASSWORD}`);
+    expect(redactSecrets('交易密码：abc12345').text).toBe(`交易密码：${PASSWORD}`);
+    expect(redactSecrets('支付密码 123456').text).toBe(`支付密码 ${PASSWORD}`);
+    expect(redactSecrets('资金密码：Qw12345!').text).toBe(`资金密码：${PASSWORD}`);
+  });
+
+  it('redacts a PIN given away, as a password, but not a dial-in PIN or the word in prose', () => {
+    expect(redactSecrets('PIN: 1234').text).toBe(`PIN: ${PASSWORD}`);
+    expect(redactSecrets('my PIN is 4821').text).toBe(`my PIN is ${PASSWORD}`);
+    expect(redactSecrets('PIN码：1234').text).toBe(`PIN码：${PASSWORD}`);
+    expect(redactSecrets('PIN码 902817').text).toBe(`PIN码 ${PASSWORD}`);
+    for (const text of [
+      'Please reset your PIN',
+      'How do I reset my PIN: it says locked',
+      'Or dial: (EE) +372 685 2028 PIN: 498100683#',
+      'Conference PIN: 4455',
+      'PIN: abcdef',
+    ]) {
+      expect(redactSecrets(text), text).toMatchObject({ text, found: [] });
+    }
+  });
+
+  it('redacts a password given alone on the line after its label', () => {
+    expect(redactSecrets('My password:\nhunter2x\nthanks').text).toBe(`My password:\n${PASSWORD}\nthanks`);
+    expect(redactSecrets('password:\r\n\r\n  Hunter2!  \r\nthanks').text).toBe(`password:\r\n\r\n  ${PASSWORD}  \r\nthanks`);
+    expect(redactSecrets('密码：\nabc123\n').text).toBe(`密码：\n${PASSWORD}\n`);
+    for (const text of ['My password:\nI forgot it yesterday', 'Password:\nUsername:\n', 'Password:\n********\n']) {
       expect(redactSecrets(text), text).toMatchObject({ text, found: [] });
     }
   });
