@@ -273,6 +273,39 @@ const CUE_WINDOW = 40;
 interface Run {
   words: Array<{ word: string; start: number; end: number }>;
   list: readonly string[];
+  /** Index in `words` of the one misspelt word the run bridges (English only), if any. */
+  misspeltAt?: number;
+}
+
+// A phrase copied by hand often has a word misspelt ("abandon abilty able …"). An English run may bridge one
+// token that is not a list word but is a misspelling of one: one letter added, dropped, changed or two swapped
+// (`isMisspeltListWord`). With it the run is a phrase at 11 list words (a 12-word phrase with one typo) instead
+// of 12, and the misspelt word is redacted with the rest. Why this keeps prose out: a run still breaks at every
+// other non-list word and at every end of sentence, so prose would need 11 list words and one near-miss with no
+// `the`, `to`, `my`, `I` among them; the near-miss must be 4 to 9 letters (short prose words such as `and` or
+// `the` are one letter from a list word, and BIP39's 3-letter words are few), and one bridge per run, so two
+// unknown words in a row always break it. The corpus of real mail keeps 0 redactions with it.
+const MISSPELLING_DELETIONS = new Set(englishWords.flatMap((word) => [...word].map((_, index) => `${index}:${word.slice(0, index)}${word.slice(index + 1)}`)));
+const ENGLISH_BY_DELETION = new Set(englishWords.flatMap((word) => [...word].map((_, index) => word.slice(0, index) + word.slice(index + 1))));
+
+/** Whether `word` is one edit (insertion, deletion, substitution, adjacent swap) from an English list word. */
+export function isMisspeltListWord(word: string): boolean {
+  if (word.length < 4 || word.length > 9) return false;
+  const lower = word.toLowerCase();
+  if (!(word === lower || word === word.toUpperCase() || word === lower.charAt(0).toUpperCase() + lower.slice(1))) return false;
+  if (ENGLISH.has(lower)) return false;
+  // A letter dropped: the word is a list word with one letter deleted.
+  if (ENGLISH_BY_DELETION.has(lower)) return true;
+  for (let index = 0; index < lower.length; index += 1) {
+    const without = lower.slice(0, index) + lower.slice(index + 1);
+    // A letter added, or (same position deleted from both) a letter changed.
+    if (ENGLISH.has(without) || MISSPELLING_DELETIONS.has(`${index}:${without}`)) return true;
+    if (index + 1 < lower.length) {
+      const swapped = lower.slice(0, index) + lower.charAt(index + 1) + lower.charAt(index) + lower.slice(index + 2);
+      if (ENGLISH.has(swapped)) return true;
+    }
+  }
+  return false;
 }
 
 /**
@@ -334,8 +367,34 @@ function recoveryPhrases(text: string): Span[] {
     traditional: { words: [], list: traditionalChineseWords } as Run,
   };
   const close = (run: Run) => {
-    if (run.words.length >= MIN_PHRASE_WORDS) spans.push(phraseSpan(run));
+    const misspeltAt = run.misspeltAt;
+    if (misspeltAt === undefined) {
+      if (run.words.length >= MIN_PHRASE_WORDS) spans.push(phraseSpan(run));
+    } else if (misspeltAt < run.words.length - 1 && run.words.length - 1 >= MIN_PHRASE_WORDS - 1) {
+      spans.push({ start: (run.words[0] as Run['words'][number]).start, end: (run.words[run.words.length - 1] as Run['words'][number]).end, kind: 'recovery-phrase' });
+    } else {
+      // Not a phrase with the misspelt word: each side on its own still may be one.
+      for (const words of [run.words.slice(0, misspeltAt), run.words.slice(misspeltAt + 1)]) {
+        if (words.length >= MIN_PHRASE_WORDS) spans.push(phraseSpan({ words, list: run.list }));
+      }
+    }
     run.words = [];
+    run.misspeltAt = undefined;
+  };
+  /**
+   * A non-list English token: bridged when it is the run's first misspelling; at a second, the run closes and
+   * the words after the first misspelling start the next run, which may bridge this one. Each word is carried
+   * over at most once, so this stays linear.
+   */
+  const unknownEnglish = (run: Run, token: Token, word: string) => {
+    const misspelt = token.type === 'latin' && isMisspeltListWord(word);
+    const carried = run.misspeltAt === undefined ? [] : run.words.slice(run.misspeltAt + 1);
+    if (run.misspeltAt !== undefined || !misspelt) close(run);
+    if (!misspelt) return;
+    if (carried.length > 0) run.words = carried;
+    if (run.words.length === 0) return;
+    run.misspeltAt = run.words.length;
+    extend(run, token);
   };
   const extend = (run: Run, token: Token) => {
     run.words.push({ word: text.slice(token.start, token.end), start: token.start, end: token.end });
@@ -359,7 +418,7 @@ function recoveryPhrases(text: string): Span[] {
     }
     previousEnd = token.end;
     if (token.type === 'latin' && isEnglishWord(word)) extend(runs.english, token);
-    else close(runs.english);
+    else unknownEnglish(runs.english, token, word);
     chineseToken(token, word, runs.simplified, SIMPLIFIED_CHINESE);
     chineseToken(token, word, runs.traditional, TRADITIONAL_CHINESE);
     if (token.type === 'han' && token.end - token.start >= MIN_PHRASE_WORDS) spans.push(...unspacedChinesePhrase(text, token));

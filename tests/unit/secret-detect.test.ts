@@ -83,6 +83,50 @@ describe('recovery phrases', () => {
     expect(redactSecrets([...english24, ...english12].join(' ')).text).toBe(PHRASE);
   });
 
+  it('finds words capitalised with a comma after each, split by " - " or "|", and in two numbered columns', () => {
+    const capitalised = english12.map((word) => word.charAt(0).toUpperCase() + word.slice(1));
+    expect(redactSecrets(`${capitalised.join(', ')}.`).text).toBe(`${PHRASE}.`);
+    expect(redactSecrets(capitalised.map((word) => `${word},`).join(' ')).text).toBe(`${PHRASE},`);
+    expect(redactSecrets(english12.join(' - ')).text).toBe(PHRASE);
+    expect(redactSecrets(english12.join(' | ')).text).toBe(PHRASE);
+    expect(redactSecrets(english12.join('|')).text).toBe(PHRASE);
+    const columns = english12.slice(0, 6).map((word, index) => `${index + 1}. ${word}   ${index + 7}. ${english12[index + 6]}`).join('\n');
+    expect(redactSecrets(columns).text).toBe(`1. ${PHRASE}`);
+    const tabbed = english24.slice(0, 12).map((word, index) => `${index + 1}) ${word}\t${index + 13}) ${english24[index + 12]}`).join('\n');
+    expect(redactSecrets(tabbed).text).toBe(`1) ${PHRASE}`);
+  });
+
+  it('finds a phrase with one word misspelt: a letter dropped, added, changed or two swapped', () => {
+    const misspell = (word: string, how: number) =>
+      [word.slice(0, 2) + word.slice(3), `${word}s`, `${word.slice(0, 2)}${word.charAt(2) === 'q' ? 'x' : 'q'}${word.slice(3)}`, word.charAt(1) + word.charAt(0) + word.slice(2)][how] ?? word;
+    const long = english12.findIndex((word, index) => index > 2 && index < 9 && word.length >= 5);
+    expect(long).toBeGreaterThan(0);
+    for (let how = 0; how < 4; how += 1) {
+      const words = english12.map((word, index) => (index === long ? misspell(word, how) : word));
+      const result = redactSecrets(`my seed: ${words.join(' ')} thanks`);
+      expect(result.text, words.join(' ')).toBe(`my seed: ${PHRASE} thanks`);
+    }
+    // One misspelt word in each half of a 24-word phrase: each half bridges its own.
+    const twice = english24.map((word, index) => (index === 5 || index === 17 ? `${word}x` : word));
+    expect(redactSecrets(twice.join(' ')).text).toBe(PHRASE);
+  });
+
+  it('bridges no more than one misspelt word, never a short one, and never to reach 12 with 10 list words', () => {
+    const words = english12.map((word, index) => (index === 5 ? `${word}x` : word));
+    for (const text of [
+      // Two unknown words side by side.
+      [...words.slice(0, 5), 'zzzz', ...words.slice(5)].join(' '),
+      // A short prose word (`and`, one letter from `add`) is not a misspelling.
+      [...english12.slice(0, 6), 'and', ...english12.slice(7)].join(' '),
+      // Ten list words and a misspelling.
+      words.slice(1).join(' '),
+      // The misspelling at the end is not between list words.
+      `${english12.slice(0, 11).join(' ')} ${english12[11]}x`,
+    ]) {
+      expect(redactSecrets(text), text).toMatchObject({ text, found: [] });
+    }
+  });
+
   it('finds a phrase whose checksum is wrong', () => {
     // Prepare
     const words = [...english12.slice(0, 11), english12[11] === 'zoo' ? 'abandon' : 'zoo'];
