@@ -689,6 +689,14 @@ function keystores(text: string): Span[] {
 const PASSWORD_LABEL = /\b(?:passwords?|passwd|pwd|passcode|passphrase|pass phrase|pw|pass|PIN(?=码|碼|\b))|密码|密碼/gi;
 /** Short labels that are also ordinary words: only `:` or `=` joins them to a value. */
 const TERSE_LABEL = /^(?:pw|pass|pin)$/i;
+/**
+ * After a terse label, what a password looks like: it starts with a letter or digit (`"Pass":{…}` is JSON) and
+ * holds a digit or a symbol, or ends its line; "a second pass: JS source is read…" is a sentence after a colon.
+ */
+function looksLikeTersePassword(text: string, value: string, valueEnd: number): boolean {
+  if (!/^[A-Za-z0-9]/.test(value)) return false;
+  return /[^A-Za-z]/.test(value) || /^[ \t]{0,8}(?:\r?\n|$)/.test(text.slice(valueEnd, valueEnd + 10));
+}
 /** A PIN is 4 to 8 digits (an exchange's PIN, a card's); anything else after `PIN:` is not one. */
 const PIN_VALUE = /^\d{4,8}$/;
 /** What a conference invitation puts near its dial-in PIN. */
@@ -701,11 +709,13 @@ const DIAL_IN_WINDOW = 60;
 const USER_BEFORE_PASSWORD_LABEL = /(?:\b(?:user(?:name)?|login|account|e-?mail)|用户名|用戶名|账号|帳號|账户|帳戶)\s?\/\s?$/i;
 /**
  * A user name and a password given as a pair: `login: bob / hunter2`, `username/password: bob/hunter2`,
- * `账号/密码：bob/hunter2`. The slash between the two values is what says the second is a password. Each part
- * is bounded and none is nested, so a match reads a window of fixed size.
+ * `账号/密码：bob/hunter2`. The slash between the two values is what says the second is a password. The label
+ * starts a word of its own (not `//user:pass@host/path` in a link, nor `arn:aws:iam::account:role/x`), and
+ * `//` after the name is a code comment. Each part is bounded and none is nested, so a match reads a window of
+ * fixed size.
  */
 const CREDENTIAL_PAIR =
-  /(?:\b(?:login|log-in|sign-in|user(?:name)?|account)(?:\s?\/\s?(?:passwords?|passwd|pass|pwd|pw))?|(?:用户名|用戶名|账号|帳號|账户|帳戶)(?:\/(?:密码|密碼))?)[ \t]?[:=：][ \t]{0,4}[^\s/]{1,128}[ \t]{0,4}\/[ \t]{0,4}/gi;
+  /(?:(?<![^\s([{"'>])(?:login|log-in|sign-in|user(?:name)?|account)(?:\s?\/\s?(?:passwords?|passwd|pass|pwd|pw))?|(?:用户名|用戶名|账号|帳號|账户|帳戶)(?:\/(?:密码|密碼))?)[ \t]?[:=：][ \t]{0,4}[^\s/]{1,128}[ \t]{0,4}\/(?!\/)[ \t]{0,4}/gi;
 const ONE_TIME_CODE_LABEL =
   /\b(?:2fa|2-fa|two[- ]factor|mfa|otp|totp|one[- ]time (?:code|password|passcode|pin)|verification code|authenticator|authentication code|auth code|sms code|security code|confirmation code|google code|ga code)\b|谷歌验证码|谷歌驗證碼|验证码|驗證碼|校验码|校驗碼|动态码|動態碼|动态密码|動態密碼|安全码|安全碼|二次验证码|二次驗證碼|一次性密码|一次性密碼|短信码|短信碼/gi;
 
@@ -820,6 +830,7 @@ function passwords(text: string): Span[] {
     // A PIN's value must be digits, so `PIN is 4821` is as safe as `PIN: 4821`.
     if (!(terse && !isPin ? punctuated : connected) && !(chineseLabel && /\d/.test(value))) continue;
     if (!isPasswordValue(value)) continue;
+    if (terse && !isPin && !looksLikeTersePassword(text, value, valueStart + value.length)) continue;
     if (isPin && (!PIN_VALUE.test(value) || isDialInPin(text, match.index, valueStart + value.length))) continue;
     spans.push({ start: valueStart, end: valueStart + value.length, kind: 'password' });
   }

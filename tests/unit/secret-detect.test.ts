@@ -354,7 +354,14 @@ describe('passwords and one-time codes', () => {
   });
 
   it('leaves the short labels alone as ordinary words', () => {
-    for (const text of ['my boarding pass is attached', 'Pass: the exam was fine', 'the pass is 2 days old', 'pw is weird']) {
+    for (const text of [
+      'my boarding pass is attached',
+      'Pass: the exam was fine',
+      'the pass is 2 days old',
+      'pw is weird',
+      'it lexes rather than parses in a second pass: JS source is read once',
+      '{"StartAt":"Pass","States":{"Pass":{"Type":"Pass","End":true}}}',
+    ]) {
       expect(redactSecrets(text), text).toMatchObject({ text, found: [] });
     }
   });
@@ -364,6 +371,16 @@ describe('passwords and one-time codes', () => {
     expect(redactSecrets('username/password: bob / hunter2x').text).toBe(`username/password: bob / ${PASSWORD}`);
     expect(redactSecrets('login/pwd: bob@mail.example/hunter2x').text).toBe(`login/pwd: bob@mail.example/${PASSWORD}`);
     expect(redactSecrets('账号/密码：bob/abc123').text).toBe(`账号/密码：bob/${PASSWORD}`);
+  });
+
+  it('leaves a name and a path alone where no pair of credentials is given', () => {
+    for (const text of [
+      'https://user:password@example.co.uk:8080/path',
+      "'arn:aws:iam::ACCOUNT:role/MyRole'",
+      "var username = 'foobar' // read the username from the request",
+    ]) {
+      expect(redactSecrets(text), text).toMatchObject({ text, found: [] });
+    }
   });
 
   it('redacts the value after the Chinese names of an exchange account\'s passwords', () => {
