@@ -211,8 +211,9 @@ function tokenize(text: string): Token[] {
 // characters with a valid BIP39 checksum. A phrase glued without spaces into prose that does not name it is
 // not found: no reading tells it from prose.
 //
-// Not covered: words cut to their first four letters (BIP39 allows it), the other BIP39 languages, and a
-// Chinese phrase written partly with spaces and partly without.
+// Not covered: words cut to their first four letters (BIP39 allows it), the other BIP39 languages, a Chinese
+// phrase written partly with spaces and partly without, and words that each end a sentence (`Abandon. Ability.`)
+// or are split by `;`: telling those from prose would need to read ahead past a sentence's end.
 
 const ENGLISH = new Set(englishWords);
 const SIMPLIFIED_CHINESE = new Set(simplifiedChineseWords);
