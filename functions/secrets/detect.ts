@@ -694,6 +694,9 @@ const TERSE_LABEL = /^(?:pw|pass|pin)$/i;
  * After a terse label, what a password looks like: it starts with a letter or digit (`"Pass":{…}` is JSON) and
  * holds a digit or a symbol, or ends its line; "a second pass: JS source is read…" is a sentence after a colon.
  */
+/** Ways to sign in, named as a pair in prose (`Login: email / phone`), not a user name and its password. */
+const LOGIN_METHODS = new Set('email e-mail mail phone mobile sms google apple facebook wechat qr password username uid id'.split(' '));
+
 function looksLikeTersePassword(text: string, value: string, valueEnd: number): boolean {
   if (!/^[A-Za-z0-9]/.test(value)) return false;
   return /[^A-Za-z]/.test(value) || /^[ \t]{0,8}(?:\r?\n|$)/.test(text.slice(valueEnd, valueEnd + 10));
@@ -701,7 +704,7 @@ function looksLikeTersePassword(text: string, value: string, valueEnd: number): 
 /** A PIN is 4 to 8 digits (an exchange's PIN, a card's); anything else after `PIN:` is not one. */
 const PIN_VALUE = /^\d{4,8}$/;
 /** What a conference invitation puts near its dial-in PIN. */
-const DIAL_IN_CUE = /dial|conference|meeting|bridge|phone|call|webex|zoom|teams|\+\d/i;
+const DIAL_IN_CUE = /dial|conference|meeting|bridge|webex|zoom|teams|\+\d/i;
 const DIAL_IN_WINDOW = 60;
 /**
  * `username/password: bob / hunter2` and `login/pwd: bob / hunter2`: the label names two values and the
@@ -716,7 +719,7 @@ const USER_BEFORE_PASSWORD_LABEL = /(?:\b(?:user(?:name)?|login|account|e-?mail)
  * fixed size.
  */
 const CREDENTIAL_PAIR =
-  /(?:(?<![^\s([{"'>])(?:login|log-in|sign-in|user(?:name)?|account)(?:\s?\/\s?(?:passwords?|passwd|pass|pwd|pw))?|(?:用户名|用戶名|账号|帳號|账户|帳戶)(?:\/(?:密码|密碼))?)[ \t]?[:=：][ \t]{0,4}[^\s/]{1,128}[ \t]{0,4}\/(?!\/)[ \t]{0,4}/gi;
+  /(?:(?<![^\s([{"'>])(?:login|log-in|sign-in|user(?:name)?|account)(?:\s?\/\s?(?:passwords?|passwd|pass|pwd|pw))?|(?:用户名|用戶名|账号|帳號|账户|帳戶)(?:\/(?:密码|密碼))?)[ \t]?[:=：][ \t]{0,4}([^\s/]{1,128})[ \t]{0,4}\/(?!\/)[ \t]{0,4}/gi;
 const ONE_TIME_CODE_LABEL =
   /\b(?:2fa|2-fa|two[- ]factor|mfa|otp|totp|one[- ]time (?:code|password|passcode|pin)|verification code|authenticator|authentication code|auth code|sms code|security code|confirmation code|google code|ga code)\b|谷歌验证码|谷歌驗證碼|验证码|驗證碼|校验码|校驗碼|动态码|動態碼|动态密码|動態密碼|安全码|安全碼|二次验证码|二次驗證碼|一次性密码|一次性密碼|短信码|短信碼/gi;
 
@@ -838,7 +841,11 @@ function passwords(text: string): Span[] {
   for (const match of text.matchAll(CREDENTIAL_PAIR)) {
     const valueStart = match.index + match[0].length;
     const value = valueAt(text, valueStart);
-    if (isPasswordValue(value)) spans.push({ start: valueStart, end: valueStart + value.length, kind: 'password' });
+    if (!isPasswordValue(value) || !looksLikeTersePassword(text, value, valueStart + value.length)) continue;
+    // `Last login: 2024/05/01` is a date, and `Login: email / phone` names ways to sign in.
+    if (/^\d{1,4}$/.test(match[1] ?? '') && /^\d{1,4}\b/.test(value)) continue;
+    if (LOGIN_METHODS.has(value.toLowerCase()) || LOGIN_METHODS.has((match[1] ?? '').toLowerCase())) continue;
+    spans.push({ start: valueStart, end: valueStart + value.length, kind: 'password' });
   }
   return spans;
 }

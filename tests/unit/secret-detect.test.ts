@@ -378,6 +378,9 @@ describe('passwords and one-time codes', () => {
       'https://user:password@example.co.uk:8080/path',
       "'arn:aws:iam::ACCOUNT:role/MyRole'",
       "var username = 'foobar' // read the username from the request",
+      'Last login: 2024/05/01 from Chrome',
+      'Login: email / phone',
+      'login: Email/Google and it still fails',
     ]) {
       expect(redactSecrets(text), text).toMatchObject({ text, found: [] });
     }
@@ -395,12 +398,14 @@ describe('passwords and one-time codes', () => {
     expect(redactSecrets('my PIN is 4821').text).toBe(`my PIN is ${PASSWORD}`);
     expect(redactSecrets('PIN码：1234').text).toBe(`PIN码：${PASSWORD}`);
     expect(redactSecrets('PIN码 902817').text).toBe(`PIN码 ${PASSWORD}`);
+    expect(redactSecrets('I lost my phone, please call me. PIN: 2580').text).toBe(`I lost my phone, please call me. PIN: ${PASSWORD}`);
     for (const text of [
       'Please reset your PIN',
       'How do I reset my PIN: it says locked',
       'Or dial: (EE) +372 685 2028 PIN: 498100683#',
       'Conference PIN: 4455',
       'PIN: abcdef',
+      'Meeting ID 123 PIN: 4455',
     ]) {
       expect(redactSecrets(text), text).toMatchObject({ text, found: [] });
     }
