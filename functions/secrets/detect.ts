@@ -787,9 +787,10 @@ function isWordCharacter(next: string, word: string): boolean {
 /**
  * `My password:` ending its line, the password alone on the next (a blank line between allowed): where the value
  * starts. Alone on its line is what tells it from a sentence that goes on after a colon; a line ending in `:` is
- * the next label of a form (`Password:` / `Username:`), not a value.
+ * the next label of a form (`Password:` / `Username:`), and a line of punctuation alone (a code fence) is
+ * none either.
  */
-const VALUE_ON_NEXT_LINE = /^[ \t]{0,8}\r?\n(?:[ \t]{0,8}\r?\n)?[ \t]{0,8}(?=[!-~]{0,127}[!-9;-~][ \t]{0,8}(?:\r?\n|$))/;
+const VALUE_ON_NEXT_LINE = /^[ \t]{0,8}\r?\n(?:[ \t]{0,8}\r?\n)?[ \t]{0,8}(?=[!-~]{0,127}[!-9;-~][ \t]{0,8}(?:\r?\n|$))(?=[!-~]{0,127}[0-9A-Za-z])/;
 
 /** The password-shaped value at `valueStart`: printable ASCII, a sentence's closing punctuation left out. */
 function valueAt(text: string, valueStart: number): string {

@@ -415,7 +415,7 @@ describe('passwords and one-time codes', () => {
     expect(redactSecrets('My password:\nhunter2x\nthanks').text).toBe(`My password:\n${PASSWORD}\nthanks`);
     expect(redactSecrets('password:\r\n\r\n  Hunter2!  \r\nthanks').text).toBe(`password:\r\n\r\n  ${PASSWORD}  \r\nthanks`);
     expect(redactSecrets('密码：\nabc123\n').text).toBe(`密码：\n${PASSWORD}\n`);
-    for (const text of ['My password:\nI forgot it yesterday', 'Password:\nUsername:\n', 'Password:\n********\n']) {
+    for (const text of ['My password:\nI forgot it yesterday', 'Password:\nUsername:\n', 'Password:\n********\n', "user's password:\n```\n"]) {
       expect(redactSecrets(text), text).toMatchObject({ text, found: [] });
     }
   });
