@@ -110,6 +110,7 @@ function spansIn(scanned: string): Span[] {
   return [
     ...recoveryPhrases(scanned),
     ...hexPrivateKeys(scanned),
+    ...splitHexPrivateKeys(scanned),
     ...wifPrivateKeys(scanned),
     ...extendedPrivateKeys(scanned),
     ...keystores(scanned),
@@ -210,8 +211,9 @@ function tokenize(text: string): Token[] {
 // characters with a valid BIP39 checksum. A phrase glued without spaces into prose that does not name it is
 // not found: no reading tells it from prose.
 //
-// Not covered: words cut to their first four letters (BIP39 allows it), the other BIP39 languages, and a
-// Chinese phrase written partly with spaces and partly without.
+// Not covered: words cut to their first four letters (BIP39 allows it), the other BIP39 languages, a Chinese
+// phrase written partly with spaces and partly without, and words that each end a sentence (`Abandon. Ability.`)
+// or are split by `;`: telling those from prose would need to read ahead past a sentence's end.
 
 const ENGLISH = new Set(englishWords);
 const SIMPLIFIED_CHINESE = new Set(simplifiedChineseWords);
@@ -272,6 +274,39 @@ const CUE_WINDOW = 40;
 interface Run {
   words: Array<{ word: string; start: number; end: number }>;
   list: readonly string[];
+  /** Index in `words` of the one misspelt word the run bridges (English only), if any. */
+  misspeltAt?: number;
+}
+
+// A phrase copied by hand often has a word misspelt ("abandon abilty able …"). An English run may bridge one
+// token that is not a list word but is a misspelling of one: one letter added, dropped, changed or two swapped
+// (`isMisspeltListWord`). With it the run is a phrase at 11 list words (a 12-word phrase with one typo) instead
+// of 12, and the misspelt word is redacted with the rest. Why this keeps prose out: a run still breaks at every
+// other non-list word and at every end of sentence, so prose would need 11 list words and one near-miss with no
+// `the`, `to`, `my`, `I` among them; the near-miss must be 4 to 9 letters (short prose words such as `and` or
+// `the` are one letter from a list word, and BIP39's 3-letter words are few), and one bridge per run, so two
+// unknown words in a row always break it. The corpus of real mail keeps 0 redactions with it.
+const MISSPELLING_DELETIONS = new Set(englishWords.flatMap((word) => [...word].map((_, index) => `${index}:${word.slice(0, index)}${word.slice(index + 1)}`)));
+const ENGLISH_BY_DELETION = new Set(englishWords.flatMap((word) => [...word].map((_, index) => word.slice(0, index) + word.slice(index + 1))));
+
+/** Whether `word` is one edit (insertion, deletion, substitution, adjacent swap) from an English list word. */
+export function isMisspeltListWord(word: string): boolean {
+  if (word.length < 4 || word.length > 9) return false;
+  const lower = word.toLowerCase();
+  if (!(word === lower || word === word.toUpperCase() || word === lower.charAt(0).toUpperCase() + lower.slice(1))) return false;
+  if (ENGLISH.has(lower)) return false;
+  // A letter dropped: the word is a list word with one letter deleted.
+  if (ENGLISH_BY_DELETION.has(lower)) return true;
+  for (let index = 0; index < lower.length; index += 1) {
+    const without = lower.slice(0, index) + lower.slice(index + 1);
+    // A letter added, or (same position deleted from both) a letter changed.
+    if (ENGLISH.has(without) || MISSPELLING_DELETIONS.has(`${index}:${without}`)) return true;
+    if (index + 1 < lower.length) {
+      const swapped = lower.slice(0, index) + lower.charAt(index + 1) + lower.charAt(index) + lower.slice(index + 2);
+      if (ENGLISH.has(swapped)) return true;
+    }
+  }
+  return false;
 }
 
 /**
@@ -333,8 +368,34 @@ function recoveryPhrases(text: string): Span[] {
     traditional: { words: [], list: traditionalChineseWords } as Run,
   };
   const close = (run: Run) => {
-    if (run.words.length >= MIN_PHRASE_WORDS) spans.push(phraseSpan(run));
+    const misspeltAt = run.misspeltAt;
+    if (misspeltAt === undefined) {
+      if (run.words.length >= MIN_PHRASE_WORDS) spans.push(phraseSpan(run));
+    } else if (misspeltAt < run.words.length - 1 && run.words.length - 1 >= MIN_PHRASE_WORDS - 1) {
+      spans.push({ start: (run.words[0] as Run['words'][number]).start, end: (run.words[run.words.length - 1] as Run['words'][number]).end, kind: 'recovery-phrase' });
+    } else {
+      // Not a phrase with the misspelt word: each side on its own still may be one.
+      for (const words of [run.words.slice(0, misspeltAt), run.words.slice(misspeltAt + 1)]) {
+        if (words.length >= MIN_PHRASE_WORDS) spans.push(phraseSpan({ words, list: run.list }));
+      }
+    }
     run.words = [];
+    run.misspeltAt = undefined;
+  };
+  /**
+   * A non-list English token: bridged when it is the run's first misspelling; at a second, the run closes and
+   * the words after the first misspelling start the next run, which may bridge this one. Each word is carried
+   * over at most once, so this stays linear.
+   */
+  const unknownEnglish = (run: Run, token: Token, word: string) => {
+    const misspelt = token.type === 'latin' && isMisspeltListWord(word);
+    const carried = run.misspeltAt === undefined ? [] : run.words.slice(run.misspeltAt + 1);
+    if (run.misspeltAt !== undefined || !misspelt) close(run);
+    if (!misspelt) return;
+    if (carried.length > 0) run.words = carried;
+    if (run.words.length === 0) return;
+    run.misspeltAt = run.words.length;
+    extend(run, token);
   };
   const extend = (run: Run, token: Token) => {
     run.words.push({ word: text.slice(token.start, token.end), start: token.start, end: token.end });
@@ -358,7 +419,7 @@ function recoveryPhrases(text: string): Span[] {
     }
     previousEnd = token.end;
     if (token.type === 'latin' && isEnglishWord(word)) extend(runs.english, token);
-    else close(runs.english);
+    else unknownEnglish(runs.english, token, word);
     chineseToken(token, word, runs.simplified, SIMPLIFIED_CHINESE);
     chineseToken(token, word, runs.traditional, TRADITIONAL_CHINESE);
     if (token.type === 'han' && token.end - token.start >= MIN_PHRASE_WORDS) spans.push(...unspacedChinesePhrase(text, token));
@@ -487,6 +548,50 @@ function hexPrivateKeys(text: string): Span[] {
   return spans;
 }
 
+/**
+ * A key copied in pieces: `private key: <32 hex>` and the other 32 on the next line, or groups of 4 or 8 as a
+ * paper wallet prints them. Hex split like this is read only right after a cue that calls it a key (`private
+ * key`, `priv key`, `secret key`, `私钥`, `密钥`): pieces of hex are too common otherwise (ids, colours, hash
+ * prefixes), and a transaction hash is never introduced as a key. The pieces must add up to exactly 64 with a
+ * digit among them (prose words made of a–f do not), be split by spaces or single line breaks, and the reading
+ * stops at 64, so it is bounded.
+ */
+const SPLIT_KEY_CUE = /\b(?:private|priv|secret)[ _-]?key\b|\bprivkey\b|私钥|私鑰|密钥|密鑰|秘钥|秘鑰/gi;
+const HEX_GROUP = /[0-9a-fA-F]{1,64}/y;
+const GROUP_SEPARATOR = /[ \t]{1,4}|[ \t]{0,4}\r?\n[ \t]{0,4}/y;
+const SPLIT_KEY_START = /[ \t]{0,8}(?:\r?\n[ \t]{0,8})?/y;
+
+function splitHexPrivateKeys(text: string): Span[] {
+  const spans: Span[] = [];
+  for (const cue of text.matchAll(SPLIT_KEY_CUE)) {
+    let index = skipFillers(text, cue.index + cue[0].length).end;
+    SPLIT_KEY_START.lastIndex = index;
+    index += SPLIT_KEY_START.exec(text)?.[0].length ?? 0;
+    const start = index;
+    if (/^0[xX]/.test(text.slice(index, index + 2))) index += 2;
+    const hexStart = index;
+    let digits = 0;
+    let groups = 0;
+    while (digits < 64) {
+      HEX_GROUP.lastIndex = index;
+      const group = HEX_GROUP.exec(text);
+      if (!group) break;
+      digits += group[0].length;
+      groups += 1;
+      index += group[0].length;
+      if (digits >= 64) break;
+      GROUP_SEPARATOR.lastIndex = index;
+      const separator = GROUP_SEPARATOR.exec(text);
+      if (!separator) break;
+      index += separator[0].length;
+    }
+    if (digits !== 64 || groups < 2 || /[0-9A-Za-z]/.test(text.charAt(index))) continue;
+    if (!/\d/.test(text.slice(hexStart, index))) continue;
+    spans.push({ start, end: index, kind: 'private-key' });
+  }
+  return spans;
+}
+
 const WIF_CANDIDATE = /(?<![0-9A-Za-z])[5KL9c][1-9A-HJ-NP-Za-km-z]{50,51}(?![0-9A-Za-z])/g;
 
 /** Whether `candidate` is a WIF private key: right length for its first character, version and checksum. */
@@ -577,8 +682,44 @@ function keystores(text: string): Span[] {
 // replaced, so `password: hunter2` reads `password: [redacted: password]`. A label alone ("we will never ask
 // for your password") or followed by prose ("my password is wrong", "密码错误", "密码是多少") is no secret.
 
-// `PIN` is left out: in mail it is mostly a conference call's dial-in PIN.
-const PASSWORD_LABEL = /\b(?:passwords?|passwd|pwd|passcode|passphrase|pass phrase)\b|密码|密碼/gi;
+// `pw`, `pass` and `PIN` are also ordinary words (a boarding pass, pin a message) and an abbreviation in links,
+// so they take their value only after `:` or `=` (`TERSE_LABEL`). A PIN given away is a password: `PIN: 1234`,
+// `PIN码 1234`; but only digits, and never a dial-in PIN (`Or dial: +372 685 2028 PIN: 498100683#`), which a
+// conference invitation gives with a phone number or a `#` (`isDialInPin`). "reset your PIN" has no value and
+// is left alone like any label alone.
+const PASSWORD_LABEL = /\b(?:passwords?|passwd|pwd|passcode|passphrase|pass phrase|pw|pass|PIN(?=码|碼|\b))|密码|密碼/gi;
+/** Short labels that are also ordinary words: only `:` or `=` joins them to a value. */
+const TERSE_LABEL = /^(?:pw|pass|pin)$/i;
+/**
+ * After a terse label, what a password looks like: it starts with a letter or digit (`"Pass":{…}` is JSON) and
+ * holds a digit or a symbol, or ends its line; "a second pass: JS source is read…" is a sentence after a colon.
+ */
+/** Ways to sign in, named as a pair in prose (`Login: email / phone`), not a user name and its password. */
+const LOGIN_METHODS = new Set('email e-mail mail phone mobile sms google apple facebook wechat qr password username uid id'.split(' '));
+
+function looksLikeTersePassword(text: string, value: string, valueEnd: number): boolean {
+  if (!/^[A-Za-z0-9]/.test(value)) return false;
+  return /[^A-Za-z]/.test(value) || /^[ \t]{0,8}(?:\r?\n|$)/.test(text.slice(valueEnd, valueEnd + 10));
+}
+/** A PIN is 4 to 8 digits (an exchange's PIN, a card's); anything else after `PIN:` is not one. */
+const PIN_VALUE = /^\d{4,8}$/;
+/** What a conference invitation puts near its dial-in PIN. */
+const DIAL_IN_CUE = /dial|conference|meeting|bridge|webex|zoom|teams|\+\d/i;
+const DIAL_IN_WINDOW = 60;
+/**
+ * `username/password: bob / hunter2` and `login/pwd: bob / hunter2`: the label names two values and the
+ * first is the user's name, so the password label does not take it; `CREDENTIAL_PAIR` takes the second.
+ */
+const USER_BEFORE_PASSWORD_LABEL = /(?:\b(?:user(?:name)?|login|account|e-?mail)|用户名|用戶名|账号|帳號|账户|帳戶)\s?\/\s?$/i;
+/**
+ * A user name and a password given as a pair: `login: bob / hunter2`, `username/password: bob/hunter2`,
+ * `账号/密码：bob/hunter2`. The slash between the two values is what says the second is a password. The label
+ * starts a word of its own (not `//user:pass@host/path` in a link, nor `arn:aws:iam::account:role/x`), and
+ * `//` after the name is a code comment. Each part is bounded and none is nested, so a match reads a window of
+ * fixed size.
+ */
+const CREDENTIAL_PAIR =
+  /(?:(?<![^\s([{"'>])(?:login|log-in|sign-in|user(?:name)?|account)(?:\s?\/\s?(?:passwords?|passwd|pass|pwd|pw))?|(?:用户名|用戶名|账号|帳號|账户|帳戶)(?:\/(?:密码|密碼))?)[ \t]?[:=：][ \t]{0,4}([^\s/]{1,128})[ \t]{0,4}\/(?!\/)[ \t]{0,4}/gi;
 const ONE_TIME_CODE_LABEL =
   /\b(?:2fa|2-fa|two[- ]factor|mfa|otp|totp|one[- ]time (?:code|password|passcode|pin)|verification code|authenticator|authentication code|auth code|sms code|security code|confirmation code|google code|ga code)\b|谷歌验证码|谷歌驗證碼|验证码|驗證碼|校验码|校驗碼|动态码|動態碼|动态密码|動態密碼|安全码|安全碼|二次验证码|二次驗證碼|一次性密码|一次性密碼|短信码|短信碼/gi;
 
@@ -609,6 +750,8 @@ interface Filler {
   end: number;
   /** Whether a connector (`:`, `is`, `是`, …) was among them. */
   connected: boolean;
+  /** Whether the connector was punctuation (`:`, `=`), which is all that joins a terse label to its value. */
+  punctuated: boolean;
 }
 
 /** Skips spaces, punctuation and filler words after a label, reading at most `VALUE_WINDOW` characters. */
@@ -616,10 +759,14 @@ function skipFillers(text: string, from: number): Filler {
   const limit = Math.min(text.length, from + VALUE_WINDOW);
   let index = from;
   let connected = false;
+  let punctuated = false;
   while (index < limit) {
     const character = text.charAt(index);
     if (FILLER_CHARACTERS.has(character)) {
-      if (CONNECTORS.has(character)) connected = true;
+      if (CONNECTORS.has(character)) {
+        connected = true;
+        punctuated = true;
+      }
       index += 1;
       continue;
     }
@@ -628,7 +775,7 @@ function skipFillers(text: string, from: number): Filler {
     if (CONNECTORS.has(word)) connected = true;
     index += word.length;
   }
-  return { end: index, connected };
+  return { end: index, connected, punctuated };
 }
 
 /** Whether `next` continues the word `word` ends with (so `is` does not match the start of `island`). */
@@ -637,25 +784,69 @@ function isWordCharacter(next: string, word: string): boolean {
   return /[A-Za-z0-9]/.test(next);
 }
 
+/**
+ * `My password:` ending its line, the password alone on the next (a blank line between allowed): where the value
+ * starts. Alone on its line is what tells it from a sentence that goes on after a colon; a line ending in `:` is
+ * the next label of a form (`Password:` / `Username:`), and a line of punctuation alone (a code fence) is
+ * none either.
+ */
+const VALUE_ON_NEXT_LINE = /^[ \t]{0,8}\r?\n(?:[ \t]{0,8}\r?\n)?[ \t]{0,8}(?=[!-~]{0,127}[!-9;-~][ \t]{0,8}(?:\r?\n|$))(?=[!-~]{0,127}[0-9A-Za-z])/;
+
+/** The password-shaped value at `valueStart`: printable ASCII, a sentence's closing punctuation left out. */
+function valueAt(text: string, valueStart: number): string {
+  let valueEnd = valueStart;
+  const limit = Math.min(text.length, valueStart + MAX_PASSWORD_CHARS);
+  // Passwords are typed in ASCII; a value in Chinese after `密码是` is prose (`密码是多少`).
+  while (valueEnd < limit && /[!-~]/.test(text.charAt(valueEnd))) valueEnd += 1;
+  // A sentence's full stop or comma is not the password's; `!` and `?` may well be, so they stay redacted.
+  while (valueEnd > valueStart && /[.,;)"'\]]/.test(text.charAt(valueEnd - 1))) valueEnd -= 1;
+  return text.slice(valueStart, valueEnd);
+}
+
+function isPasswordValue(value: string): boolean {
+  if (value === '' || NOT_A_PASSWORD.has(value.toLowerCase()) || /^\*+$/.test(value) || value.startsWith('[redacted')) return false;
+  // `reset my password here: https://…`: a link is where the password is changed, never the password itself.
+  return !/^(?:https?:\/\/|www\.)/i.test(value);
+}
+
+function isDialInPin(text: string, labelStart: number, valueEnd: number): boolean {
+  return text.charAt(valueEnd) === '#' || DIAL_IN_CUE.test(text.slice(Math.max(0, labelStart - DIAL_IN_WINDOW), labelStart));
+}
+
 function passwords(text: string): Span[] {
   const spans: Span[] = [];
   for (const match of text.matchAll(PASSWORD_LABEL)) {
-    if (ONE_TIME_BEFORE.test(text.slice(Math.max(0, match.index - 12), match.index))) continue;
-    const { end: valueStart, connected } = skipFillers(text, match.index + match[0].length);
-    const chineseLabel = !/[A-Za-z]/.test(match[0]);
-    let valueEnd = valueStart;
-    const limit = Math.min(text.length, valueStart + MAX_PASSWORD_CHARS);
-    // Passwords are typed in ASCII; a value in Chinese after `密码是` is prose (`密码是多少`).
-    while (valueEnd < limit && /[!-~]/.test(text.charAt(valueEnd))) valueEnd += 1;
-    // A sentence's full stop or comma is not the password's; `!` and `?` may well be, so they stay redacted.
-    while (valueEnd > valueStart && /[.,;)"'\]]/.test(text.charAt(valueEnd - 1))) valueEnd -= 1;
-    const value = text.slice(valueStart, valueEnd);
+    const before = text.slice(Math.max(0, match.index - 12), match.index);
+    if (ONE_TIME_BEFORE.test(before) || USER_BEFORE_PASSWORD_LABEL.test(before)) continue;
+    const labelEnd = match.index + match[0].length;
+    const terse = TERSE_LABEL.test(match[0]);
+    const isPin = /^pin$/i.test(match[0]);
+    const { end: fillersEnd, connected, punctuated } = skipFillers(text, labelEnd);
+    let valueStart = fillersEnd;
+    // `My password:` and the password on the next line, as a reply often lays it out.
+    if (punctuated && /[:：]/.test(text.slice(labelEnd, fillersEnd))) {
+      const nextLine = VALUE_ON_NEXT_LINE.exec(text.slice(fillersEnd, fillersEnd + 40));
+      if (nextLine) valueStart = fillersEnd + nextLine[0].length;
+    }
+    // `PIN码 1234` is written like `密码 1234`.
+    const chineseLabel = !/[A-Za-z]/.test(match[0]) || (isPin && /[码碼]/.test(text.charAt(labelEnd)));
+    const value = valueAt(text, valueStart);
     // `密码 abc123`: Chinese writers often leave out the colon; a digit keeps `密码 ok` out.
-    if (!connected && !(chineseLabel && /\d/.test(value))) continue;
-    if (value === '' || NOT_A_PASSWORD.has(value.toLowerCase()) || /^\*+$/.test(value) || value.startsWith('[redacted')) continue;
-    // `reset my password here: https://…`: a link is where the password is changed, never the password itself.
-    if (/^(?:https?:\/\/|www\.)/i.test(value)) continue;
-    spans.push({ start: valueStart, end: valueEnd, kind: 'password' });
+    // A PIN's value must be digits, so `PIN is 4821` is as safe as `PIN: 4821`.
+    if (!(terse && !isPin ? punctuated : connected) && !(chineseLabel && /\d/.test(value))) continue;
+    if (!isPasswordValue(value)) continue;
+    if (terse && !isPin && !looksLikeTersePassword(text, value, valueStart + value.length)) continue;
+    if (isPin && (!PIN_VALUE.test(value) || isDialInPin(text, match.index, valueStart + value.length))) continue;
+    spans.push({ start: valueStart, end: valueStart + value.length, kind: 'password' });
+  }
+  for (const match of text.matchAll(CREDENTIAL_PAIR)) {
+    const valueStart = match.index + match[0].length;
+    const value = valueAt(text, valueStart);
+    if (!isPasswordValue(value) || !looksLikeTersePassword(text, value, valueStart + value.length)) continue;
+    // `Last login: 2024/05/01` is a date, and `Login: email / phone` names ways to sign in.
+    if (/^\d{1,4}$/.test(match[1] ?? '') && /^\d{1,4}\b/.test(value)) continue;
+    if (LOGIN_METHODS.has(value.toLowerCase()) || LOGIN_METHODS.has((match[1] ?? '').toLowerCase())) continue;
+    spans.push({ start: valueStart, end: valueStart + value.length, kind: 'password' });
   }
   return spans;
 }

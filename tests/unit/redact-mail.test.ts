@@ -135,8 +135,10 @@ describe('redactInboundMail: what else of a message holds a secret', () => {
     // Act
     const result = redactInboundMail({ subject: 'x', visibleText: 'x', html: `${html}${phrase}`, attachments: [] });
 
-    // Assess: the phrase after the hostile run is found unless a style or script swallows it
-    expect(result.found).toEqual(html.startsWith('<s') ? [] : ['recovery-phrase']);
+    // Assess: the phrase after the hostile run is found unless a style swallows it. A `<script` that never
+    // closes its tag hides nothing: its text runs into the phrase, whose first word, glued to `a`, reads as
+    // one misspelt word of the phrase.
+    expect(result.found).toEqual(html.startsWith('<style') ? [] : ['recovery-phrase']);
   });
 
   it('reads an HTML file as words: a phrase in its table is found, and the file kept as its markers alone', () => {

@@ -83,6 +83,50 @@ describe('recovery phrases', () => {
     expect(redactSecrets([...english24, ...english12].join(' ')).text).toBe(PHRASE);
   });
 
+  it('finds words capitalised with a comma after each, split by " - " or "|", and in two numbered columns', () => {
+    const capitalised = english12.map((word) => word.charAt(0).toUpperCase() + word.slice(1));
+    expect(redactSecrets(`${capitalised.join(', ')}.`).text).toBe(`${PHRASE}.`);
+    expect(redactSecrets(capitalised.map((word) => `${word},`).join(' ')).text).toBe(`${PHRASE},`);
+    expect(redactSecrets(english12.join(' - ')).text).toBe(PHRASE);
+    expect(redactSecrets(english12.join(' | ')).text).toBe(PHRASE);
+    expect(redactSecrets(english12.join('|')).text).toBe(PHRASE);
+    const columns = english12.slice(0, 6).map((word, index) => `${index + 1}. ${word}   ${index + 7}. ${english12[index + 6]}`).join('\n');
+    expect(redactSecrets(columns).text).toBe(`1. ${PHRASE}`);
+    const tabbed = english24.slice(0, 12).map((word, index) => `${index + 1}) ${word}\t${index + 13}) ${english24[index + 12]}`).join('\n');
+    expect(redactSecrets(tabbed).text).toBe(`1) ${PHRASE}`);
+  });
+
+  it('finds a phrase with one word misspelt: a letter dropped, added, changed or two swapped', () => {
+    const misspell = (word: string, how: number) =>
+      [word.slice(0, 2) + word.slice(3), `${word}s`, `${word.slice(0, 2)}${word.charAt(2) === 'q' ? 'x' : 'q'}${word.slice(3)}`, word.charAt(1) + word.charAt(0) + word.slice(2)][how] ?? word;
+    const long = english12.findIndex((word, index) => index > 2 && index < 9 && word.length >= 5);
+    expect(long).toBeGreaterThan(0);
+    for (let how = 0; how < 4; how += 1) {
+      const words = english12.map((word, index) => (index === long ? misspell(word, how) : word));
+      const result = redactSecrets(`my seed: ${words.join(' ')} thanks`);
+      expect(result.text, words.join(' ')).toBe(`my seed: ${PHRASE} thanks`);
+    }
+    // One misspelt word in each half of a 24-word phrase: each half bridges its own.
+    const twice = english24.map((word, index) => (index === 5 || index === 17 ? `${word}x` : word));
+    expect(redactSecrets(twice.join(' ')).text).toBe(PHRASE);
+  });
+
+  it('bridges no more than one misspelt word, never a short one, and never to reach 12 with 10 list words', () => {
+    const words = english12.map((word, index) => (index === 5 ? `${word}x` : word));
+    for (const text of [
+      // Two unknown words side by side.
+      [...words.slice(0, 5), 'zzzz', ...words.slice(5)].join(' '),
+      // A short prose word (`and`, one letter from `add`) is not a misspelling.
+      [...english12.slice(0, 6), 'and', ...english12.slice(7)].join(' '),
+      // Ten list words and a misspelling.
+      words.slice(1).join(' '),
+      // The misspelling at the end is not between list words.
+      `${english12.slice(0, 11).join(' ')} ${english12[11]}x`,
+    ]) {
+      expect(redactSecrets(text), text).toMatchObject({ text, found: [] });
+    }
+  });
+
   it('finds a phrase whose checksum is wrong', () => {
     // Prepare
     const words = [...english12.slice(0, 11), english12[11] === 'zoo' ? 'abandon' : 'zoo'];
@@ -188,6 +232,27 @@ describe('private keys', () => {
     expect(redactSecrets(`help, my wallet is empty\n${HEX_KEY}`).text).toBe(`help, my wallet is empty\n${KEY}`);
   });
 
+  it('redacts 64 hex characters split across lines or into groups, when the text calls them a key', () => {
+    const groups = (size: number) => HEX_KEY.match(new RegExp(`.{${size}}`, 'g'))?.join(' ') ?? '';
+    expect(redactSecrets(`private key: ${HEX_KEY.slice(0, 32)}\n${HEX_KEY.slice(32)}\nthanks`).text).toBe(`private key: ${KEY}\nthanks`);
+    expect(redactSecrets(`Private key:\r\n${HEX_KEY.slice(0, 32)}\r\n${HEX_KEY.slice(32)}`).text).toBe(`Private key:\r\n${KEY}`);
+    expect(redactSecrets(`priv key ${groups(4)}`).text).toBe(`priv key ${KEY}`);
+    expect(redactSecrets(`my secret key is 0x${groups(8)}.`).text).toBe(`my secret key is ${KEY}.`);
+    expect(redactSecrets(`私钥：\n${HEX_KEY.match(/.{16}/g)?.join('\n')}`).text).toBe(`私钥：\n${KEY}`);
+  });
+
+  it('leaves split hex alone when it is not called a key, or does not add up to 64', () => {
+    for (const text of [
+      `tx hash: ${HEX_KEY.slice(0, 32)}\n${HEX_KEY.slice(32)}`,
+      `${HEX_KEY.slice(0, 32)}\n${HEX_KEY.slice(32)}`,
+      `private key: ${HEX_KEY.slice(0, 32)} and more`,
+      `private key: ${HEX_KEY.slice(0, 30)} ${HEX_KEY.slice(30)}ab`,
+      'private key: dead beef cafe babe face fade bead deaf abba dada acca bade cede feed aced ebbe',
+    ]) {
+      expect(redactSecrets(text), text).toMatchObject({ text, found: [] });
+    }
+  });
+
   it('leaves hex of other lengths alone', () => {
     const text = `address 0x${HEX_KEY.slice(0, 40)} and ${HEX_KEY}ab`;
     expect(redactSecrets(text).found).toEqual([]);
@@ -276,6 +341,81 @@ describe('passwords and one-time codes', () => {
       '重置密码：https://exchange.example/reset',
       'password reset link: www.exchange.example/reset',
     ]) {
+      expect(redactSecrets(text), text).toMatchObject({ text, found: [] });
+    }
+  });
+
+  it('redacts the value after short labels joined by a colon or an equals sign', () => {
+    expect(redactSecrets('pw: hunter2x').text).toBe(`pw: ${PASSWORD}`);
+    expect(redactSecrets('pwd: hunter2x').text).toBe(`pwd: ${PASSWORD}`);
+    expect(redactSecrets('pass: hunter2x').text).toBe(`pass: ${PASSWORD}`);
+    expect(redactSecrets('passwd=hunter2x').text).toBe(`passwd=${PASSWORD}`);
+    expect(redactSecrets('user: bob pass: hunter2x').text).toBe(`user: bob pass: ${PASSWORD}`);
+  });
+
+  it('leaves the short labels alone as ordinary words', () => {
+    for (const text of [
+      'my boarding pass is attached',
+      'Pass: the exam was fine',
+      'the pass is 2 days old',
+      'pw is weird',
+      'it lexes rather than parses in a second pass: JS source is read once',
+      '{"StartAt":"Pass","States":{"Pass":{"Type":"Pass","End":true}}}',
+    ]) {
+      expect(redactSecrets(text), text).toMatchObject({ text, found: [] });
+    }
+  });
+
+  it('redacts the password of a user name and password given as a pair, never the user name', () => {
+    expect(redactSecrets('login: bob / hunter2x').text).toBe(`login: bob / ${PASSWORD}`);
+    expect(redactSecrets('username/password: bob / hunter2x').text).toBe(`username/password: bob / ${PASSWORD}`);
+    expect(redactSecrets('login/pwd: bob@mail.example/hunter2x').text).toBe(`login/pwd: bob@mail.example/${PASSWORD}`);
+    expect(redactSecrets('账号/密码：bob/abc123').text).toBe(`账号/密码：bob/${PASSWORD}`);
+  });
+
+  it('leaves a name and a path alone where no pair of credentials is given', () => {
+    for (const text of [
+      'https://user:password@example.co.uk:8080/path',
+      "'arn:aws:iam::ACCOUNT:role/MyRole'",
+      "var username = 'foobar' // read the username from the request",
+      'Last login: 2024/05/01 from Chrome',
+      'Login: email / phone',
+      'login: Email/Google and it still fails',
+    ]) {
+      expect(redactSecrets(text), text).toMatchObject({ text, found: [] });
+    }
+  });
+
+  it('redacts the value after the Chinese names of an exchange account\'s passwords', () => {
+    expect(redactSecrets('登录密码 abc12345').text).toBe(`登录密码 ${PASSWORD}`);
+    expect(redactSecrets('交易密码：abc12345').text).toBe(`交易密码：${PASSWORD}`);
+    expect(redactSecrets('支付密码 123456').text).toBe(`支付密码 ${PASSWORD}`);
+    expect(redactSecrets('资金密码：Qw12345!').text).toBe(`资金密码：${PASSWORD}`);
+  });
+
+  it('redacts a PIN given away, as a password, but not a dial-in PIN or the word in prose', () => {
+    expect(redactSecrets('PIN: 1234').text).toBe(`PIN: ${PASSWORD}`);
+    expect(redactSecrets('my PIN is 4821').text).toBe(`my PIN is ${PASSWORD}`);
+    expect(redactSecrets('PIN码：1234').text).toBe(`PIN码：${PASSWORD}`);
+    expect(redactSecrets('PIN码 902817').text).toBe(`PIN码 ${PASSWORD}`);
+    expect(redactSecrets('I lost my phone, please call me. PIN: 2580').text).toBe(`I lost my phone, please call me. PIN: ${PASSWORD}`);
+    for (const text of [
+      'Please reset your PIN',
+      'How do I reset my PIN: it says locked',
+      'Or dial: (EE) +372 685 2028 PIN: 498100683#',
+      'Conference PIN: 4455',
+      'PIN: abcdef',
+      'Meeting ID 123 PIN: 4455',
+    ]) {
+      expect(redactSecrets(text), text).toMatchObject({ text, found: [] });
+    }
+  });
+
+  it('redacts a password given alone on the line after its label', () => {
+    expect(redactSecrets('My password:\nhunter2x\nthanks').text).toBe(`My password:\n${PASSWORD}\nthanks`);
+    expect(redactSecrets('password:\r\n\r\n  Hunter2!  \r\nthanks').text).toBe(`password:\r\n\r\n  ${PASSWORD}  \r\nthanks`);
+    expect(redactSecrets('密码：\nabc123\n').text).toBe(`密码：\n${PASSWORD}\n`);
+    for (const text of ['My password:\nI forgot it yesterday', 'Password:\nUsername:\n', 'Password:\n********\n', "user's password:\n```\n"]) {
       expect(redactSecrets(text), text).toMatchObject({ text, found: [] });
     }
   });
