@@ -11,7 +11,7 @@
  * - EVM (`0x` + 40 hex): no checksum to verify when written in one case (EIP-55 casing needs Keccak, which
  *   Node's crypto lacks), so exactly 40 hex digits bounded by non-alphanumerics; a 64-digit transaction hash
  *   never matches.
- * Solana and other chains whose addresses are bare Base58 without a checksum are not recognised: any 32-44
+ * Solana and other chains whose addresses are bare Base58 without a checksum are not recognised: every 32-44
  * character Base58 word would match, and there is no sound way to tell an address from other text.
  *
  * Linear time: each candidate is a bounded run of characters (at most 90), found by one regular expression

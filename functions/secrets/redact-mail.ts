@@ -45,7 +45,7 @@ export interface MailToRedact {
 }
 
 /**
- * Attachments read as text: any `text/*`, JSON (a keystore file is JSON, often named `UTC--…` with no
+ * Attachments read as text: every `text/*` type, JSON (a keystore file is JSON, often named `UTC--…` with no
  * extension), and files named like text whatever type the sender's client gave them.
  */
 const TEXT_TYPES = /^(?:text\/|message\/(?:rfc822|global|partial)$|application\/(?:json|x-json|[\w.+-]*\+json)$)/;
