@@ -1,5 +1,5 @@
 import type { OutboundMail } from './acknowledgement';
-import { boundedReferences, sanitiseDisplayName } from './template-parts';
+import { staffNoticeMail } from './template-parts';
 
 export interface DeliveryFailedNoticeInput {
   ref: string;
@@ -24,16 +24,5 @@ export function buildDeliveryFailedNotice(input: DeliveryFailedNoticeInput): Out
     'lifted (DELETE /suppressions/{email} with a reason, or `npx concierge suppressions lift <email> --reason "…"`).',
     'Reach the customer another way if the matter is urgent. This notice is automatic; the bounce is recorded on the ticket.',
   ];
-  const inReplyTo = input.answerMessageIds.at(-1);
-  return {
-    from: { name: sanitiseDisplayName(input.support.name), address: input.support.address },
-    to: input.to,
-    replyTo: input.support.address,
-    subject: `[#${input.ref}] Your answer was not delivered`,
-    text: text.join('\n'),
-    messageId: input.messageId,
-    ...(inReplyTo ? { inReplyTo } : {}),
-    references: boundedReferences([...input.answerMessageIds, input.messageId]),
-    headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All', 'X-Concierge-Ticket': input.ref },
-  };
+  return staffNoticeMail({ ref: input.ref, to: input.to, subject: `[#${input.ref}] Your answer was not delivered`, lines: text, support: input.support, messageId: input.messageId, thread: input.answerMessageIds });
 }

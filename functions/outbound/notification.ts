@@ -5,7 +5,7 @@
 import type { Staff } from '../roster/model';
 import type { Ticket, TicketFlag, Tier } from '../tickets/model';
 import type { OutboundMail } from './acknowledgement';
-import { boundedReferences, echoSubject, REPLY_ABOVE_MARKER, sanitiseDisplayName, ticketSubject } from './template-parts';
+import { boundedReferences, echoSubject, REPLY_ABOVE_MARKER, sanitiseDisplayName, staffNoticeMail, ticketSubject } from './template-parts';
 
 /** The customer's text is quoted up to this many characters; the rest is on the ticket. */
 export const MAX_NOTIFIED_TEXT_CHARS = 10_000;
@@ -177,19 +177,5 @@ export function buildReplyRejectedNotice(input: ReplyRejectedNoticeInput): Outbo
     '',
     'Nothing reached the customer. This notice is automatic; the attempt is recorded on the ticket.',
   ];
-  return {
-    from: { name: sanitiseDisplayName(input.support.name), address: input.support.address },
-    to: input.to,
-    replyTo: input.support.address,
-    subject: `${token}Your reply was not sent`,
-    text: text.join('\n'),
-    messageId: input.messageId,
-    ...(input.inReplyTo ? { inReplyTo: input.inReplyTo } : {}),
-    references: boundedReferences([input.inReplyTo, input.messageId]),
-    headers: {
-      'Auto-Submitted': 'auto-replied',
-      'X-Auto-Response-Suppress': 'All',
-      ...(input.ref ? { 'X-Concierge-Ticket': input.ref } : {}),
-    },
-  };
+  return staffNoticeMail({ ...(input.ref ? { ref: input.ref } : {}), to: input.to, subject: `${token}Your reply was not sent`, lines: text, support: input.support, messageId: input.messageId, thread: [input.inReplyTo] });
 }

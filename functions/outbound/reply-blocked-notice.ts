@@ -4,7 +4,7 @@
  * repeats nothing of the customer, and nothing of the answer but the unlisted addresses it names.
  */
 import type { OutboundMail } from './acknowledgement';
-import { boundedReferences, sanitiseDisplayName } from './template-parts';
+import { staffNoticeMail } from './template-parts';
 
 export interface ReplyBlockedNoticeInput {
   ref: string;
@@ -29,15 +29,5 @@ export function buildReplyBlockedNotice(input: ReplyBlockedNoticeInput): Outboun
     '',
     'Nothing reached the customer. This notice is automatic; the attempt is recorded on the ticket.',
   ];
-  return {
-    from: { name: sanitiseDisplayName(input.support.name), address: input.support.address },
-    to: input.to,
-    replyTo: input.support.address,
-    subject: `[#${input.ref}] Your reply was not sent`,
-    text: text.join('\n'),
-    messageId: input.messageId,
-    ...(input.inReplyTo ? { inReplyTo: input.inReplyTo } : {}),
-    references: boundedReferences([input.inReplyTo, input.messageId]),
-    headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All', 'X-Concierge-Ticket': input.ref },
-  };
+  return staffNoticeMail({ ref: input.ref, to: input.to, subject: `[#${input.ref}] Your reply was not sent`, lines: text, support: input.support, messageId: input.messageId, thread: [input.inReplyTo] });
 }

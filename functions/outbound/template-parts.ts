@@ -3,6 +3,7 @@
  * the anti-phishing line, the reply marker of staff notifications, subjects and display names.
  */
 import type { Language } from '../mail/types';
+import type { OutboundMail } from './acknowledgement';
 
 /**
  * The first line of a staff notification. A staff member's emailed reply is cut where it appears (see
@@ -78,4 +79,35 @@ export const MAX_REFERENCES = 20;
 export function boundedReferences(ids: readonly (string | undefined)[]): string[] {
   const unique = [...new Set(ids.filter((id): id is string => typeof id === 'string' && id.trim() !== '').map((id) => id.trim()))];
   return unique.slice(-MAX_REFERENCES);
+}
+
+export interface StaffNoticeInput {
+  /** The ticket the notice is about, when there is one. */
+  ref?: string;
+  to: string;
+  subject: string;
+  lines: readonly string[];
+  support: { name: string; address: string };
+  messageId: string;
+  /** Message-IDs of the staff member's own mail it answers, oldest first: the notice threads under the last. */
+  thread: ReadonlyArray<string | undefined>;
+}
+
+/**
+ * A notice from the desk to a member of staff about their own mail (an answer not relayed, stopped by the
+ * guard, or not delivered): from the support address and answered there, automatic, threaded under their mail.
+ */
+export function staffNoticeMail(input: StaffNoticeInput): OutboundMail {
+  const inReplyTo = input.thread.filter((id): id is string => typeof id === 'string' && id !== '').at(-1);
+  return {
+    from: { name: sanitiseDisplayName(input.support.name), address: input.support.address },
+    to: input.to,
+    replyTo: input.support.address,
+    subject: input.subject,
+    text: input.lines.join('\n'),
+    messageId: input.messageId,
+    ...(inReplyTo ? { inReplyTo } : {}),
+    references: boundedReferences([...input.thread, input.messageId]),
+    headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All', ...(input.ref ? { 'X-Concierge-Ticket': input.ref } : {}) },
+  };
 }
