@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { loadApiConfig } from '../commons/config';
-import { readSecret } from '../commons/clients/secrets';
+import { resolveReplyTokenSecret } from '../commons/clients/secrets';
 import type { StaffReplyDependencies } from '../tickets/staff-replies';
 import { createDocumentClient } from '../commons/clients/dynamodb';
 import { logger } from '../commons/logger';
@@ -10,7 +10,6 @@ import { emfToStdout } from '../commons/metrics';
 import { DynamoRosterStore } from '../adapters/dynamodb/roster';
 import { DynamoTicketStore } from '../adapters/dynamodb/ticket-store';
 import { DynamoSuppressionStore } from '../adapters/dynamodb/suppressions';
-import { SuppressionCheckingMailSender } from '../outbound/suppression-guard';
 import { RosterConflictError } from '../roster/errors';
 import { BadRequestError, HttpError, MethodNotAllowedError, NotFoundError } from './errors';
 import { routeForPath, routeForResource, type ApiRoute } from './routes';
@@ -32,12 +31,12 @@ const suppressions = new DynamoSuppressionStore(documentClient, config.tableName
 let replyDependencies: StaffReplyDependencies | undefined;
 async function replies(): Promise<StaffReplyDependencies> {
   if (!replyDependencies) {
-    const replyTokenSecret = 'value' in config.replyTokenSecret ? config.replyTokenSecret.value : await readSecret(config.replyTokenSecret.secretArn);
-    const [{ createSesClient }, { SesMailSender }] = await Promise.all([import('../commons/clients/ses'), import('../outbound/ses-mail-sender')]);
+    const replyTokenSecret = await resolveReplyTokenSecret(config.replyTokenSecret);
+    const { deskMailSender } = await import('../outbound/ses-mail-sender');
     replyDependencies = {
       store,
       roster,
-      mailSender: new SuppressionCheckingMailSender(new SesMailSender(createSesClient(), config.sesConfigurationSet), suppressions),
+      mailSender: deskMailSender(config.sesConfigurationSet, suppressions),
       settings: { supportAddress: config.supportAddress, supportDisplayName: config.supportDisplayName, replyTokenSecret, region: config.region, slaPolicy: config.slaPolicy, depositAddresses: config.depositAddresses },
       log: (message, fields) => logger.info(message, fields),
       metrics: emfToStdout,

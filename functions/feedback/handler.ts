@@ -2,28 +2,26 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { loadApiConfig } from '../commons/config';
 import { createDocumentClient } from '../commons/clients/dynamodb';
-import { readSecret } from '../commons/clients/secrets';
-import { createSesClient } from '../commons/clients/ses';
+import { resolveReplyTokenSecret } from '../commons/clients/secrets';
 import { logger } from '../commons/logger';
 import { DynamoRosterStore } from '../adapters/dynamodb/roster';
 import { DynamoSuppressionStore } from '../adapters/dynamodb/suppressions';
 import { DynamoTicketStore } from '../adapters/dynamodb/ticket-store';
-import { SesMailSender } from '../outbound/ses-mail-sender';
-import { SuppressionCheckingMailSender } from '../outbound/suppression-guard';
+import { deskMailSender } from '../outbound/ses-mail-sender';
 import type { DeliveryFailureDependencies } from './record-delivery-failure';
 import { receiveFeedback, type FeedbackResult } from './receive-feedback';
 import { snsEventSchema } from './ses-notification';
 
 // The feedback function needs what the API's answers need: the desk's address, the reply secret, SES.
 const config = loadApiConfig();
-const replyTokenSecret = 'value' in config.replyTokenSecret ? config.replyTokenSecret.value : await readSecret(config.replyTokenSecret.secretArn);
+const replyTokenSecret = await resolveReplyTokenSecret(config.replyTokenSecret);
 const documentClient = createDocumentClient();
 const suppressions = new DynamoSuppressionStore(documentClient, config.tableName);
 const dependencies: DeliveryFailureDependencies = {
   store: new DynamoTicketStore(documentClient, config.tableName),
   roster: new DynamoRosterStore(documentClient, config.tableName),
   suppressions,
-  mailSender: new SuppressionCheckingMailSender(new SesMailSender(createSesClient(), config.sesConfigurationSet), suppressions),
+  mailSender: deskMailSender(config.sesConfigurationSet, suppressions),
   settings: { supportAddress: config.supportAddress, supportDisplayName: config.supportDisplayName, replyTokenSecret, region: config.region },
   log: (message, fields) => logger.info(message, fields),
 };

@@ -3,29 +3,27 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { loadInboundConfig } from '../commons/config';
 import { createDocumentClient } from '../commons/clients/dynamodb';
 import { createS3Client } from '../commons/clients/s3';
-import { readSecret } from '../commons/clients/secrets';
-import { createSesClient } from '../commons/clients/ses';
+import { resolveReplyTokenSecret } from '../commons/clients/secrets';
 import { logger } from '../commons/logger';
 import { emfToStdout } from '../commons/metrics';
-import { SesMailSender } from '../outbound/ses-mail-sender';
+import { deskMailSender } from '../outbound/ses-mail-sender';
 import { DynamoRosterStore } from '../adapters/dynamodb/roster';
 import { DynamoTicketStore } from '../adapters/dynamodb/ticket-store';
 import { DynamoSuppressionStore } from '../adapters/dynamodb/suppressions';
-import { SuppressionCheckingMailSender } from '../outbound/suppression-guard';
 import { S3RawMailStore } from './raw-mail-store';
 import { receiveMessage, type InboundDependencies, type InboundResult } from './receive-message';
 import { deliveriesFromEvent, sesReceiptEventSchema } from './ses-event';
 
 // Built once per container: configuration errors fail the cold start loudly, not each message.
 const config = loadInboundConfig();
-const replyTokenSecret = 'value' in config.replyTokenSecret ? config.replyTokenSecret.value : await readSecret(config.replyTokenSecret.secretArn);
+const replyTokenSecret = await resolveReplyTokenSecret(config.replyTokenSecret);
 const documentClient = createDocumentClient();
 const suppressions = new DynamoSuppressionStore(documentClient, config.tableName);
 const dependencies: InboundDependencies = {
   store: new DynamoTicketStore(documentClient, config.tableName),
   roster: new DynamoRosterStore(documentClient, config.tableName),
   rawMail: new S3RawMailStore(createS3Client(config.s3ForcePathStyle), config.rawMailBucket, config.sensitiveMailKeyId),
-  mailSender: new SuppressionCheckingMailSender(new SesMailSender(createSesClient(), config.sesConfigurationSet), suppressions),
+  mailSender: deskMailSender(config.sesConfigurationSet, suppressions),
   suppressions,
   settings: { ...config, replyTokenSecret },
   log: (message, fields) => logger.info(message, fields),

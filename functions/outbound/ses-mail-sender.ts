@@ -1,6 +1,10 @@
 import { SendRawEmailCommand, type SESClient } from '@aws-sdk/client-ses';
 import type { OutboundMail } from './acknowledgement';
 import { composeMime } from './compose-mime';
+import { createSesClient } from '../commons/clients/ses';
+import type { MailSender } from '../ports/mail-sender';
+import type { SuppressionStore } from '../ports/suppression-store';
+import { SuppressionCheckingMailSender } from './suppression-guard';
 
 /** Sends through SES and returns the message id SES assigned (its Message-ID header on the wire). */
 export class SesMailSender {
@@ -22,4 +26,9 @@ export class SesMailSender {
     if (!result.MessageId) throw new Error('SES accepted the message but returned no MessageId');
     return { sesMessageId: result.MessageId };
   }
+}
+
+/** How every handler sends: through SES with the desk's configuration set, and never to a suppressed address. */
+export function deskMailSender(configurationSet: string | undefined, suppressions: Pick<SuppressionStore, 'getSuppression'>): MailSender {
+  return new SuppressionCheckingMailSender(new SesMailSender(createSesClient(), configurationSet), suppressions);
 }

@@ -3,25 +3,23 @@ import type { Context } from 'aws-lambda';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { loadApiConfig } from '../commons/config';
 import { createDocumentClient } from '../commons/clients/dynamodb';
-import { readSecret } from '../commons/clients/secrets';
-import { createSesClient } from '../commons/clients/ses';
+import { resolveReplyTokenSecret } from '../commons/clients/secrets';
 import { logger } from '../commons/logger';
 import { emfToStdout } from '../commons/metrics';
 import { DynamoRosterStore } from '../adapters/dynamodb/roster';
 import { DynamoTicketStore } from '../adapters/dynamodb/ticket-store';
-import { SesMailSender } from '../outbound/ses-mail-sender';
+import { deskMailSender } from '../outbound/ses-mail-sender';
 import { DynamoSuppressionStore } from '../adapters/dynamodb/suppressions';
-import { SuppressionCheckingMailSender } from '../outbound/suppression-guard';
 import { newScanHolder, runSlaScan, type SlaScanDependencies, type SlaScanSummary } from './scan';
 
 // The scan needs what the API's answers need (the desk's address, the reply secret, SES) and the SLA policy.
 const config = loadApiConfig();
-const replyTokenSecret = 'value' in config.replyTokenSecret ? config.replyTokenSecret.value : await readSecret(config.replyTokenSecret.secretArn);
+const replyTokenSecret = await resolveReplyTokenSecret(config.replyTokenSecret);
 const documentClient = createDocumentClient();
 const dependencies: SlaScanDependencies = {
   store: new DynamoTicketStore(documentClient, config.tableName),
   roster: new DynamoRosterStore(documentClient, config.tableName),
-  mailSender: new SuppressionCheckingMailSender(new SesMailSender(createSesClient(), config.sesConfigurationSet), new DynamoSuppressionStore(documentClient, config.tableName)),
+  mailSender: deskMailSender(config.sesConfigurationSet, new DynamoSuppressionStore(documentClient, config.tableName)),
   settings: { supportAddress: config.supportAddress, supportDisplayName: config.supportDisplayName, replyTokenSecret, region: config.region, slaPolicy: config.slaPolicy },
   metrics: emfToStdout,
   newClaimHolder: newScanHolder,

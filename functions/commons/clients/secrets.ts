@@ -10,3 +10,8 @@ export async function readSecret(secretArn: string): Promise<string> {
     client.destroy();
   }
 }
+
+/** The reply-address secret from where the configuration says it is: given (local) or in Secrets Manager (AWS). */
+export async function resolveReplyTokenSecret(source: { value: string } | { secretArn: string }): Promise<string> {
+  return 'value' in source ? source.value : readSecret(source.secretArn);
+}
