@@ -8,7 +8,7 @@
  * Every write is keyed by the bounced mail and the address, so SNS's repeated deliveries change nothing.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sendOutboundMessage, outboundMessage } from '../tickets/outbound-messages';
+import { sendStaffNotice } from '../tickets/outbound-messages';
 import { buildDeliveryFailedNotice } from '../outbound/delivery-failed-notice';
 import type { MailSender } from '../ports/mail-sender';
 import type { RosterStore } from '../ports/roster-store';
@@ -126,16 +126,7 @@ async function tellStaff(ticketId: string, answer: TicketMessage, address: strin
     messageId: ownMessageIdFor('notice', ticket.id, settings.supportAddress, settings.replyTokenSecret, discriminator),
     answerMessageIds: [answer.originalMessageId, answer.messageId].filter((id): id is string => Boolean(id)),
   });
-  const message = outboundMessage(mail, {
-    ticketId: ticket.id,
-    key: `~notice:${discriminator}`,
-    purpose: 'delivery-failed-notice',
-    staffId: staff.id,
-    text: mail.text,
-    classification: { kind: 'auto-reply', reason: 'notice sent by Concierge' },
-    language: 'en',
-    // Placed by the answer it is about, not by the report: a second report of the same bounce finds this item.
-    receivedAt: answer.sentAt ?? answer.receivedAt,
-  });
-  return (await sendOutboundMessage(message, mail, deps)).status;
+  // Placed by the answer it is about, not by the report: a second report of the same bounce finds this item.
+  const at = answer.sentAt ?? answer.receivedAt;
+  return (await sendStaffNotice({ ticketId: ticket.id, staffId: staff.id, mail, purpose: 'delivery-failed-notice', discriminator, at }, deps)).status;
 }

@@ -65,3 +65,24 @@ export function sendOutboundMessage(message: TicketMessage, mail: OutboundMail, 
     leaseMs: OUTBOUND_CLAIM_LEASE_MS,
   });
 }
+
+/**
+ * A notice to a member of staff about their own mail (an answer not relayed, stopped by the guard, or not
+ * delivered): its own outbound message keyed by `discriminator` and placed at `at`, sent once.
+ */
+export function sendStaffNotice(
+  notice: { ticketId: string; staffId: string; mail: OutboundMail; purpose: Extract<OutboundPurpose, 'reply-rejected-notice' | 'reply-blocked-notice' | 'delivery-failed-notice'>; discriminator: string; at: string },
+  deps: OutboundSendDependencies,
+): Promise<SendOnceOutcome> {
+  const message = outboundMessage(notice.mail, {
+    ticketId: notice.ticketId,
+    key: `~notice:${notice.discriminator}`,
+    purpose: notice.purpose,
+    staffId: notice.staffId,
+    text: notice.mail.text,
+    classification: { kind: 'auto-reply', reason: 'notice sent by Concierge' },
+    language: 'en',
+    receivedAt: notice.at,
+  });
+  return sendOutboundMessage(message, notice.mail, deps);
+}

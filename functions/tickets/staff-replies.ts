@@ -20,7 +20,7 @@ import { SLA_METRICS, type MetricSink } from '../commons/metrics';
 import { advanceSla } from './sla-state';
 import type { Staff } from '../roster/model';
 import type { Ticket, TicketMessage } from './model';
-import { outboundMessage, sendOutboundMessage } from './outbound-messages';
+import { outboundMessage, sendOutboundMessage, sendStaffNotice } from './outbound-messages';
 import { ownMessageDiscriminator, ownMessageIdFor, replyAddressFor, sesMessageIdHeader } from './references';
 
 /** What a relayed answer holds at most; a longer one is refused rather than cut. */
@@ -264,26 +264,9 @@ export async function rejectStaffReply(
     support: { name: settings.supportDisplayName, address: settings.supportAddress },
     messageId: ownMessageIdFor('notice', ticket.id, settings.supportAddress, settings.replyTokenSecret, discriminator),
   });
-  return sendStaffNotice({ ticket, staff: input.notify.staff, mail, purpose: 'reply-rejected-notice', discriminator, at: input.at }, deps);
+  return sendStaffNotice({ ticketId: ticket.id, staffId: input.notify.staff.id, mail, purpose: 'reply-rejected-notice', discriminator, at: input.at }, deps);
 }
 
-/** A notice to a member of staff about their answer: its own outbound message, keyed by `discriminator`, sent once. */
-function sendStaffNotice(
-  notice: { ticket: Ticket; staff: Staff; mail: OutboundMail; purpose: 'reply-rejected-notice' | 'reply-blocked-notice'; discriminator: string; at: string },
-  deps: StaffReplyDependencies,
-): Promise<SendOnceOutcome> {
-  const message = outboundMessage(notice.mail, {
-    ticketId: notice.ticket.id,
-    key: `~notice:${notice.discriminator}`,
-    purpose: notice.purpose,
-    staffId: notice.staff.id,
-    text: notice.mail.text,
-    classification: { kind: 'auto-reply', reason: 'notice sent by Concierge' },
-    language: 'en',
-    receivedAt: notice.at,
-  });
-  return sendOutboundMessage(message, notice.mail, deps);
-}
 
 /**
  * Tells the staff member whose emailed answer the guard stopped what it found, once per cause. The notice's
@@ -306,5 +289,5 @@ async function notifyBlocked(
     support: { name: settings.supportDisplayName, address: settings.supportAddress },
     messageId: ownMessageIdFor('notice', ticket.id, settings.supportAddress, settings.replyTokenSecret, discriminator),
   });
-  return sendStaffNotice({ ticket, staff: input.notify.staff, mail, purpose: 'reply-blocked-notice', discriminator, at: placedAt }, deps);
+  return sendStaffNotice({ ticketId: ticket.id, staffId: input.notify.staff.id, mail, purpose: 'reply-blocked-notice', discriminator, at: placedAt }, deps);
 }
