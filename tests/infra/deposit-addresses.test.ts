@@ -3,18 +3,17 @@
  * answers (inbound and the API), so the outbound guard on AWS allows exactly the published addresses.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { App, Duration, Stack } from 'aws-cdk-lib';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { App, Stack } from 'aws-cdk-lib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUNDLED_DEPOSIT_ADDRESSES_DEFINE } from '../../functions/secrets/deposit-address-file';
 import { ConciergeFunction } from '../../lib/concierge-function';
 import { ConciergeStack } from '../../lib/concierge-stack';
 import { readParameters } from '../../lib/parameters';
+import { bundledProbe } from '../helpers/bundled-probe';
 import { PROJECT_ROOT } from '../helpers/corpus';
 
 const cdkContext = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')).context as Record<string, unknown>;
@@ -93,24 +92,8 @@ describe('the depositAddressesFile parameter', () => {
 
 describe('a function bundled with a deposit-address list', () => {
   it('allows exactly the listed addresses, read from the bundle, not from a file', async () => {
-    // Prepare: one ConciergeFunction, bundled by CDK as `cdk synth` bundles
-    const outdir = join(workDir, 'bundled');
-    const app = new App({ outdir });
-    const stack = new Stack(app, 'DepositBundle', { env: ENV });
-    new ConciergeFunction(stack, 'Probe', {
-      entry: join(PROJECT_ROOT, 'tests', 'infra', 'fixtures', 'bundled-deposit-addresses.ts'),
-      memorySize: 128,
-      timeout: Duration.seconds(3),
-      logRetention: RetentionDays.ONE_DAY,
-      depositAddressesText: LIST,
-    });
-
-    // Act
-    const assembly = app.synth();
-    const [bundleDir] = readdirSync(assembly.directory)
-      .map((entry) => join(assembly.directory, entry))
-      .filter((dir) => existsSync(join(dir, 'index.mjs')));
-    const bundled = (await import(pathToFileURL(join(bundleDir!, 'index.mjs')).href)) as { handler: () => Promise<string[]> };
+    // Act: one ConciergeFunction, bundled by CDK as `cdk synth` bundles
+    const { module: bundled } = await bundledProbe<() => Promise<string[]>>(join(workDir, 'bundled'), join(PROJECT_ROOT, 'tests', 'infra', 'fixtures', 'bundled-deposit-addresses.ts'), { depositAddressesText: LIST });
 
     // Assess: this process has no CONCIERGE_BUNDLED_DEPOSIT_ADDRESSES; the bundle carries the list
     expect(process.env.CONCIERGE_BUNDLED_DEPOSIT_ADDRESSES).toBeUndefined();

@@ -4,14 +4,12 @@
  * the SLA clock.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRICS_NAMESPACE, SLA_METRICS } from '../../functions/commons/metrics';
 import { DEFAULT_SLA_POLICY, parseSlaPolicyText, type SlaPolicy } from '../../functions/sla/policy';
@@ -19,6 +17,7 @@ import { BUNDLED_SLA_POLICY_DEFINE } from '../../functions/sla/policy-file';
 import { ConciergeFunction, DEFERRED_MODULES } from '../../lib/concierge-function';
 import { ConciergeStack } from '../../lib/concierge-stack';
 import { readParameters } from '../../lib/parameters';
+import { bundledProbe } from '../helpers/bundled-probe';
 import { PROJECT_ROOT } from '../helpers/corpus';
 
 const cdkContext = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')).context as Record<string, unknown>;
@@ -262,24 +261,8 @@ describe('the slaPolicyFile parameter', () => {
 
 describe('a function bundled with a policy', () => {
   it('runs with the policy compiled in, its deferred modules still built beside it', async () => {
-    // Prepare: one ConciergeFunction, bundled by CDK as `cdk synth` bundles
-    const outdir = join(workDir, 'bundled');
-    const app = new App({ outdir });
-    const stack = new Stack(app, 'PolicyBundle', { env: ENV });
-    new ConciergeFunction(stack, 'Probe', {
-      entry: join(PROJECT_ROOT, 'tests', 'infra', 'fixtures', 'bundled-sla-policy.ts'),
-      memorySize: 128,
-      timeout: Duration.seconds(3),
-      logRetention: RetentionDays.ONE_DAY,
-      slaPolicyText: QUICK_POLICY,
-    });
-
-    // Act
-    const assembly = app.synth();
-    const [bundleDir] = readdirSync(assembly.directory)
-      .map((entry) => join(assembly.directory, entry))
-      .filter((dir) => existsSync(join(dir, 'index.mjs')));
-    const bundled = (await import(pathToFileURL(join(bundleDir!, 'index.mjs')).href)) as { handler: () => Promise<SlaPolicy> };
+    // Act: one ConciergeFunction, bundled by CDK as `cdk synth` bundles
+    const { bundleDir, module: bundled } = await bundledProbe<() => Promise<SlaPolicy>>(join(workDir, 'bundled'), join(PROJECT_ROOT, 'tests', 'infra', 'fixtures', 'bundled-sla-policy.ts'), { slaPolicyText: QUICK_POLICY });
     const policy = await bundled.handler();
 
     // Assess: the file's policy, not the defaults (this process has no CONCIERGE_BUNDLED_SLA_POLICY)
@@ -287,6 +270,6 @@ describe('a function bundled with a policy', () => {
     expect(policy).toEqual(parseSlaPolicyText(QUICK_POLICY, 'quick'));
     expect(policy.targets.vip.urgent.firstResponse).toBe(20);
     expect(policy).not.toEqual(DEFAULT_SLA_POLICY);
-    for (const name of Object.keys(DEFERRED_MODULES)) expect(existsSync(join(bundleDir!, 'deferred', `${name}.cjs`)), name).toBe(true);
+    for (const name of Object.keys(DEFERRED_MODULES)) expect(existsSync(join(bundleDir, 'deferred', `${name}.cjs`)), name).toBe(true);
   });
 });
